@@ -1,0 +1,55 @@
+using Workflows.Engine.Model;
+
+namespace Workflows.Engine.Runtime;
+
+/// <summary>
+/// What the runtime needs from storage. <see cref="CommitAsync"/> is the heart: one execution step's instance state,
+/// bookmarks, journal entries and idempotency record are written in one transaction, or not at all.
+/// </summary>
+public interface IWorkflowStore
+{
+    Task<WorkflowDefinition?> GetPublishedDefinitionAsync(string definitionId, CancellationToken ct = default);
+    Task<WorkflowDefinition?> GetDefinitionVersionAsync(string versionId, CancellationToken ct = default);
+    Task<WorkflowInstance?> LoadInstanceAsync(string instanceId, CancellationToken ct = default);
+    Task<string?> FindInstanceIdByBookmarkAsync(string bookmarkId, CancellationToken ct = default);
+    /// <summary>True if the journal shows this bookmark was resumed or cancelled already.</summary>
+    Task<bool> WasBookmarkClosedAsync(string bookmarkId, CancellationToken ct = default);
+    Task<StoredCommand?> FindCommandAsync(string idempotencyKey, CancellationToken ct = default);
+
+    /// <summary>
+    /// Atomically stores a step. Throws <see cref="ConcurrencyConflictException"/> if the instance's revision is no longer
+    /// <see cref="StepCommit.ExpectedRevision"/>, and <see cref="DuplicateCommandException"/> if the idempotency key was recorded meanwhile.
+    /// </summary>
+    Task CommitAsync(StepCommit commit, CancellationToken ct = default);
+
+    Task<IReadOnlyList<Bookmark>> GetDueTimersAsync(DateTimeOffset now, int take, CancellationToken ct = default);
+    Task<IReadOnlyList<Bookmark>> FindEventBookmarksAsync(string eventName, string? correlationKey, CancellationToken ct = default);
+    Task<IReadOnlyList<JournalEntry>> GetJournalAsync(string instanceId, CancellationToken ct = default);
+}
+
+/// <summary>One step to store: the instance after the step, what changed in its bookmarks, the new journal entries.</summary>
+public sealed record StepCommit(
+    WorkflowInstance Instance,
+    long ExpectedRevision,
+    IReadOnlyList<Bookmark> CreatedBookmarks,
+    IReadOnlyList<string> RemovedBookmarkIds,
+    IReadOnlyList<JournalEntry> Journal,
+    IdempotencyRecord? Command);
+
+/// <summary>A command's idempotency key with a fingerprint of what it asked, and the result it produced.</summary>
+public sealed record IdempotencyRecord(string Key, string Fingerprint, string InstanceId, string ResultJson, DateTimeOffset CreatedAt);
+
+public sealed record StoredCommand(string Key, string Fingerprint, string InstanceId, string ResultJson);
+
+/// <summary>Another command changed the instance first; this one was not applied and may be retried.</summary>
+public sealed class ConcurrencyConflictException(string instanceId)
+    : Exception($"Workflow instance {instanceId} was changed by another command at the same time; this command was not applied. Reload and try again.")
+{
+    public string InstanceId { get; } = instanceId;
+}
+
+/// <summary>The idempotency key was recorded by a concurrent duplicate of this command.</summary>
+public sealed class DuplicateCommandException(string key) : Exception($"Command {key} was already recorded.")
+{
+    public string Key { get; } = key;
+}

@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Workflows.Engine.Activities;
+using Workflows.Engine.Descriptors;
+using Workflows.Engine.Expressions;
+using Workflows.Engine.Model;
+
+namespace Workflows.Engine.Runtime;
+
+public sealed record WorkflowRuntimeOptions
+{
+    public int MaxActivitiesPerStep { get; init; } = 1_000;
+    public IReadOnlyList<string> SensitiveKeys { get; init; } = Redactor.DefaultSensitiveKeys;
+}
+
+/// <summary>
+/// Starts, resumes and retries instances: load → run one step in memory → commit atomically. New instances run the
+/// published version; a running instance always continues on the version it started on.
+/// </summary>
+public sealed class WorkflowRuntime(
+    IWorkflowStore store,
+    ActivityRegistry registry,
+    ExpressionEvaluator evaluator,
+    TimeProvider clock,
+    IServiceProvider services,
+    WorkflowRuntimeOptions options,
+    ILogger<WorkflowRuntime> logger)
+{
+    private readonly ConcurrentDictionary<string, CompiledWorkflow> _compiled = new(StringComparer.Ordinal);
+    private readonly Redactor _redactor = new(options.SensitiveKeys);
+
+    public ActivityRegistry Registry => registry;
+    public Redactor Redactor => _redactor;
+
+    /// <summary>Starts a new instance of the published version of <paramref name="definitionId"/> and runs it to its first bookmark or its end.</summary>
+    public async Task<StepResult> StartAsync(string definitionId, JsonElement? input, Actor actor, string? correlationId = null,
+        string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        var fingerprint = $"start:{definitionId}";
+        if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
+
+        var definition = await store.GetPublishedDefinitionAsync(definitionId, ct)
+                         ?? throw new WorkflowNotFoundException($"Workflow '{definitionId}' has no published version.");
+        var workflow = Compile(definition);
+        var now = clock.GetUtcNow();
+        var instance = new WorkflowInstance
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            DefinitionId = definition.DefinitionId!,
+            DefinitionVersionId = definition.Id!,
+            Version = definition.Version,
+            Name = definition.Name,
+            CorrelationId = correlationId,
+            CreatedAt = now,
+            UpdatedAt = now,
+            IsNew = true,
+        };
+        foreach (var v in definition.Variables)
+            instance.State.Variables[v.Name] = v.Value?.DeepClone();
+        if (input is { ValueKind: JsonValueKind.Object } i)
+            instance.State.Input = System.Text.Json.Nodes.JsonObject.Create(i);
+
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
+        var execution = NewExecution(workflow, instance, actor, ct);
+        await execution.StartAsync();
+        var result = await CommitAsync(execution, expectedRevision: 0, idempotencyKey, fingerprint, ct);
+        logger.LogInformation("Started {DefinitionId} v{Version} as {InstanceId}: {SubStatus}", instance.DefinitionId, instance.Version, instance.Id, instance.SubStatus);
+        return result;
+    }
+
+    /// <summary>
+    /// Resumes the instance waiting on <paramref name="bookmarkId"/> and runs it to its next bookmark or its end.
+    /// <paramref name="authorize"/> sees the bookmark before anything runs; it throws to refuse, or returns the acting principal.
+    /// </summary>
+    public async Task<StepResult> ResumeAsync(string bookmarkId, ResumeInput input, Actor actor, string? idempotencyKey,
+        CancellationToken ct = default, Func<Bookmark, WorkflowInstance, Actor>? authorize = null)
+    {
+        var fingerprint = $"resume:{bookmarkId}";
+        if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
+
+        var instanceId = await store.FindInstanceIdByBookmarkAsync(bookmarkId, ct);
+        if (instanceId is null)
+            throw await store.WasBookmarkClosedAsync(bookmarkId, ct)
+                ? new BookmarkClosedException(bookmarkId)
+                : new BookmarkNotFoundException(bookmarkId);
+        var instance = await LoadAsync(instanceId, ct);
+        var bookmark = instance.Bookmarks.FirstOrDefault(b => b.Id == bookmarkId) ?? throw new BookmarkClosedException(bookmarkId);
+        if (instance.SubStatus == WorkflowSubStatus.Faulted)
+            throw new InstanceStateException($"Workflow instance {instance.Id} is faulted ({instance.Incident?.Message}); retry the incident first.");
+        // The caller may check the bookmark (e.g. the task's role) and decide in which role the actor acts.
+        if (authorize is not null) actor = authorize(bookmark, instance);
+
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
+        var revision = instance.Revision;
+        var execution = NewExecution(Compile(await VersionOf(instance, ct)), instance, actor, ct);
+        await execution.ResumeAsync(bookmark, input);
+        var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
+        logger.LogInformation("Resumed {BookmarkKind} bookmark of {InstanceId}: {SubStatus}", bookmark.Kind, instance.Id, instance.SubStatus);
+        return result;
+    }
+
+    /// <summary>Runs a faulted instance's failed activity again, then whatever was scheduled after it.</summary>
+    public async Task<StepResult> RetryAsync(string instanceId, Actor actor, string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        var fingerprint = $"retry:{instanceId}";
+        if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
+        var instance = await LoadAsync(instanceId, ct);
+        if (instance.SubStatus != WorkflowSubStatus.Faulted || instance.Incident is null)
+            throw new InstanceStateException($"Workflow instance {instanceId} has no incident to retry.");
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
+        var revision = instance.Revision;
+        var execution = NewExecution(Compile(await VersionOf(instance, ct)), instance, actor, ct);
+        await execution.RetryAsync();
+        var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
+        logger.LogInformation("Retried incident of {InstanceId}: {SubStatus}", instance.Id, instance.SubStatus);
+        return result;
+    }
+
+    /// <summary>Resumes every instance waiting for <paramref name="eventName"/> (optionally only those with the correlation key).</summary>
+    public async Task<IReadOnlyList<StepResult>> TriggerEventAsync(string eventName, string? correlationKey, System.Text.Json.Nodes.JsonObject? data,
+        Actor actor, string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        var results = new List<StepResult>();
+        foreach (var b in await store.FindEventBookmarksAsync(eventName, correlationKey, ct))
+            results.Add(await ResumeAsync(b.Id, new ResumeInput(null, data), actor, idempotencyKey is null ? null : $"{idempotencyKey}:{b.Id}", ct));
+        return results;
+    }
+
+    /// <summary>Resumes due timers; each resume is keyed by its bookmark, so a timer delivered twice resumes once.</summary>
+    public async Task<int> ResumeDueTimersAsync(int take = 100, CancellationToken ct = default)
+    {
+        var count = 0;
+        foreach (var b in await store.GetDueTimersAsync(clock.GetUtcNow(), take, ct))
+        {
+            try
+            {
+                await ResumeAsync(b.Id, new ResumeInput(), Actor.System, $"timer:{b.Id}", ct);
+                count++;
+            }
+            catch (Exception e) when (e is ConcurrencyConflictException or BookmarkClosedException or InstanceStateException)
+            {
+                logger.LogInformation("Timer {BookmarkId} not resumed now: {Reason}", b.Id, e.Message);
+            }
+        }
+        return count;
+    }
+
+    public CompiledWorkflow Compile(WorkflowDefinition definition) =>
+        definition.Id is null
+            ? CompiledWorkflow.Compile(definition, registry, evaluator)
+            : _compiled.GetOrAdd(definition.Id, _ => CompiledWorkflow.Compile(definition, registry, evaluator));
+
+    /// <summary>Validation without running: what publishing checks.</summary>
+    public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition) => CompiledWorkflow.Validate(definition, registry, evaluator);
+
+    private async Task<WorkflowInstance> LoadAsync(string instanceId, CancellationToken ct) =>
+        await store.LoadInstanceAsync(instanceId, ct) ?? throw new InstanceNotFoundException(instanceId);
+
+    private async Task<WorkflowDefinition> VersionOf(WorkflowInstance instance, CancellationToken ct) =>
+        await store.GetDefinitionVersionAsync(instance.DefinitionVersionId, ct)
+        ?? throw new WorkflowNotFoundException($"Version {instance.DefinitionVersionId} of workflow '{instance.DefinitionId}' is missing.");
+
+    private WorkflowExecution NewExecution(CompiledWorkflow workflow, WorkflowInstance instance, Actor actor, CancellationToken ct) =>
+        new(workflow, instance, actor, clock, services, evaluator, _redactor, options.MaxActivitiesPerStep, ct);
+
+    private async Task<StepResult> CommitAsync(WorkflowExecution execution, long expectedRevision, string? key, string fingerprint, CancellationToken ct)
+    {
+        var instance = execution.Instance;
+        instance.UpdatedAt = execution.Now;
+        instance.Revision = expectedRevision + 1;
+        var result = StepResult.From(instance);
+        var command = key is null ? null : new IdempotencyRecord(key, fingerprint, instance.Id, JsonSerializer.Serialize(result, WorkflowJson.Options), execution.Now);
+        try
+        {
+            await store.CommitAsync(new StepCommit(instance, expectedRevision, execution.CreatedBookmarks, execution.RemovedBookmarkIds, execution.Journal, command), ct);
+            instance.IsNew = false;
+            return result;
+        }
+        catch (DuplicateCommandException)
+        {
+            // A concurrent duplicate of this very command committed first: answer with its result.
+            instance.Revision = expectedRevision;
+            return await ReplayAsync(key, fingerprint, ct) ?? throw new ConcurrencyConflictException(instance.Id);
+        }
+        catch
+        {
+            instance.Revision = expectedRevision;
+            throw;
+        }
+    }
+
+    private async Task<StepResult?> ReplayAsync(string? key, string fingerprint, CancellationToken ct)
+    {
+        if (key is null) return null;
+        if (key.Length > 200) throw new IdempotencyKeyException("The idempotency key is longer than 200 characters.");
+        var stored = await store.FindCommandAsync(key, ct);
+        if (stored is null) return null;
+        if (stored.Fingerprint != fingerprint)
+            throw new IdempotencyKeyException($"The idempotency key '{key}' was already used for a different command.");
+        return JsonSerializer.Deserialize<StepResult>(stored.ResultJson, WorkflowJson.Options)! with { Replayed = true };
+    }
+}
+
+public sealed class WorkflowNotFoundException(string message) : Exception(message);
+public sealed class InstanceNotFoundException(string id) : Exception($"Workflow instance {id} does not exist.");
+public sealed class BookmarkNotFoundException(string id) : Exception($"There is no open task or bookmark with id {id}.");
+public sealed class BookmarkClosedException(string id) : Exception($"Bookmark {id} was already resumed or cancelled.");
+public sealed class InstanceStateException(string message) : Exception(message);
+public sealed class IdempotencyKeyException(string message) : Exception(message);

@@ -1,0 +1,72 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Workflows.Persistence;
+
+/// <summary>Where the database is and how every connection to it is set up (WAL, synchronous level, busy timeout).</summary>
+public sealed record DatabaseOptions
+{
+    /// <summary>Path of the SQLite file; created with its schema on first start.</summary>
+    public string Path { get; init; } = "data/backoffice.db";
+    /// <summary>
+    /// SQLite's synchronous level in WAL mode. NORMAL (the default) never loses or half-applies a committed step when the
+    /// process crashes; only an OS crash or power cut can lose the last transactions. FULL syncs every commit.
+    /// </summary>
+    public string Synchronous { get; init; } = "NORMAL";
+
+    public string ConnectionString => new SqliteConnectionStringBuilder
+    {
+        DataSource = Path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public void Configure(DbContextOptionsBuilder builder) =>
+        builder.UseSqlite(ConnectionString).AddInterceptors(new PragmaInterceptor(this));
+
+    /// <summary>Per-connection settings: they are not stored in the file, so every opened connection gets them.</summary>
+    public string ConnectionPragmas => $"PRAGMA synchronous={Synchronous}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
+    public SqliteConnection Open()
+    {
+        var c = new SqliteConnection(ConnectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = ConnectionPragmas;
+        cmd.ExecuteNonQuery();
+        return c;
+    }
+
+    /// <summary>Switches the file to write-ahead logging (persistent in the file) and creates its folder.</summary>
+    public void EnsureWal()
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        var mode = cmd.ExecuteScalar() as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"SQLite refused WAL mode for {Path} (got '{mode}').");
+    }
+
+    private sealed class PragmaInterceptor(DatabaseOptions options) : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = options.ConnectionPragmas;
+            cmd.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = options.ConnectionPragmas;
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

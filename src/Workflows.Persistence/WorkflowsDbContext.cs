@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Workflows.Persistence.Entities;
+
+namespace Workflows.Persistence;
+
+/// <summary>The back office's one database: identity, workflow definitions, instances, bookmarks, the journal, command keys, the access trail.</summary>
+public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<DefinitionRecord> Definitions => Set<DefinitionRecord>();
+    public DbSet<InstanceRecord> Instances => Set<InstanceRecord>();
+    public DbSet<BookmarkRecord> Bookmarks => Set<BookmarkRecord>();
+    public DbSet<JournalRecord> Journal => Set<JournalRecord>();
+    public DbSet<CommandRecord> Commands => Set<CommandRecord>();
+    public DbSet<AccessLogRecord> AccessLog => Set<AccessLogRecord>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // Instants are stored as UTC ticks: exact, sortable and comparable in SQL.
+        builder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        builder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+
+        b.Entity<DefinitionRecord>(e =>
+        {
+            e.ToTable("WorkflowDefinitions");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.DefinitionId, x.Version }).IsUnique();
+            e.HasIndex(x => new { x.DefinitionId, x.IsPublished });
+            e.HasIndex(x => new { x.IsLatest, x.Name });
+        });
+        b.Entity<InstanceRecord>(e =>
+        {
+            e.ToTable("WorkflowInstances");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Revision).IsConcurrencyToken();
+            e.HasIndex(x => x.DefinitionId);
+            e.HasIndex(x => new { x.Status, x.SubStatus });
+            e.HasIndex(x => x.CorrelationId);
+            e.HasIndex(x => x.UpdatedAt);
+        });
+        b.Entity<BookmarkRecord>(e =>
+        {
+            e.ToTable("Bookmarks");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.InstanceId);
+            e.HasIndex(x => new { x.Kind, x.ResumeAt });
+            e.HasIndex(x => new { x.Kind, x.Name });
+        });
+        b.Entity<JournalRecord>(e =>
+        {
+            e.ToTable("JournalEntries");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.InstanceId, x.Sequence }).IsUnique();
+            e.HasIndex(x => x.BookmarkId);
+        });
+        b.Entity<CommandRecord>(e =>
+        {
+            e.ToTable("CommandKeys");
+            e.HasKey(x => x.Key);
+        });
+        b.Entity<AccessLogRecord>(e =>
+        {
+            e.ToTable("AccessLog");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.At);
+            e.HasIndex(x => x.InstanceId);
+        });
+    }
+}
+
+public sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));

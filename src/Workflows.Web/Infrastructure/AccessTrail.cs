@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Workflows.Persistence;
+
+namespace Workflows.Web.Infrastructure;
+
+/// <summary>
+/// Records every API call (who, in which roles, what, when, with what result) in the append-only access trail that
+/// auditors read. Bodies are never recorded, so no personal data lands here.
+/// </summary>
+public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimeProvider clock, ILogger<AccessTrail> logger)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var path = http.Request.Path;
+        if (!(path.StartsWithSegments("/api") || path.StartsWithSegments("/elsa/api") || path.StartsWithSegments("/account")))
+        {
+            await next(http);
+            return;
+        }
+        using var scope = http.Request.RouteValues.TryGetValue("instanceId", out var iid) && iid is not null
+            ? Serilog.Context.LogContext.PushProperty("InstanceId", iid.ToString())
+            : null;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            try { Record(http); }
+            catch (Exception e) { logger.LogError(e, "Could not record access trail for {Method} {Path}", http.Request.Method, path.Value); }
+        }
+    }
+
+    private void Record(HttpContext http)
+    {
+        var user = http.User;
+        var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : null;
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId)
+            VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst)
+            """;
+        cmd.Parameters.AddWithValue("$at", clock.GetUtcNow().UtcTicks);
+        cmd.Parameters.AddWithValue("$uid", user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous");
+        cmd.Parameters.AddWithValue("$uname", (object?)user.Identity?.Name ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$roles", string.Join(",", user.FindAll(ClaimTypes.Role).Select(r => r.Value)));
+        cmd.Parameters.AddWithValue("$method", http.Request.Method);
+        cmd.Parameters.AddWithValue("$path", http.Request.Path.Value ?? "");
+        cmd.Parameters.AddWithValue("$status", http.Response.StatusCode);
+        cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Workflows.Engine.Descriptors;
+using Workflows.Engine.Expressions;
+using Workflows.Engine.Runtime;
+using Workflows.Persistence;
+using Workflows.Persistence.Entities;
+using Workflows.Persistence.Stores;
+
+namespace Workflows.Web.Infrastructure;
+
+/// <summary>Registers the back office's parts: database, identity and roles, the engine, the stores.</summary>
+public static class BackOfficeServices
+{
+    /// <summary>Cookie for the browser, bearer token for the API: the scheme is chosen by the presence of an Authorization header.</summary>
+    public const string SmartScheme = "CookieOrBearer";
+
+    public static WebApplicationBuilder AddBackOffice(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+        var dataDir = Path.GetFullPath(config["DataDirectory"] ?? Path.Combine(builder.Environment.ContentRootPath, "data"));
+        var database = new DatabaseOptions
+        {
+            Path = Path.GetFullPath(config["Database:Path"] ?? Path.Combine(dataDir, "backoffice.db")),
+            Synchronous = config["Database:Synchronous"] ?? "NORMAL",
+        };
+        services.AddSingleton(database);
+        services.AddSingleton(TimeProvider.System);
+        services.AddDbContextFactory<WorkflowsDbContext>(database.Configure);
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkflowsDbContext>>().CreateDbContext());
+
+        // Engine
+        services.AddSingleton(new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly));
+        services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
+        services.AddSingleton<ExpressionEvaluator>();
+        services.AddSingleton(new WorkflowRuntimeOptions());
+        services.AddSingleton<SqliteWorkflowStore>();
+        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
+        services.AddSingleton<WorkflowRuntime>();
+        services.AddScoped<DefinitionStore>();
+        services.AddHostedService<TimerPoller>();
+
+        // Identity, on the same database
+        services.AddIdentityCore<AppUser>(o =>
+            {
+                o.User.RequireUniqueEmail = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<WorkflowsDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")))
+            .SetApplicationName("Workflows.BackOffice");
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SmartScheme;
+                o.DefaultChallengeScheme = SmartScheme;
+            })
+            .AddPolicyScheme(SmartScheme, "Cookie or bearer", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? IdentityConstants.BearerScheme
+                    : IdentityConstants.ApplicationScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(8))
+            .AddCookie(IdentityConstants.ApplicationScheme, o =>
+            {
+                o.LoginPath = "/account/login";
+                o.AccessDeniedPath = "/account/denied";
+                o.Cookie.Name = "backoffice.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                // The API answers 401/403; only pages redirect to the sign-in form.
+                o.Events.OnRedirectToLogin = ctx => Redirect(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => Redirect(ctx, StatusCodes.Status403Forbidden);
+            });
+        services.AddAuthorization(o =>
+        {
+            foreach (var (policy, roles) in Policies.RolesFor)
+                o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        });
+        services.AddCascadingAuthenticationState();
+
+        services.AddProblemDetails();
+        // Malformed bodies surface as exceptions, so ProblemMapping can say what is wrong with them.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<ProblemMapping>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 4_000_000);
+        return builder;
+    }
+
+    private static Task Redirect(RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
+    {
+        var path = ctx.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/elsa"))
+        {
+            ctx.Response.StatusCode = apiStatus;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The acting principal for the journal: the user, in the first of their roles the policy admits.</summary>
+    public static Actor ActorFor(this ClaimsPrincipal user, string policy)
+    {
+        var id = user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+        var role = Policies.RolesFor[policy].FirstOrDefault(user.IsInRole) ?? "none";
+        return new Actor(id, role);
+    }
+}

@@ -1,0 +1,49 @@
+namespace Workflows.Web.Infrastructure;
+
+/// <summary>The back office's roles. Every endpoint names the policy it requires; <see cref="Policies"/> says which roles each policy admits.</summary>
+public static class Roles
+{
+    /// <summary>The insured, or their guardian/agent (被保险人/监护人/代理人).</summary>
+    public const string Member = "Member";
+    /// <summary>Service specialist (服务专员): calls members, books, records completion or no-show.</summary>
+    public const string Specialist = "Specialist";
+    /// <summary>Case manager (个案管理师): COC programme, consultations, escalations.</summary>
+    public const string CaseManager = "CaseManager";
+    /// <summary>Business analyst: edits and publishes workflow definitions.</summary>
+    public const string Analyst = "Analyst";
+    /// <summary>Auditor: reads instance histories, journals and the access trail; changes nothing.</summary>
+    public const string Auditor = "Auditor";
+    /// <summary>Platform administrator: operations (incidents, events, users), not service work.</summary>
+    public const string Admin = "Admin";
+
+    public static readonly string[] All = [Member, Specialist, CaseManager, Analyst, Auditor, Admin];
+}
+
+/// <summary>Least privilege, in one table: each policy and the roles it admits.</summary>
+public static class Policies
+{
+    public const string ReadDefinitions = nameof(ReadDefinitions);
+    public const string EditDefinitions = nameof(EditDefinitions);
+    public const string ReadInstances = nameof(ReadInstances);
+    public const string StartInstances = nameof(StartInstances);
+    public const string ReadJournal = nameof(ReadJournal);
+    public const string WorkTasks = nameof(WorkTasks);
+    public const string OperateInstances = nameof(OperateInstances);
+    public const string RaiseEvents = nameof(RaiseEvents);
+    public const string ReadAccessLog = nameof(ReadAccessLog);
+    public const string SignedIn = nameof(SignedIn);
+
+    public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
+    {
+        [ReadDefinitions] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
+        [EditDefinitions] = [Roles.Analyst],
+        [ReadInstances] = [Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
+        [StartInstances] = [Roles.CaseManager, Roles.Admin],
+        [ReadJournal] = [Roles.Auditor, Roles.Admin],
+        [WorkTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Member],
+        [OperateInstances] = [Roles.Admin, Roles.CaseManager],
+        [RaiseEvents] = [Roles.Admin],
+        [ReadAccessLog] = [Roles.Auditor],
+        [SignedIn] = Roles.All,
+    };
+}

@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Workflows.Engine.Model;
+using Workflows.Engine.Runtime;
+using Workflows.Persistence;
+using Workflows.Persistence.Entities;
+using Workflows.Persistence.Stores;
+
+namespace Workflows.Web.Infrastructure;
+
+/// <summary>What happens before the host serves requests: schema migration (WAL on), roles and demo users, workflows/ import.</summary>
+public static class Startup
+{
+    public static async Task PrepareAsync(IServiceProvider services, IConfiguration config, IHostEnvironment env, CancellationToken ct = default)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Startup");
+        var database = services.GetRequiredService<DatabaseOptions>();
+        database.EnsureWal();
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<WorkflowsDbContext>();
+            await db.Database.MigrateAsync(ct);
+            logger.LogInformation("Database ready at {DatabasePath} (WAL)", database.Path);
+            await SeedRolesAsync(scope.ServiceProvider, ct);
+            if (config.GetValue("Seed:DemoUsers", true))
+                await SeedDemoUsersAsync(scope.ServiceProvider, config, logger);
+        }
+        await ImportWorkflowsAsync(services, WorkflowDirectory(config, env), logger, ct);
+    }
+
+    public static async Task SeedRolesAsync(IServiceProvider sp, CancellationToken ct)
+    {
+        var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Roles.All)
+            if (!await roles.RoleExistsAsync(role))
+                await roles.CreateAsync(new IdentityRole(role));
+    }
+
+    /// <summary>One demo user per role (user name = role in lower case), with the password from Seed:DemoPassword.</summary>
+    private static async Task SeedDemoUsersAsync(IServiceProvider sp, IConfiguration config, ILogger logger)
+    {
+        var users = sp.GetRequiredService<UserManager<AppUser>>();
+        var password = config["Seed:DemoPassword"] ?? "Demo#2026";
+        foreach (var role in Roles.All)
+        {
+            var name = role.ToLowerInvariant();
+            if (await users.FindByNameAsync(name) is not null) continue;
+            var user = new AppUser { UserName = name, DisplayName = $"Demo {role}" };
+            var created = await users.CreateAsync(user, password);
+            if (!created.Succeeded) throw new InvalidOperationException($"Could not create demo user {name}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+            await users.AddToRoleAsync(user, role);
+            logger.LogInformation("Created demo user {UserName} in role {Role}", name, role);
+        }
+    }
+
+    /// <summary>Imports every workflows/*.json: unchanged files are no-ops, changed ones become new published versions.</summary>
+    public static async Task ImportWorkflowsAsync(IServiceProvider services, string? directory, ILogger logger, CancellationToken ct)
+    {
+        if (directory is null || !Directory.Exists(directory))
+        {
+            logger.LogWarning("No workflows directory found; nothing imported");
+            return;
+        }
+        foreach (var file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
+        {
+            await using var scope = services.CreateAsyncScope();
+            var store = scope.ServiceProvider.GetRequiredService<DefinitionStore>();
+            try
+            {
+                var model = WorkflowJson.Deserialize(await File.ReadAllTextAsync(file, ct));
+                var outcome = await store.ImportFromFileAsync(model, ct);
+                logger.LogInformation("Workflow file {File}: {Outcome}", Path.GetFileName(file), outcome);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or DefinitionException or WorkflowValidationException)
+            {
+                logger.LogError("Workflow file {File} was not imported: {Reason}", Path.GetFileName(file), e.Message);
+            }
+        }
+    }
+
+    /// <summary>Workflows:Directory, or the repository's workflows/ found by walking up from the content root.</summary>
+    public static string? WorkflowDirectory(IConfiguration config, IHostEnvironment env)
+    {
+        if (config["Workflows:Directory"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        foreach (var start in new[] { env.ContentRootPath, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "workflows");
+                if (Directory.Exists(candidate) && File.Exists(Path.Combine(dir.FullName, "Workflows.sln"))) return candidate;
+            }
+        }
+        return null;
+    }
+}
