@@ -13,7 +13,7 @@ public sealed record JavaScriptLimits
 {
     public int MaxStatements { get; init; } = 10_000;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(500);
-    public long MaxMemoryBytes { get; init; } = 8_000_000;
+    public long MaxMemoryBytes { get; init; } = 32_000_000;
     public int MaxRecursion { get; init; } = 64;
     public int MaxScriptLength { get; init; } = 20_000;
 }

@@ -46,6 +46,7 @@ public sealed class VariableDefinition
     public string TypeName { get; set; } = "Object";
     public bool IsArray { get; set; }
     public JsonNode? Value { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? StorageDriverTypeName { get; set; }
 
     [JsonExtensionData]
@@ -109,6 +110,7 @@ public sealed class ActivityNode
     }
 
     /// <summary>Display text shown by the designer, falling back to the name and the id.</summary>
+    [JsonIgnore]
     public string Label => Metadata?["displayText"]?.GetValue<string>() ?? Name ?? Id;
 }
 
