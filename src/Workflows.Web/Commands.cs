@@ -5,6 +5,24 @@ namespace Workflows.Web;
 /// <summary>Command-line operations run with the host's configuration instead of serving (e.g. <c>verify-journal &lt;instanceId&gt;…</c>).</summary>
 public static class Commands
 {
+    private static readonly string[] Known = ["verify-journal"];
+
+    /// <summary>Splits the command line into a command, its arguments, and "--key value" configuration settings.</summary>
+    public static (string? Command, string[] CommandArgs, string[] Settings) Split(string[] args)
+    {
+        if (args.Length == 0 || !Known.Contains(args[0])) return (null, [], args);
+        var commandArgs = new List<string>();
+        var settings = new List<string>();
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--all") commandArgs.Add(args[i]);
+            else if (args[i].StartsWith("--") && !args[i].Contains('=') && i + 1 < args.Length) { settings.Add(args[i]); settings.Add(args[++i]); }
+            else if (args[i].StartsWith("--")) settings.Add(args[i]);
+            else commandArgs.Add(args[i]);
+        }
+        return (args[0], commandArgs.ToArray(), settings.ToArray());
+    }
+
     /// <summary>Verifies the journal hash chain of the given instances (or all, with --all). Exit code 0 if every chain is intact, 2 otherwise.</summary>
     public static async Task<int> VerifyJournalAsync(WebApplication app, string[] ids)
     {

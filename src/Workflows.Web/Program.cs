@@ -5,7 +5,11 @@ using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
 
-var builder = WebApplication.CreateBuilder(args);
+// "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
+var (command, commandArgs, settings) = Commands.Split(args);
+var builder = WebApplication.CreateBuilder(settings);
+// Serve wwwroot and packages' static assets (MudBlazor) from the build output in every environment, not only Development.
+builder.WebHost.UseStaticWebAssets();
 builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configuration, ctx.HostingEnvironment.ContentRootPath));
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -14,15 +18,16 @@ builder.Services.AddAntiforgery();
 
 var app = builder.Build();
 
-if (args.Length > 0 && args[0] == "verify-journal")
-    return await Commands.VerifyJournalAsync(app, args[1..]);
+if (command == "verify-journal")
+    return await Commands.VerifyJournalAsync(app, commandArgs);
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 
 app.UseExceptionHandler();
+app.UseMiddleware<RequestLimits>();
 app.UseStatusCodePages();
 app.UseSerilogRequestLogging(o => o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
-app.UseStaticFiles();
+
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<AccessTrail>();
@@ -33,6 +38,7 @@ DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);
 CatalogueApi.Map(app);
+app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

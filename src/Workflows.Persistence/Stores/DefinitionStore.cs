@@ -50,6 +50,9 @@ public sealed class DefinitionStore(WorkflowsDbContext db, WorkflowRuntime runti
     {
         Normalize(model);
         if (string.IsNullOrWhiteSpace(model.Name)) throw new DefinitionException("The workflow needs a name.");
+        if (model.Name.Length > 200) throw new DefinitionException($"The workflow's name is {model.Name.Length:N0} characters long; at most 200 are allowed.");
+        if (model.Description?.Length > 4000) throw new DefinitionException($"The description is {model.Description.Length:N0} characters long; at most 4,000 are allowed.");
+        if (model.DefinitionId is { Length: > 100 }) throw new DefinitionException("The definitionId is longer than 100 characters.");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var definitionId = string.IsNullOrWhiteSpace(model.DefinitionId) ? NewId() : model.DefinitionId!;
         if (!await IsNameUniqueAsync(model.Name!, definitionId, ct))

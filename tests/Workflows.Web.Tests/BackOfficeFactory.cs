@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Workflows.Persistence;
+
+namespace Workflows.Web.Tests;
+
+/// <summary>The real back-office host (Program) on a real SQLite file in its own temp folder, with the demo users.</summary>
+public class BackOfficeFactory : WebApplicationFactory<Program>
+{
+    public const string Password = "Demo#2026";
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "wf-web-" + Guid.NewGuid().ToString("N")[..8]);
+    public string LogDirectory => Path.Combine(DataDirectory, "logs");
+    public string? WorkflowsDirectory { get; init; }
+    /// <summary>False to keep the data folder (e.g. to read the log files after the host stopped).</summary>
+    public bool DeleteDataOnDispose { get; init; } = true;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        builder.UseSetting("DataDirectory", DataDirectory);
+        builder.UseSetting("Logging:File", Path.Combine(LogDirectory, "backoffice-.log"));
+        builder.UseSetting("Timers:PollMilliseconds", "100");
+        if (WorkflowsDirectory is not null) builder.UseSetting("Workflows:Directory", WorkflowsDirectory);
+    }
+
+    public DatabaseOptions Database => Services.GetRequiredService<DatabaseOptions>();
+
+    /// <summary>An API client signed in with a bearer token as the demo user of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> ClientAs(string role)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var token = await TokenFor(client, role.ToLowerInvariant());
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public static async Task<string> TokenFor(HttpClient client, string userName)
+    {
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { userName, password = Password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    public long Count(string table)
+    {
+        using var c = Database.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM {table}";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        if (DeleteDataOnDispose) DeleteData();
+    }
+
+    public void DeleteData()
+    {
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public static class Json
+{
+    public static async Task<JsonElement> Body(this HttpResponseMessage r) => await r.Content.ReadFromJsonAsync<JsonElement>();
+
+    public static HttpRequestMessage Post(string url, object? body, string? idempotencyKey = null)
+    {
+        var m = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null) m.Headers.Add("Idempotency-Key", idempotencyKey);
+        return m;
+    }
+}

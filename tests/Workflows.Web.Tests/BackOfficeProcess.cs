@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Workflows.Web.Tests;
+
+/// <summary>The back office as a real separate process (the built Workflows.Web.dll), so a test can kill it like a crash.</summary>
+public sealed class BackOfficeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    public int Port { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    private BackOfficeProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public static string WebDirectory
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+            return Path.Combine(RepositoryRoot, "src", "Workflows.Web", "bin", configuration, "net10.0");
+        }
+    }
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "Workflows.sln"))) return d.FullName;
+            throw new InvalidOperationException("Workflows.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>Starts the host on a free loopback port and waits until it answers.</summary>
+    public static async Task<BackOfficeProcess> StartAsync(string dataDirectory, string? workflowsDirectory = null)
+    {
+        var port = FreePort();
+        var args = new List<string> { "Workflows.Web.dll", "--urls", $"http://127.0.0.1:{port}", "--DataDirectory", dataDirectory, "--Timers:PollMilliseconds", "100" };
+        if (workflowsDirectory is not null) args.AddRange(["--Workflows:Directory", workflowsDirectory]);
+        var p = Run(args);
+        var host = new BackOfficeProcess(p, port);
+        p.OutputDataReceived += (_, e) => { lock (host._output) host._output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { lock (host._output) host._output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (p.HasExited) throw new InvalidOperationException("The back office exited during start:\n" + host.Output);
+            try
+            {
+                if ((await http.GetAsync("/account/login")).StatusCode == HttpStatusCode.OK) return host;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        host.Kill();
+        throw new TimeoutException("The back office did not answer within 60 s:\n" + host.Output);
+    }
+
+    /// <summary>Runs a command of the host (e.g. verify-journal) to completion; returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(params string[] args)
+    {
+        var p = Run(["Workflows.Web.dll", .. args]);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    private static Process Run(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = WebDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks run, exactly like a crash.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+}
