@@ -28,16 +28,28 @@ public sealed record DatabaseOptions
         builder.UseSqlite(ConnectionString).AddInterceptors(new PragmaInterceptor(this));
 
     /// <summary>Per-connection settings: they are not stored in the file, so every opened connection gets them.</summary>
-    public string ConnectionPragmas => $"PRAGMA synchronous={Synchronous}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+    public string ConnectionPragmas =>
+        $"PRAGMA synchronous={Synchronous}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY;";
 
     public SqliteConnection Open()
     {
         var c = new SqliteConnection(ConnectionString);
         c.Open();
+        ApplyPragmasOnce(c);
+        return c;
+    }
+
+    // Connections are pooled: the pragmas are applied once per physical connection, not on every Open.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = new();
+
+    private void ApplyPragmasOnce(DbConnection c)
+    {
+        var handle = (c as SqliteConnection)?.Handle;
+        if (handle is not null && Configured.TryGetValue(handle, out _)) return;
         using var cmd = c.CreateCommand();
         cmd.CommandText = ConnectionPragmas;
         cmd.ExecuteNonQuery();
-        return c;
+        if (handle is not null) Configured.AddOrUpdate(handle, this);
     }
 
     /// <summary>Switches the file to write-ahead logging (persistent in the file) and creates its folder.</summary>
@@ -55,18 +67,13 @@ public sealed record DatabaseOptions
 
     private sealed class PragmaInterceptor(DatabaseOptions options) : DbConnectionInterceptor
     {
-        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
-        {
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = options.ConnectionPragmas;
-            cmd.ExecuteNonQuery();
-        }
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) =>
+            options.ApplyPragmasOnce(connection);
 
-        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = options.ConnectionPragmas;
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
+            options.ApplyPragmasOnce(connection);
+            return Task.CompletedTask;
         }
     }
 }

@@ -49,15 +49,16 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.ToTable("Bookmarks");
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.InstanceId);
-            e.HasIndex(x => new { x.Kind, x.ResumeAt });
-            e.HasIndex(x => new { x.Kind, x.Name });
+            // Partial indexes: only timers are looked up by due time and only events by name, so human tasks skip both.
+            e.HasIndex(x => x.ResumeAt).HasFilter("Kind = 'Timer'").HasDatabaseName("IX_Bookmarks_DueTimers");
+            e.HasIndex(x => new { x.Name, x.CorrelationKey }).HasFilter("Kind = 'Event'").HasDatabaseName("IX_Bookmarks_Events");
         });
         b.Entity<JournalRecord>(e =>
         {
             e.ToTable("JournalEntries");
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.InstanceId, x.Sequence }).IsUnique();
-            e.HasIndex(x => x.BookmarkId);
+            e.HasIndex(x => x.BookmarkId).HasFilter("BookmarkId IS NOT NULL");
         });
         b.Entity<CommandRecord>(e =>
         {

@@ -93,10 +93,10 @@ public sealed class DurabilityTests : IDisposable
     private sealed class RacingStore(IWorkflowStore inner, int participants) : IWorkflowStore
     {
         private readonly Barrier _barrier = new(participants);
-        public Task<Workflows.Engine.Model.WorkflowDefinition?> GetPublishedDefinitionAsync(string d, CancellationToken ct = default) => inner.GetPublishedDefinitionAsync(d, ct);
+        public Task<string?> GetPublishedVersionIdAsync(string d, CancellationToken ct = default) => inner.GetPublishedVersionIdAsync(d, ct);
         public Task<Workflows.Engine.Model.WorkflowDefinition?> GetDefinitionVersionAsync(string v, CancellationToken ct = default) => inner.GetDefinitionVersionAsync(v, ct);
         public Task<WorkflowInstance?> LoadInstanceAsync(string i, CancellationToken ct = default) => inner.LoadInstanceAsync(i, ct);
-        public Task<string?> FindInstanceIdByBookmarkAsync(string b, CancellationToken ct = default) => inner.FindInstanceIdByBookmarkAsync(b, ct);
+        public Task<WorkflowInstance?> LoadInstanceByBookmarkAsync(string b, CancellationToken ct = default) => inner.LoadInstanceByBookmarkAsync(b, ct);
         public Task<bool> WasBookmarkClosedAsync(string b, CancellationToken ct = default) => inner.WasBookmarkClosedAsync(b, ct);
         public Task<StoredCommand?> FindCommandAsync(string k, CancellationToken ct = default) => inner.FindCommandAsync(k, ct);
         public async Task CommitAsync(StepCommit commit, CancellationToken ct = default)

@@ -18,6 +18,7 @@ public sealed class EngineHarness : IDisposable
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "wf-engine-" + Guid.NewGuid().ToString("N")[..8]);
     public DatabaseOptions Db { get; }
     public SqliteWorkflowStore Store { get; }
+    public PreparedConnections Connections { get; private set; } = null!;
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
     public ActivityRegistry Registry { get; }
     public ExpressionEvaluator Evaluator { get; }
@@ -31,7 +32,7 @@ public sealed class EngineHarness : IDisposable
         Db = new DatabaseOptions { Path = Path.Combine(Directory, "engine.db") };
         Db.EnsureWal();
         using (var ctx = NewContext()) ctx.Database.Migrate();
-        Store = new SqliteWorkflowStore(Db);
+        Store = new SqliteWorkflowStore(Connections = new PreparedConnections(Db));
         Registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
         register?.Invoke(Registry);
         Evaluator = new ExpressionEvaluator(new JavaScriptSandbox(limits ?? new JavaScriptLimits()));
@@ -72,6 +73,7 @@ public sealed class EngineHarness : IDisposable
 
     public void Dispose()
     {
+        Connections.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }

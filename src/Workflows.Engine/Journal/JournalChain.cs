@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Workflows.Engine.Model;
@@ -12,12 +11,30 @@ public static class JournalChain
 
     public static string ComputeHash(JournalEntry e)
     {
-        var sb = new StringBuilder(256);
-        void F(string? s) => sb.Append(s?.Replace("\\", "\\\\").Replace("|", "\\|") ?? "\\0").Append('|');
+        // Fields are written length-prefixed (so no separator can be forged) into one buffer and hashed once.
+        var buffer = Buffer ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        void F(string? s)
+        {
+            if (s is null)
+            {
+                Write(buffer, -1);
+                return;
+            }
+            var bytes = Encoding.UTF8.GetByteCount(s);
+            Write(buffer, bytes);
+            Encoding.UTF8.GetBytes(s, buffer.GetSpan(bytes));
+            buffer.Advance(bytes);
+        }
+        void N(long n)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(buffer.GetSpan(8), n);
+            buffer.Advance(8);
+        }
         F(e.PreviousHash);
         F(e.InstanceId);
-        F(e.Sequence.ToString(CultureInfo.InvariantCulture));
-        F(e.Timestamp.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        N(e.Sequence);
+        N(e.Timestamp.UtcTicks);
         F(e.EventName);
         F(e.ActivityId);
         F(e.ActivityNodeId);
@@ -26,12 +43,26 @@ public static class JournalChain
         F(e.ActivityInstanceId);
         F(e.BookmarkId);
         F(e.DefinitionVersionId);
-        F(e.Version.ToString(CultureInfo.InvariantCulture));
+        N(e.Version);
         F(e.ActorId);
         F(e.ActorRole);
         F(e.Message);
         F(e.Payload is null ? null : WorkflowJson.Canonical(e.Payload));
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        var sha = Sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(buffer.WrittenSpan);
+        Span<byte> digest = stackalloc byte[32];
+        sha.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest);
+    }
+
+    // Per thread, reused: the hash context and the buffer are the costly parts of hashing a small entry.
+    [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? Buffer;
+    [ThreadStatic] private static IncrementalHash? Sha;
+
+    private static void Write(System.Buffers.ArrayBufferWriter<byte> buffer, int n)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), n);
+        buffer.Advance(4);
     }
 
     /// <summary>Checks entries in sequence order: contiguous sequence numbers, each chained to the one before and hashing to its stored hash.</summary>

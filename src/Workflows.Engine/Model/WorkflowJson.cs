@@ -53,40 +53,34 @@ public static class WorkflowJson
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
     }
 
-    /// <summary>JSON with object keys sorted, so equal content hashes equally whatever the key order.</summary>
+    /// <summary>JSON with object keys sorted (ordinal), so equal content hashes equally whatever the key order.</summary>
     public static string Canonical(JsonNode? node)
     {
-        var sb = new StringBuilder();
-        Write(node, sb);
-        return sb.ToString();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            Write(node, writer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
 
-        static void Write(JsonNode? n, StringBuilder sb)
+        static void Write(JsonNode? n, Utf8JsonWriter w)
         {
             switch (n)
             {
-                case null: sb.Append("null"); break;
+                case null: w.WriteNullValue(); break;
                 case JsonObject o:
-                    sb.Append('{');
-                    var first = true;
+                    w.WriteStartObject();
                     foreach (var kv in o.OrderBy(k => k.Key, StringComparer.Ordinal))
                     {
-                        if (!first) sb.Append(',');
-                        first = false;
-                        sb.Append(JsonSerializer.Serialize(kv.Key)).Append(':');
-                        Write(kv.Value, sb);
+                        w.WritePropertyName(kv.Key);
+                        Write(kv.Value, w);
                     }
-                    sb.Append('}');
+                    w.WriteEndObject();
                     break;
                 case JsonArray a:
-                    sb.Append('[');
-                    for (var i = 0; i < a.Count; i++)
-                    {
-                        if (i > 0) sb.Append(',');
-                        Write(a[i], sb);
-                    }
-                    sb.Append(']');
+                    w.WriteStartArray();
+                    foreach (var item in a) Write(item, w);
+                    w.WriteEndArray();
                     break;
-                default: sb.Append(n.ToJsonString(Options)); break;
+                default: n.WriteTo(w); break;
             }
         }
     }

@@ -19,6 +19,11 @@ public sealed class CompiledWorkflow
 
     public IReadOnlyList<string> InboundKeys(string activityId) => Inbound.TryGetValue(activityId, out var list) ? list : [];
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Activity, string Input), InputValue?> _inputs = new();
+
+    /// <summary>An activity's stored input, parsed once per compiled version.</summary>
+    public InputValue? Input(ActivityNode node, string inputName) => _inputs.GetOrAdd((node.Id, inputName), k => node.GetInput(k.Input));
+
     public static string Key(Connection c) => $"{c.Source.Activity}:{c.Source.Port}->{c.Target.Activity}";
 
     /// <summary>Every activity from which <paramref name="activityId"/> can be reached (its upstream branches).</summary>

@@ -8,10 +8,12 @@ namespace Workflows.Engine.Runtime;
 /// </summary>
 public interface IWorkflowStore
 {
-    Task<WorkflowDefinition?> GetPublishedDefinitionAsync(string definitionId, CancellationToken ct = default);
+    /// <summary>The version id of the published version of a definition, or null if none is published.</summary>
+    Task<string?> GetPublishedVersionIdAsync(string definitionId, CancellationToken ct = default);
     Task<WorkflowDefinition?> GetDefinitionVersionAsync(string versionId, CancellationToken ct = default);
     Task<WorkflowInstance?> LoadInstanceAsync(string instanceId, CancellationToken ct = default);
-    Task<string?> FindInstanceIdByBookmarkAsync(string bookmarkId, CancellationToken ct = default);
+    /// <summary>The instance waiting on the bookmark (with all its bookmarks), read on one connection; null if no such bookmark is open.</summary>
+    Task<WorkflowInstance?> LoadInstanceByBookmarkAsync(string bookmarkId, CancellationToken ct = default);
     /// <summary>True if the journal shows this bookmark was resumed or cancelled already.</summary>
     Task<bool> WasBookmarkClosedAsync(string bookmarkId, CancellationToken ct = default);
     Task<StoredCommand?> FindCommandAsync(string idempotencyKey, CancellationToken ct = default);

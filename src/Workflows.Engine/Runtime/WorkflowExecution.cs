@@ -98,11 +98,11 @@ internal sealed class WorkflowExecution
             var node = _workflow.Nodes[item.ActivityId];
             if (++executed > _maxActivitiesPerStep)
             {
-                Fault(node, Guid.NewGuid().ToString("N"), $"More than {_maxActivitiesPerStep} activities ran in one step without waiting; the flowchart probably loops without a blocking activity.", item, null, null);
+                Fault(node, Ids.New(), $"More than {_maxActivitiesPerStep} activities ran in one step without waiting; the flowchart probably loops without a blocking activity.", item, null, null);
                 return;
             }
             if (node.Type == Activities.Builtin.FlowJoin.TypeName && !JoinReady(node, item)) continue;
-            if (!await ExecuteAsync(node, Guid.NewGuid().ToString("N"), a => a.ExecuteAsync(CurrentContext!), null, null, item))
+            if (!await ExecuteAsync(node, Ids.New(), a => a.ExecuteAsync(CurrentContext!), null, null, item))
                 return;
         }
         if (Instance.Status != WorkflowStatus.Running) return;
@@ -152,7 +152,7 @@ internal sealed class WorkflowExecution
         {
             var bookmark = new Bookmark
             {
-                Id = Guid.NewGuid().ToString("N"),
+                Id = Ids.New(),
                 InstanceId = Instance.Id,
                 ActivityId = node.Id,
                 ActivityNodeId = node.NodeId ?? node.Id,
@@ -203,7 +203,7 @@ internal sealed class WorkflowExecution
         var journalInputs = new JsonObject();
         foreach (var input in type.Inputs)
         {
-            var stored = node.GetInput(input.Descriptor.Name);
+            var stored = _workflow.Input(node, input.Descriptor.Name);
             JsonNode? value;
             if (stored?.Expression is { } expr && !(expr.Type == ExpressionTypes.Literal && expr.Value is null))
             {
@@ -236,7 +236,7 @@ internal sealed class WorkflowExecution
 
     private bool IsWaitAny(ActivityNode join, ActivityContext? context)
     {
-        var mode = join.GetInput(nameof(Activities.Builtin.FlowJoin.Mode))?.Expression?.Value?.ToString();
+        var mode = _workflow.Input(join, nameof(Activities.Builtin.FlowJoin.Mode))?.Expression?.Value?.ToString();
         return !string.Equals(mode, nameof(Activities.Builtin.JoinMode.WaitAll), StringComparison.OrdinalIgnoreCase);
     }
 

@@ -38,15 +38,15 @@ public sealed class WorkflowRuntime(
         string? idempotencyKey = null, CancellationToken ct = default)
     {
         var fingerprint = $"start:{definitionId}";
-        if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
-
-        var definition = await store.GetPublishedDefinitionAsync(definitionId, ct)
-                         ?? throw new WorkflowNotFoundException($"Workflow '{definitionId}' has no published version.");
-        var workflow = Compile(definition);
+        CheckKey(idempotencyKey);
+        var versionId = await store.GetPublishedVersionIdAsync(definitionId, ct)
+                        ?? throw new WorkflowNotFoundException($"Workflow '{definitionId}' has no published version.");
+        var workflow = await CompiledVersionAsync(versionId, definitionId, ct);
+        var definition = workflow.Definition;
         var now = clock.GetUtcNow();
         var instance = new WorkflowInstance
         {
-            Id = Guid.NewGuid().ToString("N"),
+            Id = Ids.New(),
             DefinitionId = definition.DefinitionId!,
             DefinitionVersionId = definition.Id!,
             Version = definition.Version,
@@ -77,15 +77,18 @@ public sealed class WorkflowRuntime(
         CancellationToken ct = default, Func<Bookmark, WorkflowInstance, Actor>? authorize = null)
     {
         var fingerprint = $"resume:{bookmarkId}";
-        if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
-
-        var instanceId = await store.FindInstanceIdByBookmarkAsync(bookmarkId, ct);
-        if (instanceId is null)
+        CheckKey(idempotencyKey);
+        // A command seen before is answered from its record. That is only looked up when the bookmark is gone (the usual
+        // retry) or at commit (the key's unique constraint), so a first attempt costs no extra read.
+        var instance = await store.LoadInstanceByBookmarkAsync(bookmarkId, ct);
+        if (instance is null)
+        {
+            if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
             throw await store.WasBookmarkClosedAsync(bookmarkId, ct)
                 ? new BookmarkClosedException(bookmarkId)
                 : new BookmarkNotFoundException(bookmarkId);
-        var instance = await LoadAsync(instanceId, ct);
-        var bookmark = instance.Bookmarks.FirstOrDefault(b => b.Id == bookmarkId) ?? throw new BookmarkClosedException(bookmarkId);
+        }
+        var bookmark = instance.Bookmarks.First(b => b.Id == bookmarkId);
         if (instance.SubStatus == WorkflowSubStatus.Faulted)
             throw new InstanceStateException($"Workflow instance {instance.Id} is faulted ({instance.Incident?.Message}); retry the incident first.");
         // The caller may check the bookmark (e.g. the task's role) and decide in which role the actor acts.
@@ -93,7 +96,7 @@ public sealed class WorkflowRuntime(
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var revision = instance.Revision;
-        var execution = NewExecution(Compile(await VersionOf(instance, ct)), instance, actor, ct);
+        var execution = NewExecution(await CompiledVersionAsync(instance.DefinitionVersionId, instance.DefinitionId, ct), instance, actor, ct);
         await execution.ResumeAsync(bookmark, input);
         var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
         logger.LogInformation("Resumed {BookmarkKind} bookmark of {InstanceId}: {SubStatus}", bookmark.Kind, instance.Id, instance.SubStatus);
@@ -104,13 +107,14 @@ public sealed class WorkflowRuntime(
     public async Task<StepResult> RetryAsync(string instanceId, Actor actor, string? idempotencyKey = null, CancellationToken ct = default)
     {
         var fingerprint = $"retry:{instanceId}";
-        if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
+        CheckKey(idempotencyKey);
         var instance = await LoadAsync(instanceId, ct);
         if (instance.SubStatus != WorkflowSubStatus.Faulted || instance.Incident is null)
-            throw new InstanceStateException($"Workflow instance {instanceId} has no incident to retry.");
+            return await ReplayAsync(idempotencyKey, fingerprint, ct)
+                   ?? throw new InstanceStateException($"Workflow instance {instanceId} has no incident to retry.");
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var revision = instance.Revision;
-        var execution = NewExecution(Compile(await VersionOf(instance, ct)), instance, actor, ct);
+        var execution = NewExecution(await CompiledVersionAsync(instance.DefinitionVersionId, instance.DefinitionId, ct), instance, actor, ct);
         await execution.RetryAsync();
         var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
         logger.LogInformation("Retried incident of {InstanceId}: {SubStatus}", instance.Id, instance.SubStatus);
@@ -146,7 +150,7 @@ public sealed class WorkflowRuntime(
         return count;
     }
 
-    public CompiledWorkflow Compile(WorkflowDefinition definition) =>
+    private CompiledWorkflow Compile(WorkflowDefinition definition) =>
         definition.Id is null
             ? CompiledWorkflow.Compile(definition, registry, evaluator)
             : _compiled.GetOrAdd(definition.Id, _ => CompiledWorkflow.Compile(definition, registry, evaluator));
@@ -157,9 +161,17 @@ public sealed class WorkflowRuntime(
     private async Task<WorkflowInstance> LoadAsync(string instanceId, CancellationToken ct) =>
         await store.LoadInstanceAsync(instanceId, ct) ?? throw new InstanceNotFoundException(instanceId);
 
-    private async Task<WorkflowDefinition> VersionOf(WorkflowInstance instance, CancellationToken ct) =>
-        await store.GetDefinitionVersionAsync(instance.DefinitionVersionId, ct)
-        ?? throw new WorkflowNotFoundException($"Version {instance.DefinitionVersionId} of workflow '{instance.DefinitionId}' is missing.");
+    /// <summary>
+    /// A version compiled once and kept: versions that can run (published, or once published) never change, since editing a
+    /// published version creates the next one.
+    /// </summary>
+    private async ValueTask<CompiledWorkflow> CompiledVersionAsync(string versionId, string definitionId, CancellationToken ct)
+    {
+        if (_compiled.TryGetValue(versionId, out var compiled)) return compiled;
+        var definition = await store.GetDefinitionVersionAsync(versionId, ct)
+                         ?? throw new WorkflowNotFoundException($"Version {versionId} of workflow '{definitionId}' is missing.");
+        return Compile(definition);
+    }
 
     private WorkflowExecution NewExecution(CompiledWorkflow workflow, WorkflowInstance instance, Actor actor, CancellationToken ct) =>
         new(workflow, instance, actor, clock, services, evaluator, _redactor, options.MaxActivitiesPerStep, ct);
@@ -179,7 +191,8 @@ public sealed class WorkflowRuntime(
         }
         catch (DuplicateCommandException)
         {
-            // A concurrent duplicate of this very command committed first: answer with its result.
+            // This key was recorded before (a retry) or meanwhile (a concurrent duplicate): answer with that result,
+            // or refuse if the key was used for a different command. Nothing of this run is stored.
             instance.Revision = expectedRevision;
             return await ReplayAsync(key, fingerprint, ct) ?? throw new ConcurrencyConflictException(instance.Id);
         }
@@ -190,10 +203,14 @@ public sealed class WorkflowRuntime(
         }
     }
 
+    private static void CheckKey(string? key)
+    {
+        if (key is { Length: > 200 }) throw new IdempotencyKeyException("The idempotency key is longer than 200 characters.");
+    }
+
     private async Task<StepResult?> ReplayAsync(string? key, string fingerprint, CancellationToken ct)
     {
         if (key is null) return null;
-        if (key.Length > 200) throw new IdempotencyKeyException("The idempotency key is longer than 200 characters.");
         var stored = await store.FindCommandAsync(key, ct);
         if (stored is null) return null;
         if (stored.Fingerprint != fingerprint)

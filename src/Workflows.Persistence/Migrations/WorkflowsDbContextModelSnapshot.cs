@@ -14,7 +14,7 @@ namespace Workflows.Persistence.Migrations
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.12");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
@@ -304,9 +304,13 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasIndex("InstanceId");
 
-                    b.HasIndex("Kind", "Name");
+                    b.HasIndex("ResumeAt")
+                        .HasDatabaseName("IX_Bookmarks_DueTimers")
+                        .HasFilter("Kind = 'Timer'");
 
-                    b.HasIndex("Kind", "ResumeAt");
+                    b.HasIndex("Name", "CorrelationKey")
+                        .HasDatabaseName("IX_Bookmarks_Events")
+                        .HasFilter("Kind = 'Event'");
 
                     b.ToTable("Bookmarks", (string)null);
                 });
@@ -534,7 +538,8 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BookmarkId");
+                    b.HasIndex("BookmarkId")
+                        .HasFilter("BookmarkId IS NOT NULL");
 
                     b.HasIndex("InstanceId", "Sequence")
                         .IsUnique();

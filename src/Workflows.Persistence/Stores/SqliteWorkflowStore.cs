@@ -8,36 +8,37 @@ namespace Workflows.Persistence.Stores;
 
 /// <summary>
 /// The runtime's store on SQLite. The hot path (load an instance, commit a step) uses the ADO.NET driver directly with
-/// one IMMEDIATE transaction per step; the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
+/// prepared statements and one IMMEDIATE transaction per step; the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
 /// </summary>
-public sealed class SqliteWorkflowStore(DatabaseOptions db) : IWorkflowStore
+public sealed class SqliteWorkflowStore(PreparedConnections connections) : IWorkflowStore
 {
     private static readonly JsonSerializerOptions Json = WorkflowJson.Options;
 
-    public async Task<WorkflowDefinition?> GetPublishedDefinitionAsync(string definitionId, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, "SELECT Json FROM WorkflowDefinitions WHERE DefinitionId = $id AND IsPublished = 1 LIMIT 1", ("$id", definitionId));
-        return await cmd.ExecuteScalarAsync(ct) is string json ? WorkflowJson.Deserialize(json) : null;
-    }
+    public Task<string?> GetPublishedVersionIdAsync(string definitionId, CancellationToken ct = default) =>
+        connections.ReadAsync(async c => await c.Command("SELECT Id FROM WorkflowDefinitions WHERE DefinitionId = $id AND IsPublished = 1 LIMIT 1", null,
+            ("$id", definitionId)).ExecuteScalarAsync(ct) as string);
 
-    public async Task<WorkflowDefinition?> GetDefinitionVersionAsync(string versionId, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, "SELECT Json FROM WorkflowDefinitions WHERE Id = $id", ("$id", versionId));
-        return await cmd.ExecuteScalarAsync(ct) is string json ? WorkflowJson.Deserialize(json) : null;
-    }
+    public Task<WorkflowDefinition?> GetDefinitionVersionAsync(string versionId, CancellationToken ct = default) =>
+        connections.ReadAsync(async c => await c.Command("SELECT Json FROM WorkflowDefinitions WHERE Id = $id", null, ("$id", versionId))
+            .ExecuteScalarAsync(ct) is string json ? WorkflowJson.Deserialize(json) : null);
 
-    public async Task<WorkflowInstance?> LoadInstanceAsync(string instanceId, CancellationToken ct = default)
+    public Task<WorkflowInstance?> LoadInstanceAsync(string instanceId, CancellationToken ct = default) =>
+        connections.ReadAsync(c => LoadInstanceAsync(c, instanceId, ct));
+
+    public Task<WorkflowInstance?> LoadInstanceByBookmarkAsync(string bookmarkId, CancellationToken ct = default) =>
+        connections.ReadAsync(async c =>
+            await c.Command("SELECT InstanceId FROM Bookmarks WHERE Id = $id", null, ("$id", bookmarkId)).ExecuteScalarAsync(ct) is string instanceId
+                ? await LoadInstanceAsync(c, instanceId, ct)
+                : null);
+
+    private static async Task<WorkflowInstance?> LoadInstanceAsync(PreparedConnection c, string instanceId, CancellationToken ct)
     {
-        await using var c = db.Open();
         WorkflowInstance instance;
-        await using (var cmd = Command(c, """
+        await using (var r = await c.Command("""
             SELECT Id, DefinitionId, DefinitionVersionId, Version, Name, CorrelationId, Status, SubStatus, StateJson, IncidentJson,
                    Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt, FinishedAt
             FROM WorkflowInstances WHERE Id = $id
-            """, ("$id", instanceId)))
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            """, null, ("$id", instanceId)).ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return null;
             instance = new WorkflowInstance
@@ -46,8 +47,8 @@ public sealed class SqliteWorkflowStore(DatabaseOptions db) : IWorkflowStore
                 DefinitionId = r.GetString(1),
                 DefinitionVersionId = r.GetString(2),
                 Version = r.GetInt32(3),
-                Name = r.IsDBNull(4) ? null : r.GetString(4),
-                CorrelationId = r.IsDBNull(5) ? null : r.GetString(5),
+                Name = Str(r, 4),
+                CorrelationId = Str(r, 5),
                 Status = Enum.Parse<WorkflowStatus>(r.GetString(6)),
                 SubStatus = Enum.Parse<WorkflowSubStatus>(r.GetString(7)),
                 State = JsonSerializer.Deserialize<InstanceState>(r.GetString(8), Json) ?? new InstanceState(),
@@ -60,158 +61,154 @@ public sealed class SqliteWorkflowStore(DatabaseOptions db) : IWorkflowStore
                 FinishedAt = r.IsDBNull(15) ? null : Instant(r.GetInt64(15)),
             };
         }
-        await using (var cmd = Command(c, BookmarkSelect + " WHERE InstanceId = $id ORDER BY CreatedAt", ("$id", instanceId)))
-            instance.Bookmarks = await ReadBookmarks(cmd, ct);
+        instance.Bookmarks = await ReadBookmarks(c.Command(BookmarkSelect + " WHERE InstanceId = $id ORDER BY CreatedAt", null, ("$id", instanceId)), ct);
         return instance;
     }
 
-    public async Task<string?> FindInstanceIdByBookmarkAsync(string bookmarkId, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, "SELECT InstanceId FROM Bookmarks WHERE Id = $id", ("$id", bookmarkId));
-        return await cmd.ExecuteScalarAsync(ct) as string;
-    }
+    public Task<bool> WasBookmarkClosedAsync(string bookmarkId, CancellationToken ct = default) =>
+        connections.ReadAsync(async c => await c.Command(
+            "SELECT 1 FROM JournalEntries WHERE BookmarkId = $id AND EventName IN ('BookmarkResumed','BookmarkCancelled') LIMIT 1", null,
+            ("$id", bookmarkId)).ExecuteScalarAsync(ct) is not null);
 
-    public async Task<bool> WasBookmarkClosedAsync(string bookmarkId, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, "SELECT 1 FROM JournalEntries WHERE BookmarkId = $id AND EventName IN ('BookmarkResumed','BookmarkCancelled') LIMIT 1", ("$id", bookmarkId));
-        return await cmd.ExecuteScalarAsync(ct) is not null;
-    }
-
-    public async Task<StoredCommand?> FindCommandAsync(string idempotencyKey, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, "SELECT Key, Fingerprint, InstanceId, ResultJson FROM CommandKeys WHERE Key = $k", ("$k", idempotencyKey));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new StoredCommand(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)) : null;
-    }
-
-    public async Task CommitAsync(StepCommit commit, CancellationToken ct = default)
-    {
-        var i = commit.Instance;
-        await using var c = db.Open();
-        await using var tx = c.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: take the write lock before reading nothing stale
-        if (commit.Command is { } k)
+    public Task<StoredCommand?> FindCommandAsync(string idempotencyKey, CancellationToken ct = default) =>
+        connections.ReadAsync(async c =>
         {
+            await using var r = await c.Command("SELECT Key, Fingerprint, InstanceId, ResultJson FROM CommandKeys WHERE Key = $k", null, ("$k", idempotencyKey))
+                .ExecuteReaderAsync(ct);
+            return await r.ReadAsync(ct) ? new StoredCommand(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)) : null;
+        });
+
+    /// <summary>
+    /// One step in one IMMEDIATE transaction: the guarded instance write (its row count is the optimistic-concurrency check),
+    /// the idempotency key, bookmark changes and journal rows, each through a statement prepared once per connection.
+    /// </summary>
+    public Task CommitAsync(StepCommit commit, CancellationToken ct = default) =>
+        connections.WriteAsync(c =>
+        {
+            var i = commit.Instance;
+            c.Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
             try
             {
-                await Exec(c, tx, "INSERT INTO CommandKeys (Key, Fingerprint, InstanceId, ResultJson, CreatedAt) VALUES ($k, $f, $i, $r, $t)",
-                    ct, ("$k", k.Key), ("$f", k.Fingerprint), ("$i", k.InstanceId), ("$r", k.ResultJson), ("$t", k.CreatedAt.UtcTicks));
+                if (commit.Command is { } k)
+                {
+                    try
+                    {
+                        c.Command("INSERT INTO CommandKeys (Key, Fingerprint, InstanceId, ResultJson, CreatedAt) VALUES ($k, $f, $i, $r, $t)", null,
+                            ("$k", k.Key), ("$f", k.Fingerprint), ("$i", k.InstanceId), ("$r", k.ResultJson), ("$t", k.CreatedAt.UtcTicks)).ExecuteNonQuery();
+                    }
+                    catch (SqliteException e) when (e.SqliteErrorCode == 19)
+                    {
+                        throw new DuplicateCommandException(k.Key);
+                    }
+                }
+                var state = JsonSerializer.Serialize(i.State, Json);
+                var incident = i.Incident is null ? null : JsonSerializer.Serialize(i.Incident, Json);
+                if (i.IsNew)
+                {
+                    c.Command("""
+                        INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Name, CorrelationId, Status, SubStatus, StateJson, IncidentJson,
+                            Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt, FinishedAt)
+                        VALUES ($id, $def, $ver, $v, $name, $corr, $st, $sub, $state, $inc, $rev, $seq, $hash, $created, $updated, $finished)
+                        """, null, ("$id", i.Id), ("$def", i.DefinitionId), ("$ver", i.DefinitionVersionId), ("$v", i.Version), ("$name", i.Name),
+                        ("$corr", i.CorrelationId), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
+                        ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$created", i.CreatedAt.UtcTicks),
+                        ("$updated", i.UpdatedAt.UtcTicks), ("$finished", i.FinishedAt?.UtcTicks)).ExecuteNonQuery();
+                }
+                else
+                {
+                    var rows = c.Command("""
+                        UPDATE WorkflowInstances SET Status = $st, SubStatus = $sub, StateJson = $state, IncidentJson = $inc, Revision = $rev,
+                            JournalSequence = $seq, LastJournalHash = $hash, UpdatedAt = $updated, FinishedAt = $finished
+                        WHERE Id = $id AND Revision = $expected
+                        """, null, ("$id", i.Id), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
+                        ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$updated", i.UpdatedAt.UtcTicks),
+                        ("$finished", i.FinishedAt?.UtcTicks), ("$expected", commit.ExpectedRevision)).ExecuteNonQuery();
+                    if (rows == 0) throw new ConcurrencyConflictException(i.Id);
+                }
+                foreach (var id in commit.RemovedBookmarkIds)
+                    c.Command("DELETE FROM Bookmarks WHERE Id = $id", null, ("$id", id)).ExecuteNonQuery();
+                foreach (var b in commit.CreatedBookmarks)
+                    c.Command("""
+                        INSERT INTO Bookmarks (Id, InstanceId, ActivityId, ActivityNodeId, ActivityType, ActivityInstanceId, Kind, Name, CorrelationKey, ResumeAt, PayloadJson, CreatedAt)
+                        VALUES ($id, $inst, $act, $node, $type, $ai, $kind, $name, $corr, $at, $payload, $created)
+                        """, null, ("$id", b.Id), ("$inst", b.InstanceId), ("$act", b.ActivityId), ("$node", b.ActivityNodeId), ("$type", b.ActivityType),
+                        ("$ai", b.ActivityInstanceId), ("$kind", b.Kind), ("$name", b.Name), ("$corr", b.CorrelationKey), ("$at", b.ResumeAt?.UtcTicks),
+                        ("$payload", b.Payload?.ToJsonString(Json)), ("$created", b.CreatedAt.UtcTicks)).ExecuteNonQuery();
+                foreach (var e in commit.Journal)
+                    c.Command("""
+                        INSERT INTO JournalEntries (InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId,
+                            BookmarkId, DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash)
+                        VALUES ($inst, $seq, $ts, $ev, $act, $node, $type, $name, $ai, $bm, $ver, $v, $actor, $role, $msg, $payload, $prev, $hash)
+                        """, null, ("$inst", e.InstanceId), ("$seq", e.Sequence), ("$ts", e.Timestamp.UtcTicks), ("$ev", e.EventName), ("$act", e.ActivityId),
+                        ("$node", e.ActivityNodeId), ("$type", e.ActivityType), ("$name", e.ActivityName), ("$ai", e.ActivityInstanceId), ("$bm", e.BookmarkId),
+                        ("$ver", e.DefinitionVersionId), ("$v", e.Version), ("$actor", e.ActorId), ("$role", e.ActorRole), ("$msg", e.Message),
+                        ("$payload", e.Payload?.ToJsonString(Json)), ("$prev", e.PreviousHash), ("$hash", e.Hash)).ExecuteNonQuery();
+                c.Command("COMMIT", null).ExecuteNonQuery();
             }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19)
+            catch
             {
-                throw new DuplicateCommandException(k.Key);
+                if (!c.IsAutoCommit()) c.Command("ROLLBACK", null).ExecuteNonQuery();
+                throw;
             }
-        }
+            return Task.FromResult(true);
+        }, ct);
 
-        var state = JsonSerializer.Serialize(i.State, Json);
-        var incident = i.Incident is null ? null : JsonSerializer.Serialize(i.Incident, Json);
-        if (i.IsNew)
+    public Task<IReadOnlyList<Bookmark>> GetDueTimersAsync(DateTimeOffset now, int take, CancellationToken ct = default) =>
+        connections.ReadAsync<IReadOnlyList<Bookmark>>(async c => await ReadBookmarks(c.Command(
+            BookmarkSelect + " WHERE Kind = 'Timer' AND ResumeAt <= $now ORDER BY ResumeAt LIMIT $take", null, ("$now", now.UtcTicks), ("$take", take)), ct));
+
+    public Task<IReadOnlyList<Bookmark>> FindEventBookmarksAsync(string eventName, string? correlationKey, CancellationToken ct = default) =>
+        connections.ReadAsync<IReadOnlyList<Bookmark>>(async c => await ReadBookmarks(c.Command(
+            BookmarkSelect + " WHERE Kind = 'Event' AND Name = $name AND ($key IS NULL OR CorrelationKey IS NULL OR CorrelationKey = $key) ORDER BY CreatedAt", null,
+            ("$name", eventName), ("$key", correlationKey)), ct));
+
+    public Task<IReadOnlyList<JournalEntry>> GetJournalAsync(string instanceId, CancellationToken ct = default) =>
+        connections.ReadAsync<IReadOnlyList<JournalEntry>>(async c =>
         {
-            await Exec(c, tx, """
-                INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Name, CorrelationId, Status, SubStatus, StateJson, IncidentJson,
-                    Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt, FinishedAt)
-                VALUES ($id, $def, $ver, $v, $name, $corr, $st, $sub, $state, $inc, $rev, $seq, $hash, $created, $updated, $finished)
-                """, ct, ("$id", i.Id), ("$def", i.DefinitionId), ("$ver", i.DefinitionVersionId), ("$v", i.Version), ("$name", i.Name),
-                ("$corr", i.CorrelationId), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
-                ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$created", i.CreatedAt.UtcTicks),
-                ("$updated", i.UpdatedAt.UtcTicks), ("$finished", i.FinishedAt?.UtcTicks));
-        }
-        else
-        {
-            var rows = await Exec(c, tx, """
-                UPDATE WorkflowInstances SET Status = $st, SubStatus = $sub, StateJson = $state, IncidentJson = $inc, Revision = $rev,
-                    JournalSequence = $seq, LastJournalHash = $hash, UpdatedAt = $updated, FinishedAt = $finished
-                WHERE Id = $id AND Revision = $expected
-                """, ct, ("$id", i.Id), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
-                ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$updated", i.UpdatedAt.UtcTicks),
-                ("$finished", i.FinishedAt?.UtcTicks), ("$expected", commit.ExpectedRevision));
-            if (rows == 0) throw new ConcurrencyConflictException(i.Id);
-        }
-
-        foreach (var id in commit.RemovedBookmarkIds)
-            await Exec(c, tx, "DELETE FROM Bookmarks WHERE Id = $id", ct, ("$id", id));
-        foreach (var b in commit.CreatedBookmarks)
-            await Exec(c, tx, """
-                INSERT INTO Bookmarks (Id, InstanceId, ActivityId, ActivityNodeId, ActivityType, ActivityInstanceId, Kind, Name, CorrelationKey, ResumeAt, PayloadJson, CreatedAt)
-                VALUES ($id, $inst, $act, $node, $type, $ai, $kind, $name, $corr, $at, $payload, $created)
-                """, ct, ("$id", b.Id), ("$inst", b.InstanceId), ("$act", b.ActivityId), ("$node", b.ActivityNodeId), ("$type", b.ActivityType),
-                ("$ai", b.ActivityInstanceId), ("$kind", b.Kind), ("$name", b.Name), ("$corr", b.CorrelationKey), ("$at", b.ResumeAt?.UtcTicks),
-                ("$payload", b.Payload?.ToJsonString(Json)), ("$created", b.CreatedAt.UtcTicks));
-        foreach (var e in commit.Journal)
-            await Exec(c, tx, """
-                INSERT INTO JournalEntries (InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId,
-                    BookmarkId, DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash)
-                VALUES ($inst, $seq, $ts, $ev, $act, $node, $type, $name, $ai, $bm, $ver, $v, $actor, $role, $msg, $payload, $prev, $hash)
-                """, ct, ("$inst", e.InstanceId), ("$seq", e.Sequence), ("$ts", e.Timestamp.UtcTicks), ("$ev", e.EventName), ("$act", e.ActivityId),
-                ("$node", e.ActivityNodeId), ("$type", e.ActivityType), ("$name", e.ActivityName), ("$ai", e.ActivityInstanceId), ("$bm", e.BookmarkId),
-                ("$ver", e.DefinitionVersionId), ("$v", e.Version), ("$actor", e.ActorId), ("$role", e.ActorRole), ("$msg", e.Message),
-                ("$payload", e.Payload?.ToJsonString(Json)), ("$prev", e.PreviousHash), ("$hash", e.Hash));
-        await tx.CommitAsync(ct);
-    }
-
-    public async Task<IReadOnlyList<Bookmark>> GetDueTimersAsync(DateTimeOffset now, int take, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, BookmarkSelect + " WHERE Kind = 'Timer' AND ResumeAt <= $now ORDER BY ResumeAt LIMIT $take", ("$now", now.UtcTicks), ("$take", take));
-        return await ReadBookmarks(cmd, ct);
-    }
-
-    public async Task<IReadOnlyList<Bookmark>> FindEventBookmarksAsync(string eventName, string? correlationKey, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, BookmarkSelect + " WHERE Kind = 'Event' AND Name = $name AND ($key IS NULL OR CorrelationKey IS NULL OR CorrelationKey = $key) ORDER BY CreatedAt",
-            ("$name", eventName), ("$key", correlationKey));
-        return await ReadBookmarks(cmd, ct);
-    }
-
-    public async Task<IReadOnlyList<JournalEntry>> GetJournalAsync(string instanceId, CancellationToken ct = default)
-    {
-        await using var c = db.Open();
-        await using var cmd = Command(c, """
-            SELECT InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId, BookmarkId,
-                   DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash
-            FROM JournalEntries WHERE InstanceId = $id ORDER BY Sequence, Id
-            """, ("$id", instanceId));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<JournalEntry>();
-        while (await r.ReadAsync(ct))
-        {
-            list.Add(new JournalEntry
+            await using var r = await c.Command("""
+                SELECT InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId, BookmarkId,
+                       DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash
+                FROM JournalEntries WHERE InstanceId = $id ORDER BY Sequence, Id
+                """, null, ("$id", instanceId)).ExecuteReaderAsync(ct);
+            var list = new List<JournalEntry>();
+            while (await r.ReadAsync(ct))
             {
-                InstanceId = r.GetString(0),
-                Sequence = r.GetInt64(1),
-                Timestamp = Instant(r.GetInt64(2)),
-                EventName = r.GetString(3),
-                ActivityId = Str(r, 4),
-                ActivityNodeId = Str(r, 5),
-                ActivityType = Str(r, 6),
-                ActivityName = Str(r, 7),
-                ActivityInstanceId = Str(r, 8),
-                BookmarkId = Str(r, 9),
-                DefinitionVersionId = r.GetString(10),
-                Version = r.GetInt32(11),
-                ActorId = r.GetString(12),
-                ActorRole = r.GetString(13),
-                Message = Str(r, 14),
-                Payload = Str(r, 15) is { } p ? JsonNode.Parse(p)?.AsObject() : null,
-                PreviousHash = r.GetString(16),
-                Hash = r.GetString(17),
-            });
-        }
-        return list;
-    }
+                list.Add(new JournalEntry
+                {
+                    InstanceId = r.GetString(0),
+                    Sequence = r.GetInt64(1),
+                    Timestamp = Instant(r.GetInt64(2)),
+                    EventName = r.GetString(3),
+                    ActivityId = Str(r, 4),
+                    ActivityNodeId = Str(r, 5),
+                    ActivityType = Str(r, 6),
+                    ActivityName = Str(r, 7),
+                    ActivityInstanceId = Str(r, 8),
+                    BookmarkId = Str(r, 9),
+                    DefinitionVersionId = r.GetString(10),
+                    Version = r.GetInt32(11),
+                    ActorId = r.GetString(12),
+                    ActorRole = r.GetString(13),
+                    Message = Str(r, 14),
+                    Payload = Str(r, 15) is { } p ? JsonNode.Parse(p)?.AsObject() : null,
+                    PreviousHash = r.GetString(16),
+                    Hash = r.GetString(17),
+                });
+            }
+            return list;
+        });
 
     /// <summary>Verifies an instance's journal chain against what the instance row says its last entry is.</summary>
     public async Task<ChainVerification> VerifyJournalAsync(string instanceId, CancellationToken ct = default)
     {
         var entries = await GetJournalAsync(instanceId, ct);
-        await using var c = db.Open();
-        await using var cmd = Command(c, "SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = $id", ("$id", instanceId));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) throw new InstanceNotFoundException(instanceId);
-        return JournalChain.Verify(instanceId, entries, r.GetInt64(0), r.GetString(1));
+        var last = await connections.ReadAsync(async c =>
+        {
+            await using var r = await c.Command("SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = $id", null, ("$id", instanceId)).ExecuteReaderAsync(ct);
+            return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetString(1)) : ((long, string)?)null;
+        });
+        if (last is not { } l) throw new InstanceNotFoundException(instanceId);
+        return JournalChain.Verify(instanceId, entries, l.Item1, l.Item2);
     }
 
     private const string BookmarkSelect =
@@ -242,19 +239,4 @@ public sealed class SqliteWorkflowStore(DatabaseOptions db) : IWorkflowStore
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     private static DateTimeOffset Instant(long ticks) => new(ticks, TimeSpan.Zero);
-
-    private static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] args)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        return cmd;
-    }
-
-    private static async Task<int> Exec(SqliteConnection c, SqliteTransaction tx, string sql, CancellationToken ct, params (string Name, object? Value)[] args)
-    {
-        await using var cmd = Command(c, sql, args);
-        cmd.Transaction = tx;
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
 }

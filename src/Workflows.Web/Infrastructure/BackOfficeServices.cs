@@ -38,6 +38,7 @@ public static class BackOfficeServices
         services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
+        services.AddSingleton<PreparedConnections>();
         services.AddSingleton<SqliteWorkflowStore>();
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
         services.AddSingleton<WorkflowRuntime>();

@@ -10,14 +10,14 @@ using Workflows.Persistence;
 namespace Workflows.Persistence.Migrations
 {
     [DbContext(typeof(WorkflowsDbContext))]
-    [Migration("20261122154401_JournalAppendOnly")]
-    partial class JournalAppendOnly
+    [Migration("20261122161244_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.12");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
@@ -307,9 +307,13 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasIndex("InstanceId");
 
-                    b.HasIndex("Kind", "Name");
+                    b.HasIndex("ResumeAt")
+                        .HasDatabaseName("IX_Bookmarks_DueTimers")
+                        .HasFilter("Kind = 'Timer'");
 
-                    b.HasIndex("Kind", "ResumeAt");
+                    b.HasIndex("Name", "CorrelationKey")
+                        .HasDatabaseName("IX_Bookmarks_Events")
+                        .HasFilter("Kind = 'Event'");
 
                     b.ToTable("Bookmarks", (string)null);
                 });
@@ -537,7 +541,8 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BookmarkId");
+                    b.HasIndex("BookmarkId")
+                        .HasFilter("BookmarkId IS NOT NULL");
 
                     b.HasIndex("InstanceId", "Sequence")
                         .IsUnique();

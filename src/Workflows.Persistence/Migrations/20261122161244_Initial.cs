@@ -340,24 +340,27 @@ namespace Workflows.Persistence.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Bookmarks_DueTimers",
+                table: "Bookmarks",
+                column: "ResumeAt",
+                filter: "Kind = 'Timer'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Bookmarks_Events",
+                table: "Bookmarks",
+                columns: new[] { "Name", "CorrelationKey" },
+                filter: "Kind = 'Event'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Bookmarks_InstanceId",
                 table: "Bookmarks",
                 column: "InstanceId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Bookmarks_Kind_Name",
-                table: "Bookmarks",
-                columns: new[] { "Kind", "Name" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Bookmarks_Kind_ResumeAt",
-                table: "Bookmarks",
-                columns: new[] { "Kind", "ResumeAt" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_JournalEntries_BookmarkId",
                 table: "JournalEntries",
-                column: "BookmarkId");
+                column: "BookmarkId",
+                filter: "BookmarkId IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_JournalEntries_InstanceId_Sequence",
