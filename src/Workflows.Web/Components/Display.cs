@@ -8,5 +8,6 @@ public static class Display
     public static string Time(DateTimeOffset? instant) =>
         instant is null ? "—" : TimeZoneInfo.ConvertTime(instant.Value, Shanghai).ToString("yyyy-MM-dd HH:mm:ss");
 
-    public static string Short(string? id) => id is null ? "" : id.Length <= 10 ? id : id[..10];
+    /// <summary>The last 10 characters: ids are UUID v7, whose leading characters are a timestamp shared by neighbours.</summary>
+    public static string Short(string? id) => id is null ? "" : id.Length <= 10 ? id : "…" + id[^10..];
 }

@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using Microsoft.Playwright;
+
+namespace Workflows.Web.Tests;
+
+/// <summary>The back-office shell in a real browser against the real host process.</summary>
+public sealed class ShellBrowserTests : IAsyncLifetime
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "wf-ui-" + Guid.NewGuid().ToString("N")[..8]);
+    private BackOfficeProcess _host = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await BackOfficeProcess.StartAsync(_data);
+        (_playwright, _browser) = await Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        _host.Dispose();
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task An_analyst_signs_in_and_sees_the_workflow_definitions()
+    {
+        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        await Browser.SignInAsync(page, _host.BaseAddress, "analyst", "/workflows");
+
+        await page.WaitForURLAsync("**/workflows");
+        var table = page.GetByTestId("definitions-table");
+        await Assertions.Expect(table).ToContainTextAsync("Service request template");
+        await Assertions.Expect(table).ToContainTextAsync("service-request-template");
+        await Assertions.Expect(page.GetByTestId("current-user")).ToContainTextAsync("analyst · Analyst");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Instances" })).ToHaveCountAsync(0); // analysts do not read instances
+        await Browser.ShotAsync(page, "shell-01-analyst-workflows");
+    }
+
+    [Fact]
+    public async Task An_auditor_sees_instances_with_their_version_and_status()
+    {
+        using (var api = new HttpClient { BaseAddress = _host.BaseAddress })
+        {
+            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await BackOfficeFactory.TokenFor(api, "casemanager"));
+            (await api.SendAsync(Json.Post("/api/workflow-instances", new { definitionId = "service-request-template" }))).EnsureSuccessStatusCode();
+        }
+        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        await Browser.SignInAsync(page, _host.BaseAddress, "auditor", "/instances");
+
+        await page.WaitForURLAsync("**/instances");
+        var table = page.GetByTestId("instances-table");
+        await Assertions.Expect(table).ToContainTextAsync("Service request template");
+        await Assertions.Expect(table).ToContainTextAsync("Suspended");
+        await Assertions.Expect(table).ToContainTextAsync("v1");
+        await Browser.ShotAsync(page, "shell-02-auditor-instances");
+    }
+
+    [Fact]
+    public async Task A_member_is_refused_the_staff_pages_and_a_wrong_password_is_explained()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_host.BaseAddress, "/account/login").ToString());
+        await page.FillAsync("#userName", "member");
+        await page.FillAsync("#password", "wrong");
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("user name or password is wrong");
+        await Browser.ShotAsync(page, "shell-03-wrong-password");
+
+        await page.FillAsync("#userName", "member");
+        await page.FillAsync("#password", BackOfficeFactory.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(u => !u.Contains("/account/login"));
+        await page.GotoAsync(new Uri(_host.BaseAddress, "/workflows").ToString());
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Not allowed");
+    }
+}
