@@ -24,8 +24,10 @@ public sealed record DatabaseOptions
         DefaultTimeout = 30,
     }.ToString();
 
-    public void Configure(DbContextOptionsBuilder builder) =>
-        builder.UseSqlite(ConnectionString).AddInterceptors(new PragmaInterceptor(this));
+    public void Configure(DbContextOptionsBuilder builder) => Configure(builder, null);
+
+    public void Configure(DbContextOptionsBuilder builder, Action<Microsoft.EntityFrameworkCore.Infrastructure.SqliteDbContextOptionsBuilder>? sqlite) =>
+        builder.UseSqlite(ConnectionString, sqlite).AddInterceptors(new PragmaInterceptor(this));
 
     /// <summary>Per-connection settings: they are not stored in the file, so every opened connection gets them.</summary>
     public string ConnectionPragmas =>
