@@ -16,6 +16,11 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<ReferenceData.ListedDrug> Drugs => Set<ReferenceData.ListedDrug>();
     public DbSet<ReferenceData.PharmacyCity> PharmacyCities => Set<ReferenceData.PharmacyCity>();
     public DbSet<ReferenceData.DesignatedHospital> DesignatedHospitals => Set<ReferenceData.DesignatedHospital>();
+    public DbSet<Policies.Policy> Policies => Set<Policies.Policy>();
+    public DbSet<Policies.DiagnosisEvent> Diagnoses => Set<Policies.DiagnosisEvent>();
+    public DbSet<Applications.ServiceApplication> Applications => Set<Applications.ServiceApplication>();
+    public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
+    public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions db) =>
         db.Configure(builder, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
@@ -54,6 +59,33 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
         {
             e.ToTable("RefDesignatedHospitals");
             e.HasIndex(x => x.NameKey);
+        });
+        b.Entity<Policies.Policy>(e =>
+        {
+            e.ToTable("Policies");
+            e.HasIndex(x => x.PolicyNumber).IsUnique();
+            e.HasIndex(x => x.InsuredUserName);
+            e.HasIndex(x => x.GuardianUserName);
+            e.HasMany(x => x.Diagnoses).WithOne().HasForeignKey(d => d.PolicyId);
+        });
+        b.Entity<Policies.DiagnosisEvent>(e => e.ToTable("DiagnosisEvents"));
+        b.Entity<Applications.ServiceApplication>(e =>
+        {
+            e.ToTable("ServiceApplications");
+            e.HasIndex(x => new { x.ApplicantUserName, x.CreatedAt });
+            e.HasIndex(x => x.PolicyId);
+            e.HasIndex(x => x.InstanceId);
+        });
+        b.Entity<Applications.ApplicationEvent>(e =>
+        {
+            e.ToTable("ApplicationEvents");
+            e.HasIndex(x => x.ApplicationId);
+        });
+        b.Entity<Applications.QuotaUse>(e =>
+        {
+            e.ToTable("QuotaUses");
+            e.HasIndex(x => new { x.PolicyId, x.ServiceCode, x.PeriodStart });
+            e.HasIndex(x => x.ApplicationId).IsUnique();
         });
     }
 }

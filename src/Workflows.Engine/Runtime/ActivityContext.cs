@@ -28,6 +28,9 @@ public sealed class ActivityContext : IExpressionScope
     public CancellationToken CancellationToken => _execution.CancellationToken;
     public JsonNode? Input => _execution.Instance.State.Input;
 
+    /// <summary>Asks for a change outside the engine (see <see cref="StepEffect"/>), applied atomically with this step.</summary>
+    public void AddEffect(string type, JsonObject data) => _execution.Effects.Add(new StepEffect(type, data, Node.Id));
+
     /// <summary>A short note recorded with this activity's journal entry (never sensitive data).</summary>
     public string? JournalMessage { get; set; }
 

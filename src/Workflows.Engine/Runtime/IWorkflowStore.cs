@@ -29,14 +29,27 @@ public interface IWorkflowStore
     Task<IReadOnlyList<JournalEntry>> GetJournalAsync(string instanceId, CancellationToken ct = default);
 }
 
-/// <summary>One step to store: the instance after the step, what changed in its bookmarks, the new journal entries.</summary>
+/// <summary>One step to store: the instance after the step, what changed in its bookmarks, the new journal entries, the effects.</summary>
 public sealed record StepCommit(
     WorkflowInstance Instance,
     long ExpectedRevision,
     IReadOnlyList<Bookmark> CreatedBookmarks,
     IReadOnlyList<string> RemovedBookmarkIds,
     IReadOnlyList<JournalEntry> Journal,
-    IdempotencyRecord? Command);
+    IdempotencyRecord? Command,
+    IReadOnlyList<StepEffect>? Effects = null);
+
+/// <summary>
+/// A change outside the engine's own tables that an activity asks for (e.g. reserve a quota, record an application's
+/// status): applied by an <see cref="IStepEffectHandler"/> inside the step's transaction, so it happens exactly when the step does.
+/// </summary>
+public sealed record StepEffect(string Type, System.Text.Json.Nodes.JsonObject Data, string ActivityId);
+
+/// <summary>A domain object that may refuse an effect at commit (e.g. a quota used up meanwhile); the whole step is then not stored.</summary>
+public sealed class EffectRefusedException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
 
 /// <summary>A command's idempotency key with a fingerprint of what it asked, and the result it produced.</summary>
 public sealed record IdempotencyRecord(string Key, string Fingerprint, string InstanceId, string ResultJson, DateTimeOffset CreatedAt);

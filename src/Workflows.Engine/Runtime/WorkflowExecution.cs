@@ -44,6 +44,7 @@ internal sealed class WorkflowExecution
     public List<JournalEntry> Journal { get; } = [];
     public List<Bookmark> CreatedBookmarks { get; } = [];
     public List<string> RemovedBookmarkIds { get; } = [];
+    public List<StepEffect> Effects { get; } = [];
 
     public async Task StartAsync()
     {
@@ -63,6 +64,18 @@ internal sealed class WorkflowExecution
         var node = _workflow.Nodes[bookmark.ActivityId];
         if (await ExecuteAsync(node, bookmark.ActivityInstanceId, a => a.ResumeAsync(CurrentContext!, input), bookmark, input))
             await RunAsync();
+    }
+
+    /// <summary>Cancels the instance: every waiting bookmark is cancelled and the instance ends as Cancelled.</summary>
+    public void Cancel(string reason)
+    {
+        foreach (var b in Instance.Bookmarks.ToList()) RemoveBookmark(b, JournalEvents.BookmarkCancelled, null, reason);
+        Instance.State.Pending.Clear();
+        Instance.Incident = null;
+        Instance.Status = WorkflowStatus.Finished;
+        Instance.SubStatus = WorkflowSubStatus.Cancelled;
+        Instance.FinishedAt = Now;
+        Append(JournalEvents.WorkflowCancelled, null, null, null, null, reason);
     }
 
     /// <summary>Runs the faulted work again (the activity that faulted, then whatever was still scheduled).</summary>

@@ -35,7 +35,7 @@ public sealed class WorkflowRuntime(
 
     /// <summary>Starts a new instance of the published version of <paramref name="definitionId"/> and runs it to its first bookmark or its end.</summary>
     public async Task<StepResult> StartAsync(string definitionId, JsonElement? input, Actor actor, string? correlationId = null,
-        string? idempotencyKey = null, CancellationToken ct = default)
+        string? idempotencyKey = null, CancellationToken ct = default, IReadOnlyList<StepEffect>? startEffects = null)
     {
         var fingerprint = $"start:{definitionId}";
         CheckKey(idempotencyKey);
@@ -63,6 +63,7 @@ public sealed class WorkflowRuntime(
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var execution = NewExecution(workflow, instance, actor, ct);
+        if (startEffects is not null) execution.Effects.AddRange(startEffects);
         await execution.StartAsync();
         var result = await CommitAsync(execution, expectedRevision: 0, idempotencyKey, fingerprint, ct);
         logger.LogInformation("Started {DefinitionId} v{Version} as {InstanceId}: {SubStatus}", instance.DefinitionId, instance.Version, instance.Id, instance.SubStatus);
@@ -118,6 +119,29 @@ public sealed class WorkflowRuntime(
         await execution.RetryAsync();
         var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
         logger.LogInformation("Retried incident of {InstanceId}: {SubStatus}", instance.Id, instance.SubStatus);
+        return result;
+    }
+
+    /// <summary>
+    /// Cancels a running instance (its waiting bookmarks are cancelled, it ends as Cancelled), committing
+    /// <paramref name="effects"/> with it — e.g. the quota a cancellation gives back or consumes.
+    /// </summary>
+    public async Task<StepResult> CancelAsync(string instanceId, string reason, Actor actor, IReadOnlyList<StepEffect>? effects = null,
+        string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        var fingerprint = $"cancel:{instanceId}";
+        CheckKey(idempotencyKey);
+        var instance = await LoadAsync(instanceId, ct);
+        if (instance.Status == WorkflowStatus.Finished)
+            return await ReplayAsync(idempotencyKey, fingerprint, ct)
+                   ?? throw new InstanceStateException($"Workflow instance {instanceId} has already ended ({instance.SubStatus}).");
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
+        var revision = instance.Revision;
+        var execution = NewExecution(await CompiledVersionAsync(instance.DefinitionVersionId, instance.DefinitionId, ct), instance, actor, ct);
+        if (effects is not null) execution.Effects.AddRange(effects);
+        execution.Cancel(reason);
+        var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
+        logger.LogInformation("Cancelled {InstanceId}", instance.Id);
         return result;
     }
 
@@ -185,7 +209,8 @@ public sealed class WorkflowRuntime(
         var command = key is null ? null : new IdempotencyRecord(key, fingerprint, instance.Id, JsonSerializer.Serialize(result, WorkflowJson.Options), execution.Now);
         try
         {
-            await store.CommitAsync(new StepCommit(instance, expectedRevision, execution.CreatedBookmarks, execution.RemovedBookmarkIds, execution.Journal, command), ct);
+            await store.CommitAsync(new StepCommit(instance, expectedRevision, execution.CreatedBookmarks, execution.RemovedBookmarkIds, execution.Journal, command,
+                execution.Effects), ct);
             instance.IsNew = false;
             return result;
         }

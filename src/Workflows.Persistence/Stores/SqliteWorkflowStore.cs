@@ -10,8 +10,12 @@ namespace Workflows.Persistence.Stores;
 /// The runtime's store on SQLite. The hot path (load an instance, commit a step) uses the ADO.NET driver directly with
 /// prepared statements and one IMMEDIATE transaction per step; the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
 /// </summary>
-public sealed class SqliteWorkflowStore(PreparedConnections connections) : IWorkflowStore
+public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers) : IWorkflowStore
 {
+    private readonly Dictionary<string, IStepEffectHandler> _handlers = effectHandlers.SelectMany(h => h.Types.Select(t => (t, h))).ToDictionary(x => x.t, x => x.h);
+
+    public SqliteWorkflowStore(PreparedConnections connections) : this(connections, []) { }
+
     private static readonly JsonSerializerOptions Json = WorkflowJson.Options;
 
     public Task<string?> GetPublishedVersionIdAsync(string definitionId, CancellationToken ct = default) =>
@@ -143,6 +147,12 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections) : IWork
                         ("$node", e.ActivityNodeId), ("$type", e.ActivityType), ("$name", e.ActivityName), ("$ai", e.ActivityInstanceId), ("$bm", e.BookmarkId),
                         ("$ver", e.DefinitionVersionId), ("$v", e.Version), ("$actor", e.ActorId), ("$role", e.ActorRole), ("$msg", e.Message),
                         ("$payload", e.Payload?.ToJsonString(Json)), ("$prev", e.PreviousHash), ("$hash", e.Hash)).ExecuteNonQuery();
+                foreach (var effect in commit.Effects ?? [])
+                {
+                    if (!_handlers.TryGetValue(effect.Type, out var handler))
+                        throw new InvalidOperationException($"No handler for effect '{effect.Type}' (activity {effect.ActivityId}).");
+                    handler.Apply(c, effect, i);
+                }
                 c.Command("COMMIT", null).ExecuteNonQuery();
             }
             catch

@@ -53,29 +53,26 @@ public sealed class Event : Activity
 }
 
 /// <summary>
-/// A piece of work for a person in a role: the instance waits until someone in that role completes it with one of
-/// the task's outcomes. Domain tasks (specialist call, booking…) build on the same bookmark.
+/// Work for a person in a role: the instance waits until someone in that role completes the task with one of its
+/// outcomes. <see cref="HumanTask"/> lets the analyst name the outcomes; domain tasks (specialist call, booking, visit)
+/// have fixed outcome ports and react to the data submitted.
 /// </summary>
-[Activity("Workflows", "HumanTask", "Human tasks", "Wait for a person in the given role to complete a task with one of its outcomes.", DisplayName = "Human Task", DisplayNameZh = "人工任务", Kind = "Task")]
-[Ports]
-public class HumanTask : Activity
+public abstract class TaskActivity : Activity
 {
-    public static readonly string[] Roles = ["Specialist", "CaseManager", "Member", "Analyst", "Auditor", "Admin"];
-
     [Input(Description = "What the person is asked to do; shown in their task list.", Required = true, Order = 0)]
     public string Title { get; set; } = "";
 
     [Input(Description = "The role whose members may complete the task.", Options = ["Specialist", "CaseManager", "Member", "Admin"], DefaultValue = "Specialist", Order = 1)]
     public string Role { get; set; } = "Specialist";
 
-    [Input(Description = "The outcomes the person can choose; each is an outcome port.", UIHint = InputUIHints.DynamicOutcomes, DefinesPorts = true, DefaultValue = "[\"Done\"]", Order = 2)]
-    public string[] Outcomes { get; set; } = [DefaultPort];
-
     [Input(Description = "Instructions shown with the task.", UIHint = InputUIHints.MultiLine, Order = 3)]
     public string? Instructions { get; set; }
 
     [Input(Description = "Variable that receives the data submitted with the task.", UIHint = InputUIHints.VariablePicker, Order = 4)]
     public string? ResultVariable { get; set; }
+
+    /// <summary>The outcomes the person may choose.</summary>
+    protected abstract IReadOnlyList<string> TaskOutcomes { get; }
 
     public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context) =>
         new(ActivityResult.Suspend(new BookmarkRequest(BookmarkKinds.HumanTask, Title, Payload: TaskPayload(context))));
@@ -84,16 +81,31 @@ public class HumanTask : Activity
     {
         ["title"] = Title,
         ["role"] = Role,
-        ["outcomes"] = new JsonArray(Outcomes.Select(o => (JsonNode)o).ToArray()),
+        ["outcomes"] = new JsonArray(TaskOutcomes.Select(o => (JsonNode)o).ToArray()),
         ["instructions"] = Instructions,
     };
 
     public override ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
     {
-        var outcome = input.Outcome ?? (Outcomes.Length == 1 ? Outcomes[0] : null);
-        if (outcome is null || !Outcomes.Contains(outcome, StringComparer.Ordinal))
-            throw new ResumeRejectedException($"Task '{Title}' must be completed with one of: {string.Join(", ", Outcomes)}.");
+        var outcome = input.Outcome ?? (TaskOutcomes.Count == 1 ? TaskOutcomes[0] : null);
+        if (outcome is null || !TaskOutcomes.Contains(outcome, StringComparer.Ordinal))
+            throw new ResumeRejectedException($"Task '{Title}' must be completed with one of: {string.Join(", ", TaskOutcomes)}.");
         if (!string.IsNullOrEmpty(ResultVariable)) context.SetVariable(ResultVariable, input.Data);
+        OnCompleted(context, outcome, input.Data ?? new JsonObject());
         return new(ActivityResult.Complete(outcome, input.Data));
     }
+
+    /// <summary>Validates the submitted data (throw <see cref="ResumeRejectedException"/> to refuse) and records effects.</summary>
+    protected virtual void OnCompleted(ActivityContext context, string outcome, JsonObject data) { }
+}
+
+/// <summary>A generic task whose outcomes the analyst names.</summary>
+[Activity("Workflows", "HumanTask", "Human tasks", "Wait for a person in the given role to complete a task with one of its outcomes.", DisplayName = "Human Task", DisplayNameZh = "人工任务", Kind = "Task")]
+[Ports]
+public sealed class HumanTask : TaskActivity
+{
+    [Input(Description = "The outcomes the person can choose; each is an outcome port.", UIHint = InputUIHints.DynamicOutcomes, DefinesPorts = true, DefaultValue = "[\"Done\"]", Order = 2)]
+    public string[] Outcomes { get; set; } = [DefaultPort];
+
+    protected override IReadOnlyList<string> TaskOutcomes => Outcomes;
 }

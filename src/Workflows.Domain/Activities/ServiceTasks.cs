@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Workflows.Domain.Applications;
+using Workflows.Domain.Calendar;
+using Workflows.Engine.Activities;
+using Workflows.Engine.Activities.Builtin;
+using Workflows.Engine.Runtime;
+
+namespace Workflows.Domain.Activities;
+
+/// <summary>专员致电: the specialist calls the member within the first-contact SLA (1 working day in service hours).</summary>
+[Activity("Health", "SpecialistCall", "Health services", "A specialist calls the member; the task is due within the first-contact SLA.", DisplayName = "Specialist call", DisplayNameZh = "专员致电", Kind = "Task")]
+[Ports("Reached", "Unreachable")]
+public sealed class SpecialistCall : TaskActivity
+{
+    [Input(Description = "Working days within which the first call is due.", DefaultValue = 1, Order = 5)]
+    public int DueWithinWorkingDays { get; set; } = 1;
+
+    [Input(Description = "Service hours the SLA counts in.", Options = ["HospitalDay", "OfficeDay", "Hotline"], DefaultValue = "HospitalDay", Order = 6)]
+    public string Hours { get; set; } = "HospitalDay";
+
+    protected override IReadOnlyList<string> TaskOutcomes => ["Reached", "Unreachable"];
+
+    protected override JsonObject TaskPayload(ActivityContext context)
+    {
+        var payload = base.TaskPayload(context);
+        payload["dueAt"] = context.Calendar().DeadlineAfter(context.Now, DueWithinWorkingDays, ServiceHoursNamed(Hours)).ToString("O");
+        return payload;
+    }
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        if (outcome == "Reached")
+            context.Status(ApplicationStatus.Contacted, "服务专员已与您联系。", "A service specialist has contacted you.");
+    }
+
+    internal static ServiceHours ServiceHoursNamed(string name) => name switch
+    {
+        "OfficeDay" => ServiceHours.OfficeDay,
+        "Hotline" => ServiceHours.Hotline,
+        _ => ServiceHours.HospitalDay,
+    };
+}
+
+/// <summary>预约: the specialist books the appointment (date and time required) or records that the member withdrew.</summary>
+[Activity("Health", "Booking", "Health services", "Book the appointment: Booked needs appointmentAt; Withdrawn gives the quota back.", DisplayName = "Booking", DisplayNameZh = "预约", Kind = "Task")]
+[Ports("Booked", "Withdrawn")]
+public sealed class Booking : TaskActivity
+{
+    protected override IReadOnlyList<string> TaskOutcomes => ["Booked", "Withdrawn"];
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        if (outcome == "Withdrawn")
+        {
+            context.AddEffect(ApplicationEffects.ReleaseQuota, new JsonObject());
+            context.Status(ApplicationStatus.Cancelled, "您已撤回申请，服务次数已退回。", "You withdrew the application; the use was given back.");
+            return;
+        }
+        if (data["appointmentAt"]?.GetValue<string>() is not { } text ||
+            !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+            throw new ResumeRejectedException("Booked needs appointmentAt: the appointment's date and time with offset, e.g. 2026-03-10T09:30:00+08:00.");
+        if (at < context.Now) throw new ResumeRejectedException("The appointment cannot be in the past.");
+        var local = TimeZoneInfo.ConvertTime(at, BusinessCalendar.Shanghai);
+        context.Status(ApplicationStatus.Booked, $"已为您预约 {local:yyyy-MM-dd HH:mm}。", $"Booked for {local:yyyy-MM-dd HH:mm} (Beijing time).", appointmentAt: at);
+    }
+}
+
+/// <summary>完成/爽约: records whether the member used the booked service; both use the quota (a no-show counts as used, per the handbooks).</summary>
+[Activity("Health", "RecordVisit", "Health services", "Record completion or no-show; both consume the quota use unless configured otherwise.", DisplayName = "Completion / no-show", DisplayNameZh = "完成或爽约", Kind = "Task")]
+[Ports("Completed", "NoShow")]
+public sealed class RecordVisit : TaskActivity
+{
+    [Input(Description = "Whether a no-show uses up the quota (申请服务成功但未在预约时间使用，视为服务已完成).", UIHint = InputUIHints.Checkbox, DefaultValue = true, Order = 5)]
+    public bool NoShowConsumesQuota { get; set; } = true;
+
+    protected override IReadOnlyList<string> TaskOutcomes => ["Completed", "NoShow"];
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        if (outcome == "Completed")
+        {
+            context.AddEffect(ApplicationEffects.ConsumeQuota, new JsonObject());
+            context.Status(ApplicationStatus.Completed, "服务已完成。", "The service was delivered.");
+            return;
+        }
+        context.AddEffect(NoShowConsumesQuota ? ApplicationEffects.ConsumeQuota : ApplicationEffects.ReleaseQuota, new JsonObject());
+        context.Status(ApplicationStatus.NoShow, NoShowConsumesQuota ? "您未按预约时间就诊，本次服务视为已使用。" : "您未按预约时间就诊，服务次数已退回。",
+            NoShowConsumesQuota ? "You did not attend the appointment; the use counts as taken." : "You did not attend the appointment; the use was given back.");
+    }
+}
+
+/// <summary>Sets the application's status with a timeline message (e.g. "report sent", "sample taken").</summary>
+[Activity("Health", "UpdateApplication", "Health services", "Record a step of the application on the member's timeline.", DisplayName = "Update application", DisplayNameZh = "更新申请状态")]
+[Ports("Done")]
+public sealed class UpdateApplication : Activity
+{
+    [Input(Description = "The application's new status.", Options = [ApplicationStatus.Accepted, ApplicationStatus.Contacted, ApplicationStatus.Booked, ApplicationStatus.Completed, ApplicationStatus.NoShow, ApplicationStatus.Cancelled, ApplicationStatus.Refused], Required = true)]
+    public string Status { get; set; } = "";
+
+    [Input(Description = "Timeline message in Chinese.", Required = true)]
+    public string MessageZh { get; set; } = "";
+
+    [Input(Description = "Timeline message in English.", Required = true)]
+    public string MessageEn { get; set; } = "";
+
+    [Input(Description = "Reason code when refusing.")]
+    public string? Code { get; set; }
+
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        context.Status(Status, MessageZh, MessageEn, Code);
+        return new(ActivityResult.Complete(DefaultPort));
+    }
+}
+
+/// <summary>Marks the application's reserved quota use as used (e.g. gene testing: 采样即视为已使用).</summary>
+[Activity("Health", "ConsumeQuota", "Health services", "Mark the reserved use of the quota as consumed.", DisplayName = "Consume quota", DisplayNameZh = "扣减服务次数")]
+[Ports("Done")]
+public sealed class ConsumeQuota : Activity
+{
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        context.AddEffect(ApplicationEffects.ConsumeQuota, new JsonObject());
+        return new(ActivityResult.Complete(DefaultPort));
+    }
+}
+
+/// <summary>Gives the application's reserved quota use back.</summary>
+[Activity("Health", "ReleaseQuota", "Health services", "Give the reserved use of the quota back.", DisplayName = "Restore quota", DisplayNameZh = "退回服务次数")]
+[Ports("Done")]
+public sealed class ReleaseQuota : Activity
+{
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        context.AddEffect(ApplicationEffects.ReleaseQuota, new JsonObject());
+        return new(ActivityResult.Complete(DefaultPort));
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using Workflows.Engine.Runtime;
+using Workflows.Persistence;
+using Workflows.Persistence.Stores;
+
+namespace Workflows.Domain.Applications;
+
+/// <summary>
+/// The effects service workflows have on applications and quotas, applied inside the step's transaction: an
+/// application's row and timeline change exactly when the workflow step that decided it commits, and a quota is
+/// reserved under the write lock, so concurrent applications never overdraw it.
+/// </summary>
+public sealed class ApplicationEffects(TimeProvider clock) : IStepEffectHandler
+{
+    public const string Create = "application.create";
+    public const string Status = "application.status";
+    public const string ReserveQuota = "quota.reserve";
+    public const string ConsumeQuota = "quota.consume";
+    public const string ReleaseQuota = "quota.release";
+
+    public IReadOnlyCollection<string> Types { get; } = [Create, Status, ReserveQuota, ConsumeQuota, ReleaseQuota];
+
+    public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
+    {
+        var d = effect.Data;
+        var now = clock.GetUtcNow().UtcTicks;
+        var applicationId = d["applicationId"]?.GetValue<string>() ?? instance.CorrelationId
+                            ?? throw new InvalidOperationException($"Effect {effect.Type} of instance {instance.Id} names no application.");
+        switch (effect.Type)
+        {
+            case Create:
+                c.Command("""
+                    INSERT INTO ServiceApplications (Id, PolicyId, PolicyNumber, ServiceCode, ApplicantUserName, ApplicantRole, Status, InstanceId, DetailsJson, CreatedAt, UpdatedAt)
+                    VALUES ($id, $policy, $number, $service, $user, $role, $status, $instance, $details, $now, $now)
+                    """, null, ("$id", applicationId), ("$policy", Str(d, "policyId")), ("$number", Str(d, "policyNumber")), ("$service", Str(d, "serviceCode")),
+                    ("$user", Str(d, "applicant")), ("$role", Str(d, "applicantRole")), ("$status", ApplicationStatus.Submitted), ("$instance", instance.Id),
+                    ("$details", d["details"]?.ToJsonString() ?? "{}"), ("$now", now)).ExecuteNonQuery();
+                Event(c, applicationId, ApplicationStatus.Submitted, "已收到您的申请。", "Your application was received.", now);
+                break;
+
+            case Status:
+                var status = Str(d, "status");
+                var at = d["appointmentAt"]?.GetValue<string>() is { } s ? (long?)DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture).UtcTicks : null;
+                var rows = c.Command("""
+                    UPDATE ServiceApplications SET Status = $status, RefusalCode = COALESCE($code, RefusalCode), RefusalMessageZh = COALESCE($zhr, RefusalMessageZh),
+                        RefusalMessageEn = COALESCE($enr, RefusalMessageEn), AppointmentAt = COALESCE($at, AppointmentAt), UpdatedAt = $now
+                    WHERE Id = $id
+                    """, null, ("$status", status), ("$code", d["code"]?.GetValue<string>()),
+                    ("$zhr", status == ApplicationStatus.Refused ? Str(d, "zh") : null), ("$enr", status == ApplicationStatus.Refused ? Str(d, "en") : null),
+                    ("$at", at), ("$now", now), ("$id", applicationId)).ExecuteNonQuery();
+                if (rows == 0) throw new InvalidOperationException($"Application {applicationId} does not exist.");
+                Event(c, applicationId, status, Str(d, "zh"), Str(d, "en"), now);
+                break;
+
+            case ReserveQuota:
+                var quota = d["quota"]!.GetValue<int>();
+                var used = (long)c.Command("""
+                    SELECT COUNT(*) FROM QuotaUses WHERE PolicyId = $policy AND ServiceCode = $service AND PeriodStart = $period AND State <> 'Released'
+                    """, null, ("$policy", Str(d, "policyId")), ("$service", Str(d, "serviceCode")), ("$period", Str(d, "periodStart"))).ExecuteScalar()!;
+                if (used >= quota)
+                    throw new EffectRefusedException("QUOTA_EXHAUSTED", $"The quota of {quota} for {Str(d, "serviceCode")} is used up.");
+                c.Command("""
+                    INSERT INTO QuotaUses (PolicyId, ServiceCode, PeriodStart, ApplicationId, State, UpdatedAt)
+                    VALUES ($policy, $service, $period, $app, 'Reserved', $now)
+                    """, null, ("$policy", Str(d, "policyId")), ("$service", Str(d, "serviceCode")), ("$period", Str(d, "periodStart")),
+                    ("$app", applicationId), ("$now", now)).ExecuteNonQuery();
+                break;
+
+            case ConsumeQuota or ReleaseQuota:
+                c.Command("UPDATE QuotaUses SET State = $state, UpdatedAt = $now WHERE ApplicationId = $app AND State = 'Reserved'", null,
+                    ("$state", effect.Type == ConsumeQuota ? QuotaState.Consumed : QuotaState.Released), ("$now", now), ("$app", applicationId)).ExecuteNonQuery();
+                break;
+        }
+    }
+
+    private static void Event(PreparedConnection c, string applicationId, string status, string zh, string en, long now) =>
+        c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES ($app, $at, $status, $zh, $en)", null,
+            ("$app", applicationId), ("$at", now), ("$status", status), ("$zh", zh), ("$en", en)).ExecuteNonQuery();
+
+    private static string Str(JsonObject d, string key) =>
+        d[key]?.GetValue<string>() ?? throw new InvalidOperationException($"Effect data lacks '{key}'.");
+
+    /// <summary>Effect data for a status change with its bilingual timeline message.</summary>
+    public static JsonObject StatusData(string status, string zh, string en, string? code = null, DateTimeOffset? appointmentAt = null) => new()
+    {
+        ["status"] = status,
+        ["zh"] = zh,
+        ["en"] = en,
+        ["code"] = code,
+        ["appointmentAt"] = appointmentAt?.ToString("O"),
+    };
+}

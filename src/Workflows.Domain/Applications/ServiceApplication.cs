@@ -1,0 +1,73 @@
+namespace Workflows.Domain.Applications;
+
+/// <summary>
+/// A member's application for a service (服务申请): who applied for which policy and service, its state, the workflow
+/// instance that carries it, and the booked appointment. Written only inside workflow steps (see <see cref="ApplicationEffects"/>).
+/// </summary>
+public sealed class ServiceApplication
+{
+    public string Id { get; set; } = "";
+    public string PolicyId { get; set; } = "";
+    public string PolicyNumber { get; set; } = "";
+    public string ServiceCode { get; set; } = "";
+    public string ApplicantUserName { get; set; } = "";
+    /// <summary>insured, guardian or agent.</summary>
+    public string ApplicantRole { get; set; } = "insured";
+    public string Status { get; set; } = ApplicationStatus.Submitted;
+    public string? RefusalCode { get; set; }
+    public string? RefusalMessageZh { get; set; }
+    public string? RefusalMessageEn { get; set; }
+    public string InstanceId { get; set; } = "";
+    /// <summary>What the member asked for (hospital, city, drug, preferred time, attachment metadata) as JSON, without personal identifiers.</summary>
+    public string DetailsJson { get; set; } = "{}";
+    public DateTimeOffset? AppointmentAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public static class ApplicationStatus
+{
+    public const string Submitted = "Submitted";
+    public const string Refused = "Refused";
+    public const string Accepted = "Accepted";
+    public const string Contacted = "Contacted";
+    public const string Booked = "Booked";
+    public const string Completed = "Completed";
+    public const string NoShow = "NoShow";
+    public const string Cancelled = "Cancelled";
+    public static readonly string[] Final = [Refused, Completed, NoShow, Cancelled];
+}
+
+/// <summary>One line of an application's timeline as the member sees it.</summary>
+public sealed class ApplicationEvent
+{
+    public long Id { get; set; }
+    public string ApplicationId { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+    public string Status { get; set; } = "";
+    public string MessageZh { get; set; } = "";
+    public string MessageEn { get; set; } = "";
+}
+
+/// <summary>
+/// The quota ledger (服务次数): one row per application that holds a use of a limited service. Reserved when the
+/// application is accepted, Consumed on completion / no-show / late cancellation / sampling, Released on a timely cancellation.
+/// </summary>
+public sealed class QuotaUse
+{
+    public long Id { get; set; }
+    public string PolicyId { get; set; } = "";
+    public string ServiceCode { get; set; } = "";
+    /// <summary>The quota period's first day: the policy's effective date, or the policy year's start.</summary>
+    public DateOnly PeriodStart { get; set; }
+    public string ApplicationId { get; set; } = "";
+    public string State { get; set; } = QuotaState.Reserved;
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public static class QuotaState
+{
+    public const string Reserved = "Reserved";
+    public const string Consumed = "Consumed";
+    public const string Released = "Released";
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Workflows.Domain.Catalogue;
+
+/// <summary>
+/// The services the insurer sells, as data: <c>service-catalogue.json</c> (one entry per handbook service, with its
+/// sources in the handbooks). This class reads the fields the rules use; the file keeps the rest for people.
+/// </summary>
+public sealed class ServiceCatalogue
+{
+    private readonly Dictionary<string, ServiceDefinition> _services;
+
+    private ServiceCatalogue(IEnumerable<ServiceDefinition> services) =>
+        _services = services.ToDictionary(s => s.Code, StringComparer.Ordinal);
+
+    public static ServiceCatalogue Default { get; } = Load();
+
+    public IReadOnlyCollection<ServiceDefinition> Services => _services.Values;
+
+    public bool TryGet(string code, out ServiceDefinition service) => _services.TryGetValue(code, out service!);
+
+    public static ServiceCatalogue Load(Stream? json = null)
+    {
+        using var stream = json ?? typeof(ServiceCatalogue).Assembly.GetManifestResourceStream("Catalogue.service-catalogue.json")
+                           ?? throw new InvalidOperationException("service-catalogue.json is not embedded.");
+        var services = JsonSerializer.Deserialize<List<ServiceDefinition>>(stream, Options)
+                       ?? throw new InvalidOperationException("service-catalogue.json is empty.");
+        foreach (var s in services)
+        {
+            if (s.StartCondition.Days is null or < 0) throw new InvalidOperationException($"Service {s.Code}: startCondition.days must be set.");
+            if (s.Insurer is not ("CPIC" or "JD")) throw new InvalidOperationException($"Service {s.Code}: unknown insurer '{s.Insurer}'.");
+        }
+        return new ServiceCatalogue(services);
+    }
+
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+}
+
+/// <summary>One service of a handbook: who may use it, when, how often, where, and how fast the insurer must act.</summary>
+public sealed record ServiceDefinition
+{
+    public required string Code { get; init; }
+    public required string Insurer { get; init; }
+    public required string NameZh { get; init; }
+    public required string NameEn { get; init; }
+    /// <summary>Uses per policy period (per policy year where <see cref="QuotaScope"/> says so); null = unlimited.</summary>
+    public int? QuotaPerPolicyPeriod { get; init; }
+    public string QuotaScope { get; init; } = "policy-period";
+    public required StartCondition StartCondition { get; init; }
+    /// <summary>confirmed-recurrence-or-metastasis, first-malignant-tumour-diagnosis, prescription-review-refused, none, …</summary>
+    public string Trigger { get; init; } = "none";
+    public ServiceHoursSpec? ServiceHours { get; init; }
+    public SlaSpec? FirstContactSla { get; init; }
+    public IReadOnlyList<SlaSpec> Slas { get; init; } = [];
+    /// <summary>Working days of notice a cancellation needs to give the quota back (提前N个工作日告知); null = no rule.</summary>
+    public int? CancellationNoticeWorkingDays { get; init; }
+    public NoShowSpec? NoShowRule { get; init; }
+    public IReadOnlyList<string> QuotaConsumedWhen { get; init; } = [];
+    public RegionLimitSpec? RegionLimit { get; init; }
+    public IReadOnlyList<string> RequiredDocuments { get; init; } = [];
+    public bool? RequiresOptionalCover { get; init; }
+
+    public bool NeedsRecurrenceOrMetastasis => Trigger == "confirmed-recurrence-or-metastasis";
+    public bool NeedsFirstMalignantDiagnosis => Trigger == "first-malignant-tumour-diagnosis";
+    public bool NoShowConsumesQuota => NoShowRule?.QuotaConsumed ?? QuotaConsumedWhen.Any(w => w.StartsWith("no-show"));
+}
+
+/// <summary>犹豫期 (cooling-off) or 等待期 (waiting period), counted in days from the policy's effective date.</summary>
+public sealed record StartCondition(string Kind, int? Days)
+{
+    public bool IsCoolingOff => Kind == "cooling-off";
+}
+
+public sealed record ServiceHoursSpec(string Days, string From, string To);
+public sealed record SlaSpec(string? Name, int? Amount, string? Unit, string? Note);
+public sealed record NoShowSpec(string? Text, bool? QuotaConsumed);
+
+/// <summary>Where a service is offered: an attachment's list (附件1 hospitals, 附件2 cities, …) or named cities.</summary>
+public sealed record RegionLimitSpec(string Kind, string? Ref, string? Name, IReadOnlyList<string>? Cities);

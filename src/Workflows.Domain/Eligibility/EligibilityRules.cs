@@ -1,0 +1,163 @@
+using Workflows.Domain.Applications;
+using Workflows.Domain.Catalogue;
+using Workflows.Domain.Policies;
+using Workflows.Domain.ReferenceData;
+
+namespace Workflows.Domain.Eligibility;
+
+/// <summary>Everything the rules look at, gathered by the caller.</summary>
+public sealed record EligibilityInput
+{
+    public required Policy Policy { get; init; }
+    /// <summary>The effective date of the first policy in its continuous-renewal chain (连续投保): waiting periods do not restart on renewal.</summary>
+    public required DateOnly ChainStart { get; init; }
+    public required ServiceDefinition Service { get; init; }
+    /// <summary>The Asia/Shanghai date of the request.</summary>
+    public required DateOnly Today { get; init; }
+    public required string ApplicantUserName { get; init; }
+    public required ApplicationDetails Details { get; init; }
+    /// <summary>Uses of this service already reserved or consumed in the current quota period.</summary>
+    public required int QuotaUsed { get; init; }
+    /// <summary>JD: a reservation purchase of this member was refused at prescription review in the current policy year.</summary>
+    public bool HasRefusedPrescriptionThisYear { get; init; }
+}
+
+/// <summary>
+/// The handbooks' eligibility rules, one function each, checked in order; the first that fails gives the refusal.
+/// Sources and choices: docs/domain-rules.md.
+/// </summary>
+public static class EligibilityRules
+{
+    /// <summary>JD: 每次处方剂量不超过1个月 (J 63). A month is taken as 31 days.</summary>
+    public const int MaxPrescriptionDays = 31;
+    /// <summary>JD: drug costs of a course running on after the policy ends are covered for 30 days (J 65-68).</summary>
+    public const int JdContinuationDays = 30;
+
+    public static Refusal? Check(EligibilityInput x, ReferenceLookup refs) =>
+        ServiceBelongsToPolicy(x)
+        ?? ApplicantEntitled(x)
+        ?? PolicyInForce(x)
+        ?? StartConditionPassed(x)
+        ?? OptionalCoverBought(x)
+        ?? DiagnosisConfirmed(x)
+        ?? PrescriptionValid(x)
+        ?? GreenChannelAfterRefusal(x)
+        ?? RegionCovered(x, refs)
+        ?? QuotaLeft(x);
+
+    public static Refusal? ServiceBelongsToPolicy(EligibilityInput x) =>
+        x.Service.Insurer == x.Policy.Insurer ? null : Refusals.ServiceNotInPolicy(x.Service.NameZh);
+
+    /// <summary>The insured applies for themselves; a guardian or agent named on the policy applies with proof.</summary>
+    public static Refusal? ApplicantEntitled(EligibilityInput x)
+    {
+        if (x.ApplicantUserName == x.Policy.InsuredUserName) return null;
+        if (x.ApplicantUserName != x.Policy.GuardianUserName) return Refusals.ApplicantNotEntitled;
+        return x.Details.Attachments.Any(a => a.Kind is AttachmentMeta.GuardianshipProof or AttachmentMeta.PowerOfAttorney) ? null : Refusals.ProofRequired;
+    }
+
+    /// <summary>In force on the request date; a JD purchase may follow a prescription issued in force for 30 days after the end.</summary>
+    public static Refusal? PolicyInForce(EligibilityInput x)
+    {
+        var p = x.Policy;
+        var lastDay = x.Service.Code == "jd-reservation-purchase" ? p.EndDate.AddDays(JdContinuationDays) : p.EndDate;
+        return x.Today >= p.EffectiveDate && x.Today <= lastDay ? null : Refusals.PolicyNotInForce(p.EffectiveDate, p.EndDate);
+    }
+
+    /// <summary>15-day cooling-off (犹豫期) or N-day waiting period (等待期), counted in Asia/Shanghai dates from the chain's start.</summary>
+    public static Refusal? StartConditionPassed(EligibilityInput x)
+    {
+        var usableFrom = UsableFrom(x);
+        if (x.Today >= usableFrom) return null;
+        return x.Service.StartCondition.IsCoolingOff ? Refusals.CoolingOff(usableFrom) : Refusals.WaitingPeriod(usableFrom);
+    }
+
+    /// <summary>The first day the service may be used: the policy's own date when the feed carries it, else chain start + days.</summary>
+    public static DateOnly UsableFrom(EligibilityInput x)
+    {
+        var days = x.Service.StartCondition.Days ?? 0;
+        var fromFeed = x.Service.StartCondition.IsCoolingOff ? x.Policy.CoolingOffEnd : x.Policy.WaitingPeriodEnd;
+        return fromFeed ?? x.ChainStart.AddDays(days);
+    }
+
+    public static Refusal? OptionalCoverBought(EligibilityInput x) =>
+        x.Service.RequiresOptionalCover == true && !x.Policy.SpecialtyDrugCover ? Refusals.OptionalCoverMissing : null;
+
+    /// <summary>CPIC: confirmed recurrence or metastasis diagnosed after the waiting period; JD: first malignant tumour after it.</summary>
+    public static Refusal? DiagnosisConfirmed(EligibilityInput x)
+    {
+        var waitingEnd = x.Policy.WaitingPeriodEnd ?? x.ChainStart.AddDays(x.Service.StartCondition.IsCoolingOff ? 0 : x.Service.StartCondition.Days ?? 0);
+        if (x.Service.NeedsRecurrenceOrMetastasis)
+        {
+            var confirmed = x.Policy.Diagnoses.Where(d => d.Confirmed && d.Kind is "recurrence" or "metastasis" && d.DiagnosedOn <= x.Today).ToList();
+            if (confirmed.Count == 0) return Refusals.RecurrenceNotConfirmed;
+            return confirmed.Any(d => d.DiagnosedOn >= waitingEnd) ? null : Refusals.DiagnosisBeforeWaitingPeriodEnd(waitingEnd);
+        }
+        if (x.Service.NeedsFirstMalignantDiagnosis || x.Service.Insurer == "JD" && x.Service.Trigger != "none")
+        {
+            return x.Policy.Diagnoses.Any(d => d.Confirmed && d.Kind == "first-malignant-tumour" && d.DiagnosedOn >= waitingEnd && d.DiagnosedOn <= x.Today)
+                ? null
+                : Refusals.FirstDiagnosisMissing;
+        }
+        return null;
+    }
+
+    /// <summary>Specialty drugs: at most one month per prescription, issued while the policy is in force.</summary>
+    public static Refusal? PrescriptionValid(EligibilityInput x)
+    {
+        if (x.Service.Code is not ("jd-reservation-purchase" or "cpic-special-drug-direct-pay")) return null;
+        if (x.Details.PrescriptionDays is > MaxPrescriptionDays) return Refusals.PrescriptionTooLong;
+        if (x.Details.PrescribedOn is { } on && (on < x.Policy.EffectiveDate || on > x.Policy.EndDate)) return Refusals.PrescriptionOutsidePolicy;
+        if (x.Service.Code == "jd-reservation-purchase" && x.Today > x.Policy.EndDate && x.Details.PrescribedOn is null) return Refusals.PrescriptionOutsidePolicy;
+        return null;
+    }
+
+    /// <summary>JD green channel (门诊绿色通道): offered when a prescription was refused at review (J 93-96).</summary>
+    public static Refusal? GreenChannelAfterRefusal(EligibilityInput x) =>
+        x.Service.Code == "jd-green-channel" && !x.HasRefusedPrescriptionThisYear ? Refusals.GreenChannelNeedsRefusedPrescription : null;
+
+    /// <summary>Where the service is offered: 附件1 hospitals, 附件2 cities, Beijing/Shanghai/Guangzhou, drug lists and pharmacy cities.</summary>
+    public static Refusal? RegionCovered(EligibilityInput x, ReferenceLookup refs)
+    {
+        var limit = x.Service.RegionLimit;
+        if (limit is null) return null;
+        var d = x.Details;
+        switch (limit.Kind, limit.Ref)
+        {
+            case ("cities", _):
+                if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
+                return limit.Cities!.Any(c => Names.CityKey(c) == Names.CityKey(d.City)) ? null : Refusals.CityNotCovered(d.City, string.Join("、", limit.Cities!));
+            case (_, "附件1"):
+                if (string.IsNullOrWhiteSpace(d.Hospital)) return Refusals.HospitalRequired;
+                return refs.IsGreenChannelHospital(d.Hospital) ? null : Refusals.HospitalNotCovered;
+            case (_, "附件2"):
+                if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
+                return refs.IsEscortCity(d.City) ? null : Refusals.CityNotCovered(d.City, "附件2 就医陪诊覆盖城市");
+            case (_, "附件3"):
+                if (refs.FindCpicDrug(d.Drug) is null) return Refusals.DrugNotListed;
+                if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
+                return refs.HasCpicPharmacy(d.City) ? null : Refusals.CityNotCovered(d.City, "附件3 特药药店分布");
+            case (_, "附件一"):
+                if (refs.FindJdDrug(d.Drug) is null) return Refusals.DrugNotListed;
+                if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
+                return refs.HasJdPharmacy(d.City) ? null : Refusals.CityNotCovered(d.City, "附件一 药店分布区域");
+            case (_, "附件三"):
+                if (string.IsNullOrWhiteSpace(d.Hospital)) return Refusals.HospitalRequired;
+                return refs.IsJdDesignatedHospital(d.Hospital) ? null : Refusals.HospitalNotCovered;
+            default:
+                return null;
+        }
+    }
+
+    public static Refusal? QuotaLeft(EligibilityInput x) =>
+        x.Service.QuotaPerPolicyPeriod is { } quota && x.QuotaUsed >= quota ? Refusals.QuotaExhausted(quota) : null;
+
+    /// <summary>The first day of the quota period containing <paramref name="today"/>: the policy start, or the policy year's start.</summary>
+    public static DateOnly QuotaPeriodStart(Policy policy, ServiceDefinition service, DateOnly today)
+    {
+        if (service.QuotaScope != "policy-year") return policy.EffectiveDate;
+        var start = policy.EffectiveDate;
+        while (start.AddYears(1) <= today) start = start.AddYears(1);
+        return start;
+    }
+}

@@ -1,0 +1,50 @@
+namespace Workflows.Domain.Eligibility;
+
+/// <summary>Why an application is refused: a stable code for systems and a message in Chinese and English for people.</summary>
+public sealed record Refusal(string Code, string MessageZh, string MessageEn)
+{
+    public override string ToString() => $"{Code}: {MessageEn}";
+}
+
+/// <summary>Every refusal the rules can give, in one place.</summary>
+public static class Refusals
+{
+    public static Refusal ServiceNotInPolicy(string service) =>
+        new("SERVICE_NOT_IN_POLICY", $"您的保单不包含“{service}”服务。", $"Your policy does not include the service '{service}'.");
+    public static Refusal PolicyNotInForce(DateOnly from, DateOnly to) =>
+        new("POLICY_NOT_IN_FORCE", $"保单不在有效期内（{from:yyyy-MM-dd} 至 {to:yyyy-MM-dd}）。", $"The policy is not in force (valid {from:yyyy-MM-dd} to {to:yyyy-MM-dd}).");
+    public static Refusal CoolingOff(DateOnly usableFrom) =>
+        new("COOLING_OFF_PERIOD", $"犹豫期内暂不可使用，{usableFrom:yyyy-MM-dd} 起可申请。", $"The service can be used after the cooling-off period, from {usableFrom:yyyy-MM-dd}.");
+    public static Refusal WaitingPeriod(DateOnly usableFrom) =>
+        new("WAITING_PERIOD", $"等待期内暂不可使用，{usableFrom:yyyy-MM-dd} 起可申请。", $"The service can be used after the waiting period, from {usableFrom:yyyy-MM-dd}.");
+    public static readonly Refusal OptionalCoverMissing =
+        new("OPTIONAL_COVER_MISSING", "仅限投保特定药品费用医疗保险金可选责任的被保险人使用。", "Only available with the optional specialty-drug cover.");
+    public static readonly Refusal RecurrenceNotConfirmed =
+        new("RECURRENCE_NOT_CONFIRMED", "需在服务有效期内确诊乳腺癌复发或转移。", "A confirmed breast-cancer recurrence or metastasis is required.");
+    public static Refusal DiagnosisBeforeWaitingPeriodEnd(DateOnly waitingEnd) =>
+        new("DIAGNOSIS_BEFORE_WAITING_PERIOD_END", $"确诊日期须在等待期结束（{waitingEnd:yyyy-MM-dd}）之后。", $"The diagnosis must be confirmed after the waiting period ended ({waitingEnd:yyyy-MM-dd}).");
+    public static readonly Refusal FirstDiagnosisMissing =
+        new("FIRST_DIAGNOSIS_MISSING", "需在等待期后初次确诊恶性肿瘤。", "A first malignant-tumour diagnosis after the waiting period is required.");
+    public static Refusal QuotaExhausted(int quota) =>
+        new("QUOTA_EXHAUSTED", $"本服务每个保险期间限 {quota} 次，已用完。", $"This service is limited to {quota} per policy period and has been used up.");
+    public static readonly Refusal HospitalNotCovered =
+        new("HOSPITAL_NOT_COVERED", "所选医院不在绿通覆盖医院列表（附件1）内。", "The hospital is not on the green-channel hospital list (Attachment 1).");
+    public static readonly Refusal HospitalRequired =
+        new("HOSPITAL_REQUIRED", "请填写就诊医院。", "Please name the hospital.");
+    public static Refusal CityNotCovered(string city, string list) =>
+        new("CITY_NOT_COVERED", $"“{city}”不在服务覆盖范围（{list}）内。", $"'{city}' is not covered by this service ({list}).");
+    public static readonly Refusal CityRequired =
+        new("CITY_REQUIRED", "请填写服务城市。", "Please name the city.");
+    public static readonly Refusal DrugNotListed =
+        new("DRUG_NOT_LISTED", "所申请药品不在特药清单内。", "The drug is not on the specialty-drug list.");
+    public static readonly Refusal PrescriptionTooLong =
+        new("PRESCRIPTION_TOO_LONG", "每次处方剂量不得超过1个月。", "A prescription may cover at most one month.");
+    public static readonly Refusal PrescriptionOutsidePolicy =
+        new("PRESCRIPTION_OUTSIDE_POLICY", "处方须在保险期间内开具，且购药不晚于合同终止日次日起30日。", "The prescription must be issued within the policy period and used within 30 days after it ends.");
+    public static readonly Refusal GreenChannelNeedsRefusedPrescription =
+        new("GREEN_CHANNEL_NEEDS_REFUSED_PRESCRIPTION", "门诊绿色通道仅在处方审核未通过后提供。", "The green channel is offered only after a prescription review was refused.");
+    public static readonly Refusal ApplicantNotEntitled =
+        new("APPLICANT_NOT_ENTITLED", "仅被保险人本人或其监护人/代理人可申请。", "Only the insured, or their guardian or agent, may apply.");
+    public static readonly Refusal ProofRequired =
+        new("PROOF_REQUIRED", "监护人或代理人申请须上传监护关系或授权委托证明。", "A guardian or agent must attach proof of guardianship or a power of attorney.");
+}

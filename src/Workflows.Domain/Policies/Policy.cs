@@ -1,0 +1,70 @@
+namespace Workflows.Domain.Policies;
+
+/// <summary>
+/// An insurance policy (保单) from the policy administration system's feed: product and variant, the insured person
+/// (被保险人), an optional guardian (监护人), the period, the continuous-renewal link and the diagnosis events.
+/// ID numbers, phones and diagnosis details are stored encrypted (<see cref="PersonalDataProtector"/>).
+/// </summary>
+public sealed class Policy
+{
+    public string Id { get; set; } = "";
+    public string PolicyNumber { get; set; } = "";
+    /// <summary>CPIC or JD.</summary>
+    public string Insurer { get; set; } = "";
+    /// <summary>cpic-breast-cancer-recurrence or jd-malignant-tumour-drug.</summary>
+    public string Product { get; set; } = "";
+    /// <summary>JD only: with-social-insurance (有社保版) or without-social-insurance (无社保版).</summary>
+    public string? Variant { get; set; }
+    /// <summary>CPIC's optional specialty-drug cover (特定药品费用医疗保险金可选责任), required for 特药垫付.</summary>
+    public bool SpecialtyDrugCover { get; set; }
+    public DateOnly EffectiveDate { get; set; }
+    public DateOnly EndDate { get; set; }
+    /// <summary>The policy this one continuously renews (连续投保), if any.</summary>
+    public string? PreviousPolicyNumber { get; set; }
+    /// <summary>From the feed when it carries them; otherwise the product's default days after the effective date.</summary>
+    public DateOnly? CoolingOffEnd { get; set; }
+    public DateOnly? WaitingPeriodEnd { get; set; }
+
+    public string InsuredName { get; set; } = "";
+    public string InsuredIdNumberProtected { get; set; } = "";
+    public string? InsuredPhoneProtected { get; set; }
+    public DateOnly? InsuredBirthDate { get; set; }
+    /// <summary>The back-office user name of the insured, when they have an account.</summary>
+    public string? InsuredUserName { get; set; }
+
+    public string? GuardianName { get; set; }
+    public string? GuardianIdNumberProtected { get; set; }
+    public string? GuardianPhoneProtected { get; set; }
+    public string? GuardianRelation { get; set; }
+    public string? GuardianUserName { get; set; }
+
+    public DateTimeOffset ImportedAt { get; set; }
+    public string ImportedBy { get; set; } = "";
+    public List<DiagnosisEvent> Diagnoses { get; set; } = [];
+}
+
+/// <summary>A diagnosis the insurer recorded: confirmed recurrence (复发) or metastasis (转移) for CPIC, first malignant tumour (初次罹患恶性肿瘤) for JD.</summary>
+public sealed class DiagnosisEvent
+{
+    public int Id { get; set; }
+    public string PolicyId { get; set; } = "";
+    /// <summary>recurrence, metastasis or first-malignant-tumour.</summary>
+    public string Kind { get; set; } = "";
+    public DateOnly DiagnosedOn { get; set; }
+    public bool Confirmed { get; set; }
+    /// <summary>The diagnosis text, encrypted.</summary>
+    public string? DetailProtected { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+
+    public static readonly string[] Kinds = ["recurrence", "metastasis", "first-malignant-tumour"];
+}
+
+public static class Products
+{
+    public const string CpicBreastCancer = "cpic-breast-cancer-recurrence";
+    public const string JdTumourDrug = "jd-malignant-tumour-drug";
+    public static readonly string[] All = [CpicBreastCancer, JdTumourDrug];
+    public static readonly string[] JdVariants = ["with-social-insurance", "without-social-insurance"];
+
+    public static string InsurerOf(string product) => product == JdTumourDrug ? "JD" : "CPIC";
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Workflows.Domain.ReferenceData;
+
+namespace Workflows.Domain.Policies;
+
+/// <summary>One policy as the policy administration system sends it (JSON, or one CSV row per diagnosis).</summary>
+public sealed record PolicyRecord
+{
+    public string? PolicyNumber { get; init; }
+    public string? Product { get; init; }
+    public string? Variant { get; init; }
+    public string? EffectiveDate { get; init; }
+    public string? EndDate { get; init; }
+    public string? PreviousPolicyNumber { get; init; }
+    public bool SpecialtyDrugCover { get; init; }
+    public string? CoolingOffEnd { get; init; }
+    public string? WaitingPeriodEnd { get; init; }
+    public PersonRecord? Insured { get; init; }
+    public PersonRecord? Guardian { get; init; }
+    public List<DiagnosisRecord> Diagnoses { get; init; } = [];
+}
+
+public sealed record PersonRecord(string? Name, string? IdNumber, string? Phone, string? BirthDate, string? Relation, string? UserName);
+public sealed record DiagnosisRecord(string? Kind, string? DiagnosedOn, string? Detail, bool Confirmed = true);
+
+/// <summary>A problem with one policy of an import; the import stores nothing when there is any.</summary>
+public sealed record ImportError(int Row, string? PolicyNumber, string Field, string Message);
+
+public sealed class PolicyImportException(IReadOnlyList<ImportError> errors, bool duplicates)
+    : Exception(errors.Count == 1 ? errors[0].Message : $"{errors.Count} problems: " + string.Join(" ", errors.Take(5).Select(e => $"row {e.Row}: {e.Message}")))
+{
+    public IReadOnlyList<ImportError> Errors { get; } = errors;
+    public bool IsDuplicate { get; } = duplicates;
+}
+
+/// <summary>
+/// Imports the policy feed: validates every record first, then stores all of them in one transaction, or none.
+/// A policy number already imported is a duplicate (409); diagnoses arriving later go through <see cref="AddDiagnosisAsync"/>.
+/// </summary>
+public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector protector, TimeProvider clock)
+{
+    public const int MaxBatch = 5_000;
+    private static readonly string[] CsvColumns =
+    [
+        "policy_number", "product", "variant", "effective_date", "end_date", "previous_policy_number", "specialty_drug_cover",
+        "insured_name", "insured_id_number", "insured_phone", "insured_birth_date", "insured_user",
+        "guardian_name", "guardian_id_number", "guardian_phone", "guardian_relation", "guardian_user",
+        "diagnosis_kind", "diagnosed_on", "diagnosis_detail",
+    ];
+
+    public async Task<IReadOnlyList<Policy>> ImportAsync(IReadOnlyList<PolicyRecord> records, string importedBy, CancellationToken ct = default)
+    {
+        if (records.Count == 0) throw new PolicyImportException([new ImportError(0, null, "policies", "The import holds no policies.")], false);
+        if (records.Count > MaxBatch) throw new PolicyImportException([new ImportError(0, null, "policies", $"At most {MaxBatch:N0} policies per import.")], false);
+        var errors = new List<ImportError>();
+        var policies = new List<Policy>();
+        for (var i = 0; i < records.Count; i++) policies.Add(Validate(i + 1, records[i], errors));
+        if (errors.Count > 0) throw new PolicyImportException(errors, false);
+
+        var numbers = policies.Select(p => p.PolicyNumber).ToList();
+        var duplicates = numbers.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key)
+            .Concat(await db.Policies.Where(p => numbers.Contains(p.PolicyNumber)).Select(p => p.PolicyNumber).ToListAsync(ct))
+            .Distinct().ToList();
+        if (duplicates.Count > 0)
+            throw new PolicyImportException(duplicates.Select(n => new ImportError(numbers.IndexOf(n) + 1, n, "policyNumber", $"Policy {n} was already imported.")).ToList(), true);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Policies.AddRange(policies);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return policies;
+    }
+
+    public async Task<DiagnosisEvent> AddDiagnosisAsync(string policyNumber, DiagnosisRecord record, CancellationToken ct = default)
+    {
+        var policy = await db.Policies.FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, ct)
+                     ?? throw new KeyNotFoundException($"Policy {policyNumber} does not exist.");
+        var errors = new List<ImportError>();
+        var diagnosis = Diagnosis(1, policyNumber, record, errors);
+        if (errors.Count > 0) throw new PolicyImportException(errors, false);
+        diagnosis!.PolicyId = policy.Id;
+        db.Diagnoses.Add(diagnosis);
+        await db.SaveChangesAsync(ct);
+        return diagnosis;
+    }
+
+    /// <summary>Reads the CSV feed: a header row with <see cref="CsvColumns"/>; rows with the same policy number add diagnoses.</summary>
+    public static IReadOnlyList<PolicyRecord> ParseCsv(string text)
+    {
+        var rows = ReferenceDataLoader.ParseCsv(text);
+        if (rows.Count == 0) throw new PolicyImportException([new ImportError(0, null, "csv", "The CSV is empty.")], false);
+        var header = rows[0].Fields.Select(f => f.Trim()).ToArray();
+        var missing = CsvColumns.Except(header).ToList();
+        if (missing.Count > 0)
+            throw new PolicyImportException([new ImportError(1, null, "header", $"The CSV header lacks the column(s) {string.Join(", ", missing)}.")], false);
+        string? Field(string[] f, string column) => Array.IndexOf(header, column) is var i && i < f.Length && f[i].Trim() is { Length: > 0 } v ? v : null;
+
+        var byNumber = new Dictionary<string, PolicyRecord>();
+        var ordered = new List<PolicyRecord>();
+        foreach (var (line, f) in rows.Skip(1))
+        {
+            var number = Field(f, "policy_number") ?? $"(line {line})";
+            var diagnosis = Field(f, "diagnosis_kind") is { } kind ? new DiagnosisRecord(kind, Field(f, "diagnosed_on"), Field(f, "diagnosis_detail")) : null;
+            if (byNumber.TryGetValue(number, out var existing))
+            {
+                if (diagnosis is not null) existing.Diagnoses.Add(diagnosis);
+                continue;
+            }
+            var record = new PolicyRecord
+            {
+                PolicyNumber = Field(f, "policy_number"),
+                Product = Field(f, "product"),
+                Variant = Field(f, "variant"),
+                EffectiveDate = Field(f, "effective_date"),
+                EndDate = Field(f, "end_date"),
+                PreviousPolicyNumber = Field(f, "previous_policy_number"),
+                SpecialtyDrugCover = Field(f, "specialty_drug_cover") is "true" or "1" or "yes" or "Y" or "是",
+                Insured = new PersonRecord(Field(f, "insured_name"), Field(f, "insured_id_number"), Field(f, "insured_phone"), Field(f, "insured_birth_date"), null, Field(f, "insured_user")),
+                Guardian = Field(f, "guardian_name") is null ? null
+                    : new PersonRecord(Field(f, "guardian_name"), Field(f, "guardian_id_number"), Field(f, "guardian_phone"), null, Field(f, "guardian_relation"), Field(f, "guardian_user")),
+                Diagnoses = diagnosis is null ? [] : [diagnosis],
+            };
+            byNumber[number] = record;
+            ordered.Add(record);
+        }
+        return ordered;
+    }
+
+    private Policy Validate(int row, PolicyRecord r, List<ImportError> errors)
+    {
+        void Error(string field, string message) => errors.Add(new ImportError(row, r.PolicyNumber, field, message));
+        var number = r.PolicyNumber?.Trim();
+        if (string.IsNullOrEmpty(number) || number.Length > 64) Error("policyNumber", $"Row {row}: the policy number is missing or longer than 64 characters.");
+        if (r.Product is null || !Products.All.Contains(r.Product)) Error("product", $"Row {row}: product must be one of {string.Join(", ", Products.All)}.");
+        if (r.Product == Products.JdTumourDrug && (r.Variant is null || !Products.JdVariants.Contains(r.Variant)))
+            Error("variant", $"Row {row}: a JD policy needs variant {string.Join(" or ", Products.JdVariants)}.");
+        var effective = Date(r.EffectiveDate, "effectiveDate", true);
+        var end = Date(r.EndDate, "endDate", true);
+        if (effective is { } e0 && end is { } e1 && e1 < e0) Error("endDate", $"Row {row}: the end date {e1:yyyy-MM-dd} is before the effective date {e0:yyyy-MM-dd}.");
+        var insured = r.Insured;
+        if (insured is null || string.IsNullOrWhiteSpace(insured.Name)) Error("insured.name", $"Row {row}: the insured person's name is missing.");
+        if (insured?.IdNumber is not { Length: >= 15 and <= 18 }) Error("insured.idNumber", $"Row {row}: the insured person's ID number must have 15 to 18 characters.");
+        Text(insured?.Name, "insured.name", 50);
+        Text(insured?.Phone, "insured.phone", 20);
+        Text(r.Guardian?.Name, "guardian.name", 50);
+        Text(r.Guardian?.Phone, "guardian.phone", 20);
+        Text(r.Guardian?.Relation, "guardian.relation", 30);
+        if (r.Guardian is { } g && g.IdNumber is { } gid && gid.Length is < 15 or > 18) Error("guardian.idNumber", $"Row {row}: the guardian's ID number must have 15 to 18 characters.");
+        var policyId = Guid.CreateVersion7().ToString("N");
+        var diagnoses = r.Diagnoses.Select(d => Diagnosis(row, number, d, errors)).OfType<DiagnosisEvent>().ToList();
+        foreach (var d in diagnoses) d.PolicyId = policyId;
+
+        return new Policy
+        {
+            Id = policyId,
+            PolicyNumber = number ?? "",
+            Product = r.Product ?? "",
+            Insurer = Products.InsurerOf(r.Product ?? ""),
+            Variant = r.Variant,
+            SpecialtyDrugCover = r.SpecialtyDrugCover,
+            EffectiveDate = effective ?? default,
+            EndDate = end ?? default,
+            PreviousPolicyNumber = string.IsNullOrWhiteSpace(r.PreviousPolicyNumber) ? null : r.PreviousPolicyNumber.Trim(),
+            CoolingOffEnd = Date(r.CoolingOffEnd, "coolingOffEnd", false),
+            WaitingPeriodEnd = Date(r.WaitingPeriodEnd, "waitingPeriodEnd", false),
+            InsuredName = insured?.Name?.Trim() ?? "",
+            InsuredIdNumberProtected = insured?.IdNumber is { } id ? protector.Protect(id) : "",
+            InsuredPhoneProtected = protector.ProtectOrNull(insured?.Phone),
+            InsuredBirthDate = Date(insured?.BirthDate, "insured.birthDate", false),
+            InsuredUserName = insured?.UserName,
+            GuardianName = r.Guardian?.Name,
+            GuardianIdNumberProtected = protector.ProtectOrNull(r.Guardian?.IdNumber),
+            GuardianPhoneProtected = protector.ProtectOrNull(r.Guardian?.Phone),
+            GuardianRelation = r.Guardian?.Relation,
+            GuardianUserName = r.Guardian?.UserName,
+            ImportedAt = clock.GetUtcNow(),
+            Diagnoses = diagnoses,
+        };
+
+        DateOnly? Date(string? value, string field, bool required)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                if (required) Error(field, $"Row {row}: {field} is missing.");
+                return null;
+            }
+            if (DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            Error(field, $"Row {row}: {field} '{Trim(value)}' is not a date in the form yyyy-MM-dd.");
+            return null;
+        }
+
+        void Text(string? value, string field, int max)
+        {
+            if (value is { Length: var n } && n > max) Error(field, $"Row {row}: {field} is {n:N0} characters long; at most {max} are allowed.");
+        }
+    }
+
+    private DiagnosisEvent? Diagnosis(int row, string? policyNumber, DiagnosisRecord d, List<ImportError> errors)
+    {
+        if (d.Kind is null || !DiagnosisEvent.Kinds.Contains(d.Kind))
+        {
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.kind", $"Row {row}: diagnosis kind must be one of {string.Join(", ", DiagnosisEvent.Kinds)}."));
+            return null;
+        }
+        if (!DateOnly.TryParseExact(d.DiagnosedOn ?? "", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var on))
+        {
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn '{Trim(d.DiagnosedOn)}' is not a date in the form yyyy-MM-dd."));
+            return null;
+        }
+        if (d.Detail is { Length: > 2000 })
+        {
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.detail", $"Row {row}: the diagnosis detail is longer than 2,000 characters."));
+            return null;
+        }
+        return new DiagnosisEvent { Kind = d.Kind, DiagnosedOn = on, Confirmed = d.Confirmed, DetailProtected = protector.ProtectOrNull(d.Detail), RecordedAt = clock.GetUtcNow() };
+    }
+
+    private static string Trim(string? s) => s is null ? "" : s.Length > 20 ? s[..20] + "…" : s;
+}
