@@ -38,6 +38,8 @@ DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);
 CatalogueApi.Map(app);
+MemberApi.Map(app);
+PolicyApi.Map(app);
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -14,7 +14,9 @@ public sealed class ServiceCatalogue
     private ServiceCatalogue(IEnumerable<ServiceDefinition> services) =>
         _services = services.ToDictionary(s => s.Code, StringComparer.Ordinal);
 
-    public static ServiceCatalogue Default { get; } = Load();
+    private static readonly Lazy<ServiceCatalogue> Embedded = new(() => Load());
+
+    public static ServiceCatalogue Default => Embedded.Value;
 
     public IReadOnlyCollection<ServiceDefinition> Services => _services.Values;
 

@@ -9,6 +9,7 @@ using Workflows.Engine.Runtime;
 using Workflows.Persistence;
 using Workflows.Persistence.Entities;
 using Workflows.Persistence.Stores;
+using Workflows.Domain;
 
 namespace Workflows.Web.Infrastructure;
 
@@ -34,7 +35,10 @@ public static class BackOfficeServices
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkflowsDbContext>>().CreateDbContext());
 
         // Engine
-        services.AddSingleton(new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly));
+        services.AddSingleton(new ActivityRegistry()
+            .AddFromAssembly(typeof(ActivityRegistry).Assembly)
+            .AddFromAssembly(typeof(Workflows.Domain.Activities.CheckEligibility).Assembly));
+        services.AddHealthServices(database);
         services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());

@@ -29,7 +29,13 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             Type = $"https://httpstatuses.io/{status}",
         };
         // Elsa Studio shows errors.Root[] in its snackbar.
-        var messages = exception is WorkflowValidationException v ? v.Errors.Select(e => e.Message).ToArray() : [details.Detail!];
+        var messages = exception switch
+        {
+            WorkflowValidationException v => v.Errors.Select(e => e.Message).ToArray(),
+            Workflows.Domain.Policies.PolicyImportException p => p.Errors.Select(e => e.Message).ToArray(),
+            _ => [details.Detail!],
+        };
+        if (exception is Workflows.Domain.Policies.PolicyImportException pe) details.Extensions["rows"] = pe.Errors;
         details.Extensions["errors"] = new Dictionary<string, string[]> { ["Root"] = messages };
         if (exception is WorkflowValidationException ve)
             details.Extensions["activities"] = ve.Errors.Where(e => e.ActivityId is not null).Select(e => e.ActivityId).Distinct().ToArray();
@@ -46,6 +52,10 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "The request is too large" : "The request is not valid"),
         DefinitionNotFoundException or InstanceNotFoundException or BookmarkNotFoundException or WorkflowNotFoundException => (404, "Not found"),
         Api.TaskForbiddenException => (403, "Forbidden"),
+        Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
+        Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),
+        EffectRefusedException => (409, "Conflict"),
+        KeyNotFoundException => (404, "Not found"),
         ConcurrencyConflictException => (409, "Conflict: changed by someone else"),
         BookmarkClosedException => (409, "The task was already completed"),
         DefinitionConflictException or InstanceStateException => (409, "Conflict"),

@@ -32,6 +32,10 @@ public static class Policies
     public const string RaiseEvents = nameof(RaiseEvents);
     public const string ReadAccessLog = nameof(ReadAccessLog);
     public const string SignedIn = nameof(SignedIn);
+    public const string MemberSelfService = nameof(MemberSelfService);
+    public const string ImportPolicies = nameof(ImportPolicies);
+    public const string ReadPolicies = nameof(ReadPolicies);
+    public const string RecordDiagnoses = nameof(RecordDiagnoses);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -45,5 +49,9 @@ public static class Policies
         [RaiseEvents] = [Roles.Admin],
         [ReadAccessLog] = [Roles.Auditor],
         [SignedIn] = Roles.All,
+        [MemberSelfService] = [Roles.Member],
+        [ImportPolicies] = [Roles.Admin],
+        [ReadPolicies] = [Roles.Specialist, Roles.CaseManager, Roles.Admin],
+        [RecordDiagnoses] = [Roles.CaseManager, Roles.Admin],
     };
 }

@@ -25,6 +25,7 @@ public static class Startup
             if (config.GetValue("Seed:DemoUsers", true))
                 await SeedDemoUsersAsync(scope.ServiceProvider, config, logger);
         }
+        await Workflows.Domain.HealthServices.PrepareAsync(services, config.GetValue("Seed:DemoUsers", true), logger, ct);
         await ImportWorkflowsAsync(services, WorkflowDirectory(config, env), logger, ct);
     }
 

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Workflows.Domain.Applications;
+using Workflows.Domain.Policies;
+using Workflows.Web.Infrastructure;
+
+namespace Workflows.Web.Api;
+
+/// <summary>
+/// The member's own services: policies (masked), remaining quotas, applications (apply, see, cancel).
+/// Another member's policy or application answers 404, exactly like one that does not exist.
+/// </summary>
+public static class MemberApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var me = app.MapGroup("/api/me").RequireAuthorization(Policies.MemberSelfService).WithTags("Member");
+        me.MapGet("/policies", MyPolicies);
+        me.MapGet("/quotas", MyQuotas);
+        me.MapGet("/applications", MyApplications);
+        me.MapPost("/applications", Apply);
+        me.MapGet("/applications/{applicationId}", MyApplication);
+        me.MapPost("/applications/{applicationId}/cancel", Cancel);
+    }
+
+    public sealed record PolicyView(string PolicyNumber, string Insurer, string Product, string? Variant, DateOnly EffectiveDate, DateOnly EndDate,
+        string InsuredName, string InsuredIdNumber, string? InsuredPhone, string YourRole, bool SpecialtyDrugCover);
+
+    private static async Task<Ok<List<PolicyView>>> MyPolicies(ApplicationService applications, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+    {
+        var user = http.User.Identity!.Name!;
+        var list = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(applications.MyPolicies(user), ct);
+        return TypedResults.Ok(list.Select(p => new PolicyView(p.PolicyNumber, p.Insurer, p.Product, p.Variant, p.EffectiveDate, p.EndDate,
+            PersonalDataProtector.MaskName(p.InsuredName), PersonalDataProtector.MaskIdNumber(protector.Unprotect(p.InsuredIdNumberProtected)),
+            PersonalDataProtector.MaskPhone(protector.Unprotect(p.InsuredPhoneProtected)),
+            p.InsuredUserName == user ? "insured" : p.GuardianRelation ?? "guardian", p.SpecialtyDrugCover)).ToList());
+    }
+
+    private static async Task<Ok<IReadOnlyList<ApplicationService.QuotaView>>> MyQuotas(ApplicationService applications, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await applications.QuotasAsync(http.User.Identity!.Name!, ct));
+
+    private static async Task<Ok<IReadOnlyList<ApplicationView>>> MyApplications(ApplicationService applications, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await applications.ListAsync(http.User.Identity!.Name!, ct));
+
+    private static async Task<Results<Ok<ApplicationView>, NotFound<ProblemDetailsBody>>> MyApplication(ApplicationService applications, HttpContext http,
+        string applicationId, CancellationToken ct) =>
+        await applications.GetAsync(http.User.Identity!.Name!, applicationId, ct) is { } view
+            ? TypedResults.Ok(view)
+            : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
+
+    private static async Task<Created<ApplicationView>> Apply(ApplicationService applications, HttpContext http, ApplicationService.ApplyRequest request,
+        [FromHeader(Name = InstancesApi.IdempotencyHeader)] string? key, CancellationToken ct)
+    {
+        var view = await applications.ApplyAsync(http.User.Identity!.Name!, request, key, ct);
+        return TypedResults.Created($"/api/me/applications/{view.Id}", view);
+    }
+
+    private static async Task<Results<Ok<ApplicationService.CancelResult>, NotFound<ProblemDetailsBody>>> Cancel(ApplicationService applications, HttpContext http,
+        string applicationId, [FromHeader(Name = InstancesApi.IdempotencyHeader)] string? key, CancellationToken ct) =>
+        await applications.CancelAsync(http.User.Identity!.Name!, applicationId, key, ct) is { } result
+            ? TypedResults.Ok(result)
+            : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
+}
