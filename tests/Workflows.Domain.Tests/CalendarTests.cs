@@ -176,15 +176,18 @@ public class CalendarTests
     }
 
     [Fact]
-    public void A_year_not_in_the_data_is_refused_with_a_clear_message()
+    public void A_year_not_in_the_data_is_judged_provisionally()
     {
-        var e = Assert.Throws<OutOfCalendarException>(() => Calendar.IsWorkingDay(Day("2027-01-04")));
-        Assert.Equal(2027, e.Year);
-        Assert.Contains("no data for 2027", e.Message);
-        Assert.Contains("cn-calendar.json", e.Message);
-        Assert.Throws<OutOfCalendarException>(() => Calendar.IsWorkingDay(Day("2024-12-31")));
-        Assert.Throws<OutOfCalendarException>(() => Calendar.NextWorkingDay(Day("2026-12-31"))); // Fri 1 Jan 2027 is unknown
-        Assert.Throws<OutOfCalendarException>(() => Calendar.DeadlineAfter(Instant("2026-12-31T10:00:00+08:00"), 1, ServiceHours.HospitalDay));
+        // Not in the data yet: weekends and the fixed-date statutory holidays are off, everything else works.
+        Assert.True(Calendar.IsProvisional(2027));
+        Assert.False(Calendar.IsProvisional(2026));
+        Assert.True(Calendar.IsWorkingDay(Day("2027-01-04")));   // a Monday
+        Assert.False(Calendar.IsWorkingDay(Day("2027-01-01")));  // New Year's Day (fixed by law)
+        Assert.False(Calendar.IsWorkingDay(Day("2027-01-02")));  // a Saturday
+        Assert.False(Calendar.IsWorkingDay(Day("2027-10-01")));
+        Assert.True(Calendar.IsWorkingDay(Day("2024-12-31")));   // a Tuesday before the data
+        Assert.Equal(Day("2027-01-04"), Calendar.NextWorkingDay(Day("2026-12-31")));
+        Assert.Equal(Instant("2027-01-04T20:00:00+08:00"), Calendar.DeadlineAfter(Instant("2026-12-31T10:00:00+08:00"), 1, ServiceHours.HospitalDay));
     }
 
     [Fact]

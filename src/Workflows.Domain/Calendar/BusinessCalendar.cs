@@ -34,7 +34,7 @@ public sealed class BusinessCalendar
     /// <summary>The calendar in <c>Calendar/cn-calendar.json</c>, embedded in this assembly.</summary>
     public static BusinessCalendar Default => embedded.Value;
 
-    /// <summary>The years the data covers; any other year throws <see cref="OutOfCalendarException"/>.</summary>
+    /// <summary>The years the data covers; other years are judged provisionally (see <see cref="IsWorkingDay"/>).</summary>
     public IReadOnlyCollection<int> Years { get; }
 
     /// <summary>Reads and validates calendar JSON (the shape of cn-calendar.json); bad data throws <see cref="InvalidDataException"/>.</summary>
@@ -81,13 +81,23 @@ public sealed class BusinessCalendar
         Years = Array.AsReadOnly(years.ToArray());
     }
 
-    /// <summary>Whether <paramref name="day"/> is an official working day: a weekday outside the holiday blocks, or a make-up working day.</summary>
-    /// <exception cref="OutOfCalendarException">The day's year is not in the data.</exception>
+    /// <summary>
+    /// Whether <paramref name="day"/> is an official working day: a weekday outside the holiday blocks, or a make-up working day.
+    /// For a year the data does not hold yet (the State Council publishes next year's schedule in November), the day is
+    /// judged <em>provisionally</em>: weekends and the fixed-date statutory holidays (1 Jan, 1–2 May, 1–3 Oct) are off, the
+    /// lunar holidays and make-up days are unknown. Deadlines stay computable; add the year to cn-calendar.json to make them exact.
+    /// </summary>
     public bool IsWorkingDay(DateOnly day)
     {
-        if (!Years.Contains(day.Year)) throw new OutOfCalendarException(day.Year, Years);
+        if (!Years.Contains(day.Year)) return !(IsWeekend(day) || IsFixedStatutoryHoliday(day));
         return makeUpDays.Contains(day) || !(daysOff.Contains(day) || IsWeekend(day));
     }
+
+    /// <summary>True when <paramref name="year"/> is judged provisionally (not in the data).</summary>
+    public bool IsProvisional(int year) => !Years.Contains(year);
+
+    private static bool IsFixedStatutoryHoliday(DateOnly d) =>
+        (d.Month, d.Day) is (1, 1) or (5, 1) or (5, 2) or (10, 1) or (10, 2) or (10, 3);
 
     /// <summary>The first working day strictly after <paramref name="day"/>.</summary>
     public DateOnly NextWorkingDay(DateOnly day)
@@ -211,12 +221,4 @@ public sealed record ServiceHours(TimeOnly Opens, TimeOnly Closes, bool WorkingD
 
     public TimeOnly Closes { get; init; } = Closes > Opens ? Closes
         : throw new ArgumentException($"Service hours must close after they open, on the same day (opens {Opens}, closes {Closes}).", nameof(Closes));
-}
-
-/// <summary>A date whose year is not in the business calendar's data: add the year's State Council notice to cn-calendar.json.</summary>
-public sealed class OutOfCalendarException(int year, IReadOnlyCollection<int> years)
-    : Exception($"The business calendar has no data for {year} (it covers {string.Join(", ", years)}). " +
-                $"Add {year} from the State Council holiday notice to Calendar/cn-calendar.json.")
-{
-    public int Year { get; } = year;
 }

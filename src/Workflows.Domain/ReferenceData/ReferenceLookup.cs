@@ -29,7 +29,7 @@ public sealed class ReferenceLookup
         IReadOnlyCollection<PharmacyCity> pharmacyCities,
         IReadOnlyCollection<DesignatedHospital> designatedHospitals)
     {
-        _greenChannelHospitals = greenChannelHospitals.Select(h => Names.Key(h.Hospital)).ToHashSet(KeyComparer);
+        _greenChannelHospitals = greenChannelHospitals.SelectMany(h => HospitalKeys(h.Hospital)).ToHashSet(KeyComparer);
         _greenChannelByCity = greenChannelHospitals
             .GroupBy(h => Names.CityKey(h.City), KeyComparer)
             .ToDictionary(g => g.Key, g => g.ToArray(), KeyComparer);
@@ -44,7 +44,24 @@ public sealed class ReferenceLookup
             .Where(p => p.Source == ReferenceDataLoader.Jd)
             .Select(p => Names.CityKey(p.City))
             .ToHashSet(KeyComparer);
-        _jdDesignatedHospitals = designatedHospitals.Select(h => Names.Key(h.Hospital)).ToHashSet(KeyComparer);
+        _jdDesignatedHospitals = designatedHospitals.SelectMany(h => HospitalKeys(h.Hospital)).ToHashSet(KeyComparer);
+    }
+
+    /// <summary>
+    /// A listed hospital answers to its name as printed, to the name without its bracketed part and to the bracketed
+    /// alias: "上海肿瘤医院（复旦大学附属肿瘤医院）" matches all three ways members write it.
+    /// </summary>
+    internal static IEnumerable<string> HospitalKeys(string name)
+    {
+        var key = Names.Key(name);
+        yield return key;
+        var open = key.IndexOfAny(['（', '(']);
+        var close = key.LastIndexOfAny(['）', ')']);
+        if (open > 0 && close > open)
+        {
+            yield return key[..open] + key[(close + 1)..];
+            yield return key[(open + 1)..close];
+        }
     }
 
     /// <summary>Reads the reference tables once (run <see cref="ReferenceDataLoader.LoadAsync(DomainDbContext, CancellationToken)"/> first).</summary>

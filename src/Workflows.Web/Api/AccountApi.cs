@@ -15,7 +15,7 @@ public static class AccountApi
         app.MapPost("/api/auth/token", Token).AllowAnonymous().WithTags("Account");
         app.MapGet("/api/me", Me).RequireAuthorization(Policies.SignedIn).WithTags("Account");
         app.MapPost("/account/login", Login).AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/account/logout", Logout).RequireAuthorization(Policies.SignedIn);
+        app.MapPost("/account/logout", (Delegate)Logout).RequireAuthorization(Policies.SignedIn);
     }
 
     public sealed record TokenRequest(string UserName, string Password);

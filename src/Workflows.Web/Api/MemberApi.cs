@@ -21,6 +21,20 @@ public static class MemberApi
         me.MapPost("/applications", Apply);
         me.MapGet("/applications/{applicationId}", MyApplication);
         me.MapPost("/applications/{applicationId}/cancel", Cancel);
+        me.MapPost("/reimbursement-estimate", Estimate);
+    }
+
+    public sealed record EstimateRequest(string? PolicyNumber, decimal DrugCost, bool OnSocialInsuranceList, bool SettledThroughSocialInsurance, decimal SocialInsurancePaid);
+
+    /// <summary>JD: what the insurer pays for a specialty-drug purchase under the member's policy variant.</summary>
+    private static async Task<Results<Ok<Workflows.Domain.Reimbursement.PayableAmount>, NotFound<ProblemDetailsBody>>> Estimate(ApplicationService applications,
+        HttpContext http, EstimateRequest request, CancellationToken ct)
+    {
+        var policy = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
+            applications.MyPolicies(http.User.Identity!.Name!), p => p.PolicyNumber == request.PolicyNumber && p.Insurer == "JD", ct);
+        if (policy is null) return TypedResults.NotFound(new ProblemDetailsBody($"You have no JD policy numbered '{request.PolicyNumber}'."));
+        return TypedResults.Ok(Workflows.Domain.Reimbursement.JdReimbursement.Calculate(policy.Variant ?? "",
+            new(request.DrugCost, request.OnSocialInsuranceList, request.SettledThroughSocialInsurance, request.SocialInsurancePaid)));
     }
 
     public sealed record PolicyView(string PolicyNumber, string Insurer, string Product, string? Variant, DateOnly EffectiveDate, DateOnly EndDate,

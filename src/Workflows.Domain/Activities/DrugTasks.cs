@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Workflows.Domain.Applications;
+using Workflows.Engine.Activities;
+using Workflows.Engine.Activities.Builtin;
+using Workflows.Engine.Runtime;
+
+namespace Workflows.Domain.Activities;
+
+/// <summary>
+/// 处方审核: a pharmacist reviews the prescription (CPIC: within 1 working day; JD: 10-15 working days).
+/// Refused ends the application with PRESCRIPTION_REFUSED, which is what opens JD's green channel.
+/// </summary>
+[Activity("Health", "PrescriptionReview", "Specialty drugs", "A pharmacist reviews the prescription; Refused gives the reason to the member.", DisplayName = "Prescription review", DisplayNameZh = "处方审核", Kind = "Task")]
+[Ports("Approved", "Refused")]
+public sealed class PrescriptionReview : TaskActivity
+{
+    [Input(Description = "Working days within which the review is due.", DefaultValue = 1, Order = 5)]
+    public int DueWithinWorkingDays { get; set; } = 1;
+
+    protected override IReadOnlyList<string> TaskOutcomes => ["Approved", "Refused"];
+
+    protected override JsonObject TaskPayload(ActivityContext context)
+    {
+        var payload = base.TaskPayload(context);
+        payload["dueAt"] = context.Calendar().DeadlineAfter(context.Now, DueWithinWorkingDays, Calendar.ServiceHours.OfficeDay).ToString("O");
+        return payload;
+    }
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        if (outcome == "Approved")
+        {
+            context.Status(ApplicationStatus.Contacted, "处方审核已通过。", "The prescription was approved.");
+            return;
+        }
+        var reason = data["reason"]?.GetValue<string>();
+        if (string.IsNullOrWhiteSpace(reason)) throw new ResumeRejectedException("Refused needs a reason for the member (data.reason).");
+        if (reason.Length > 500) throw new ResumeRejectedException("The reason may be at most 500 characters.");
+        context.Status(ApplicationStatus.Refused, $"处方审核未通过：{reason}", $"The prescription was not approved: {reason}", "PRESCRIPTION_REFUSED");
+    }
+}
+
+/// <summary>购药凭证/取药码: issues the purchase voucher with a pickup code the pharmacy checks.</summary>
+[Activity("Health", "IssueVoucher", "Specialty drugs", "Issue the purchase voucher and its pickup code to the member.", DisplayName = "Issue voucher", DisplayNameZh = "发放购药凭证")]
+[Ports("Done")]
+public sealed class IssueVoucher : Activity
+{
+    [Input(Description = "Variable that keeps the pickup code.", UIHint = InputUIHints.VariablePicker, DefaultValue = "pickupCode")]
+    public string CodeVariable { get; set; } = "pickupCode";
+
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var code = RandomNumberGenerator.GetInt32(10_000_000, 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.SetVariable(CodeVariable, code);
+        context.Status(ApplicationStatus.Booked, $"购药凭证已发送，取药码 {code}。", $"Your purchase voucher was issued; pickup code {code}.");
+        return new(ActivityResult.Complete(DefaultPort));
+    }
+}
+
+/// <summary>取药/配送: the member picks the drug up at the pharmacy or it is delivered (same city next day, elsewhere 2-5 days).</summary>
+[Activity("Health", "DrugFulfilment", "Specialty drugs", "Record store pickup or delivery; Expired when the voucher lapses unused.", DisplayName = "Pickup or delivery", DisplayNameZh = "取药或配送", Kind = "Task")]
+[Ports("PickedUp", "Delivered", "Expired")]
+public sealed class DrugFulfilment : TaskActivity
+{
+    protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", "Expired"];
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        switch (outcome)
+        {
+            case "PickedUp":
+                context.Status(ApplicationStatus.Completed, "您已在药店取药。", "You collected the drug at the pharmacy.");
+                break;
+            case "Delivered":
+                if (data["trackingNumber"]?.GetValue<string>() is not { Length: > 0 and <= 64 } tracking)
+                    throw new ResumeRejectedException("Delivered needs the courier's tracking number (data.trackingNumber).");
+                context.Status(ApplicationStatus.Completed, $"药品已配送，运单号 {tracking}。", $"The drug was delivered; tracking number {tracking}.");
+                break;
+            default:
+                context.Status(ApplicationStatus.Cancelled, "购药凭证逾期未使用，视为放弃。", "The voucher lapsed unused and counts as waived.");
+                break;
+        }
+    }
+}
+
+/// <summary>回访/咨询: a case manager or pharmacist answers the member (drug consultation: call-back within 2 working days).</summary>
+[Activity("Health", "Consultation", "Health services", "Answer the member's question within the SLA and record the answer's summary.", DisplayName = "Consultation", DisplayNameZh = "咨询回复", Kind = "Task")]
+[Ports("Answered")]
+public sealed class Consultation : TaskActivity
+{
+    [Input(Description = "Working days within which the answer is due.", DefaultValue = 2, Order = 5)]
+    public int DueWithinWorkingDays { get; set; } = 2;
+
+    protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
+
+    protected override JsonObject TaskPayload(ActivityContext context)
+    {
+        var payload = base.TaskPayload(context);
+        payload["dueAt"] = context.Calendar().DeadlineAfter(context.Now, DueWithinWorkingDays, Calendar.ServiceHours.OfficeDay).ToString("O");
+        return payload;
+    }
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data) =>
+        context.Status(ApplicationStatus.Completed, "已回复您的咨询。", "Your question was answered.");
+}
