@@ -21,6 +21,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<Applications.ServiceApplication> Applications => Set<Applications.ServiceApplication>();
     public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
     public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
+    public DbSet<Applications.MemberConsultation> Consultations => Set<Applications.MemberConsultation>();
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions db) =>
         db.Configure(builder, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
@@ -79,6 +80,11 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
         b.Entity<Applications.ApplicationEvent>(e =>
         {
             e.ToTable("ApplicationEvents");
+            e.HasIndex(x => x.ApplicationId);
+        });
+        b.Entity<Applications.MemberConsultation>(e =>
+        {
+            e.ToTable("MemberConsultations");
             e.HasIndex(x => x.ApplicationId);
         });
         b.Entity<Applications.QuotaUse>(e =>

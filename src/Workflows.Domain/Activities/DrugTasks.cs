@@ -92,6 +92,10 @@ public sealed class Consultation : TaskActivity
     [Input(Description = "Working days within which the answer is due.", DefaultValue = 2, Order = 5)]
     public int DueWithinWorkingDays { get; set; } = 2;
 
+    [Input(Description = "The application's status once answered: Completed for a one-off consultation, Booked while a programme (COC) goes on.",
+        Options = [ApplicationStatus.Completed, ApplicationStatus.Booked], DefaultValue = ApplicationStatus.Completed, Order = 6)]
+    public string StatusAfterAnswer { get; set; } = ApplicationStatus.Completed;
+
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
 
     protected override JsonObject TaskPayload(ActivityContext context)
@@ -102,5 +106,5 @@ public sealed class Consultation : TaskActivity
     }
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data) =>
-        context.Status(ApplicationStatus.Completed, "已回复您的咨询。", "Your question was answered.");
+        context.Status(StatusAfterAnswer, "已回复您的咨询。", "Your question was answered.");
 }

@@ -104,6 +104,35 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         return new CancelResult((await GetAsync(user, app.Id, ct))!, restored, notice, given, zh, en);
     }
 
+    /// <summary>
+    /// COC 在线咨询: the member asks their case manager a question. The text is stored encrypted; the workflow is told only
+    /// that consultation N was asked, and the case manager's task shows the question to the case manager alone.
+    /// </summary>
+    public async Task<MemberConsultation?> AskAsync(string user, string applicationId, string? question, Policies.PersonalDataProtector protector, CancellationToken ct = default)
+    {
+        var app = await MyApplications(user).FirstOrDefaultAsync(a => a.Id == applicationId, ct);
+        if (app is null) return null;
+        if (app.ServiceCode != "cpic-coc-oncology-follow-up" || app.Status != ApplicationStatus.Booked)
+            throw new ApplicationRequestException(409, "Not enrolled", "Questions go to your case manager once you are enrolled in COC follow-up.");
+        if (string.IsNullOrWhiteSpace(question) || question.Length > 2000)
+            throw new ApplicationRequestException(400, "Invalid question", "The question must have 1 to 2,000 characters.");
+        var consultation = new MemberConsultation
+        {
+            Id = Guid.CreateVersion7().ToString("N"), ApplicationId = app.Id, AskedBy = user, QuestionProtected = protector.Protect(question), AskedAt = clock.GetUtcNow(),
+        };
+        db.Consultations.Add(consultation);
+        await db.SaveChangesAsync(ct);
+        var resumed = await runtime.TriggerEventAsync("CocConsultation", app.Id, new() { ["consultationId"] = consultation.Id }, new Actor(user, "Member"),
+            $"consultation:{consultation.Id}", ct);
+        if (resumed.Count == 0)
+        {
+            db.Consultations.Remove(consultation); // not delivered: nothing kept
+            await db.SaveChangesAsync(ct);
+            throw new ApplicationRequestException(409, "Busy", "Your case manager is answering your previous question; please wait for the answer.");
+        }
+        return consultation;
+    }
+
     public sealed record QuotaView(string PolicyNumber, string ServiceCode, string ServiceNameZh, string ServiceNameEn, DateOnly PeriodStart, int Quota, int Used, int Remaining);
 
     public async Task<IReadOnlyList<QuotaView>> QuotasAsync(string user, CancellationToken ct = default)

@@ -71,3 +71,13 @@ public static class QuotaState
     public const string Consumed = "Consumed";
     public const string Released = "Released";
 }
+
+/// <summary>A question a COC member asks their case manager (在线咨询). The text is personal health data and is stored encrypted.</summary>
+public sealed class MemberConsultation
+{
+    public string Id { get; set; } = "";
+    public string ApplicationId { get; set; } = "";
+    public string AskedBy { get; set; } = "";
+    public string QuestionProtected { get; set; } = "";
+    public DateTimeOffset AskedAt { get; set; }
+}

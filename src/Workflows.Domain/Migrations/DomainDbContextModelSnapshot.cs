@@ -49,6 +49,33 @@ namespace Workflows.Domain.Migrations
                     b.ToTable("ApplicationEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Domain.Applications.MemberConsultation", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApplicationId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AskedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AskedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QuestionProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId");
+
+                    b.ToTable("MemberConsultations", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaUse", b =>
                 {
                     b.Property<long>("Id")

@@ -22,6 +22,27 @@ public static class MemberApi
         me.MapGet("/applications/{applicationId}", MyApplication);
         me.MapPost("/applications/{applicationId}/cancel", Cancel);
         me.MapPost("/reimbursement-estimate", Estimate);
+        me.MapPost("/applications/{applicationId}/consultations", Ask);
+        app.MapGet("/api/consultations/{consultationId}", ReadConsultation).RequireAuthorization(Policies.AnswerConsultations).WithTags("Consultations");
+    }
+
+    public sealed record AskRequest(string? Question);
+    public sealed record AskResult(string ConsultationId, DateTimeOffset AskedAt);
+
+    private static async Task<Results<Created<AskResult>, NotFound<ProblemDetailsBody>>> Ask(ApplicationService applications, PersonalDataProtector protector,
+        HttpContext http, string applicationId, AskRequest request, CancellationToken ct) =>
+        await applications.AskAsync(http.User.Identity!.Name!, applicationId, request.Question, protector, ct) is { } c
+            ? TypedResults.Created($"/api/consultations/{c.Id}", new AskResult(c.Id, c.AskedAt))
+            : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
+
+    public sealed record ConsultationView(string Id, string ApplicationId, string Question, DateTimeOffset AskedAt);
+
+    /// <summary>The case manager reads the question (decrypted for them only; the access is in the access trail).</summary>
+    private static async Task<Results<Ok<ConsultationView>, NotFound>> ReadConsultation(Workflows.Domain.DomainDbContext db, PersonalDataProtector protector,
+        string consultationId, CancellationToken ct)
+    {
+        var c = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(db.Consultations, x => x.Id == consultationId, ct);
+        return c is null ? TypedResults.NotFound() : TypedResults.Ok(new ConsultationView(c.Id, c.ApplicationId, protector.Unprotect(c.QuestionProtected)!, c.AskedAt));
     }
 
     public sealed record EstimateRequest(string? PolicyNumber, decimal DrugCost, bool OnSocialInsuranceList, bool SettledThroughSocialInsurance, decimal SocialInsurancePaid);

@@ -36,6 +36,7 @@ public static class Policies
     public const string ImportPolicies = nameof(ImportPolicies);
     public const string ReadPolicies = nameof(ReadPolicies);
     public const string RecordDiagnoses = nameof(RecordDiagnoses);
+    public const string AnswerConsultations = nameof(AnswerConsultations);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -53,5 +54,6 @@ public static class Policies
         [ImportPolicies] = [Roles.Admin],
         [ReadPolicies] = [Roles.Specialist, Roles.CaseManager, Roles.Admin],
         [RecordDiagnoses] = [Roles.CaseManager, Roles.Admin],
+        [AnswerConsultations] = [Roles.CaseManager],
     };
 }
