@@ -387,3 +387,14 @@ public sealed class ReferenceLookupTests(LoadedReference reference) : IClassFixt
         Assert.False(Lookup.IsJdDesignatedHospital(null));
     }
 }
+
+public sealed class HospitalAliasTests
+{
+    [Theory]
+    [InlineData("上海肿瘤医院（复旦大学附属肿瘤医院）", "复旦大学附属肿瘤医院", true)]
+    [InlineData("上海肿瘤医院（复旦大学附属肿瘤医院）", "上海肿瘤医院", true)]
+    [InlineData("上海肿瘤医院（复旦大学附属肿瘤医院）", "上海肿瘤医院（复旦大学附属肿瘤医院）", true)]
+    [InlineData("四川肿瘤医院", "四川大学华西医院", false)]
+    public void A_listed_hospital_answers_to_its_bracketed_alias_and_its_short_name(string listed, string asked, bool match) =>
+        Assert.Equal(match, Workflows.Domain.ReferenceData.ReferenceLookup.HospitalKeys(listed).Contains(Workflows.Domain.ReferenceData.Names.Key(asked)));
+}

@@ -49,9 +49,13 @@ public sealed class CheckEligibility : Activity
         var policy = await db.PolicyAsync(input.PolicyNumber, context.CancellationToken);
         var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
         var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, context.CancellationToken);
-        var refusedThisYear = service.Code == "jd-green-channel" && await db.Applications.AnyAsync(a =>
-            a.PolicyId == policy.Id && a.ServiceCode == "jd-reservation-purchase" && a.Status == ApplicationStatus.Refused && a.RefusalCode == "PRESCRIPTION_REFUSED"
-            && (input.Details.RefusedApplicationId == null || a.Id == input.Details.RefusedApplicationId), context.CancellationToken);
+        // The refusal must fall in the current policy year (the green channel's quota period).
+        var periodStartInstant = new DateTimeOffset(period.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)).UtcTicks;
+        var refusedThisYear = service.Code == "jd-green-channel" && (await db.Applications.AsNoTracking()
+            .Where(a => a.PolicyId == policy.Id && a.ServiceCode == "jd-reservation-purchase" && a.Status == ApplicationStatus.Refused && a.RefusalCode == "PRESCRIPTION_REFUSED"
+                        && (input.Details.RefusedApplicationId == null || a.Id == input.Details.RefusedApplicationId))
+            .Select(a => a.UpdatedAt).ToListAsync(context.CancellationToken))
+            .Any(at => at.UtcTicks >= periodStartInstant);
 
         var refusal = EligibilityRules.Check(new EligibilityInput
         {

@@ -88,9 +88,12 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         var notice = service?.CancellationNoticeWorkingDays;
         var today = calendar.LocalDate(clock.GetUtcNow());
         int? given = app.AppointmentAt is { } at ? calendar.WorkingDaysBetween(today, calendar.LocalDate(at)) : null;
-        var restored = given is null || notice is null || given >= notice;
+        // Gene testing counts as used only once the sample is taken (C 739-741): before that, a cancellation gives it back.
+        var usedOnlyWhenSampled = service?.QuotaConsumedWhen.Contains("sample-taken") == true;
+        var restored = usedOnlyWhenSampled || given is null || notice is null || given >= notice;
         var (zh, en) = (given, notice, restored) switch
         {
+            _ when usedOnlyWhenSampled => ("申请已取消（尚未采样），服务次数已退回。", "Cancelled before the sample was taken; the use was given back."),
             (null, _, _) => ("申请已取消（尚未预约），服务次数已退回。", "Cancelled before any booking; the use was given back."),
             (_, null, _) => ("申请已取消，服务次数已退回。", "Cancelled; the use was given back."),
             (_, _, true) => ($"已提前 {given} 个工作日取消（须至少提前 {notice} 个），服务次数已退回。", $"Cancelled {given} working days ahead (at least {notice} required); the use was given back."),

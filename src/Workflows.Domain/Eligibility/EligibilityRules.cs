@@ -28,9 +28,9 @@ public sealed record EligibilityInput
 /// </summary>
 public static class EligibilityRules
 {
-    /// <summary>JD: 每次处方剂量不超过1个月 (J 63). A month is taken as 31 days.</summary>
+    /// <summary>JD: 每次处方剂量不超过1个月 (J 62). A month is taken as 31 days.</summary>
     public const int MaxPrescriptionDays = 31;
-    /// <summary>JD: drug costs of a course running on after the policy ends are covered for 30 days (J 65-68).</summary>
+    /// <summary>JD: drug costs of a course running on after the policy ends are covered for 30 days (J 64-70).</summary>
     public const int JdContinuationDays = 30;
 
     public static Refusal? Check(EligibilityInput x, ReferenceLookup refs) =>
@@ -48,12 +48,18 @@ public static class EligibilityRules
     public static Refusal? ServiceBelongsToPolicy(EligibilityInput x) =>
         x.Service.Insurer == x.Policy.Insurer ? null : Refusals.ServiceNotInPolicy(x.Service.NameZh);
 
-    /// <summary>The insured applies for themselves; a guardian or agent named on the policy applies with proof.</summary>
+    /// <summary>
+    /// The insured applies for themselves; the guardian named on the policy applies with proof of guardianship (CPIC:
+    /// 监护人, C 905, 913-915); JD also admits an agent named on the policy with a power of attorney.
+    /// </summary>
     public static Refusal? ApplicantEntitled(EligibilityInput x)
     {
         if (x.ApplicantUserName == x.Policy.InsuredUserName) return null;
         if (x.ApplicantUserName != x.Policy.GuardianUserName) return Refusals.ApplicantNotEntitled;
-        return x.Details.Attachments.Any(a => a.Kind is AttachmentMeta.GuardianshipProof or AttachmentMeta.PowerOfAttorney) ? null : Refusals.ProofRequired;
+        var agent = x.Policy.GuardianRelation == "agent";
+        if (agent && x.Policy.Insurer == "CPIC") return Refusals.ApplicantNotEntitled;
+        var proof = agent ? AttachmentMeta.PowerOfAttorney : AttachmentMeta.GuardianshipProof;
+        return x.Details.Attachments.Any(a => a.Kind == proof) ? null : Refusals.ProofRequired;
     }
 
     /// <summary>In force on the request date; a JD purchase may follow a prescription issued in force for 30 days after the end.</summary>
@@ -67,10 +73,16 @@ public static class EligibilityRules
     /// <summary>15-day cooling-off (犹豫期) or N-day waiting period (等待期), counted in Asia/Shanghai dates from the chain's start.</summary>
     public static Refusal? StartConditionPassed(EligibilityInput x)
     {
+        // 特药垫付: both the cooling-off and the waiting period must have passed (C 881).
+        if (x.Service.Code == "cpic-special-drug-direct-pay" && x.Today < (x.Policy.CoolingOffEnd ?? x.ChainStart.AddDays(CpicCoolingOffDays)))
+            return Refusals.CoolingOff(x.Policy.CoolingOffEnd ?? x.ChainStart.AddDays(CpicCoolingOffDays));
         var usableFrom = UsableFrom(x);
         if (x.Today >= usableFrom) return null;
         return x.Service.StartCondition.IsCoolingOff ? Refusals.CoolingOff(usableFrom) : Refusals.WaitingPeriod(usableFrom);
     }
+
+    /// <summary>CPIC's cooling-off period (犹豫期), from the summary table (C 63-65).</summary>
+    public const int CpicCoolingOffDays = 15;
 
     /// <summary>The first day the service may be used: the policy's own date when the feed carries it, else chain start + days.</summary>
     public static DateOnly UsableFrom(EligibilityInput x)
@@ -102,17 +114,17 @@ public static class EligibilityRules
         return null;
     }
 
-    /// <summary>Specialty drugs: at most one month per prescription, issued while the policy is in force.</summary>
+    /// <summary>JD specialty drugs: at most one month per prescription, issued while the policy is in force (J 62).</summary>
     public static Refusal? PrescriptionValid(EligibilityInput x)
     {
-        if (x.Service.Code is not ("jd-reservation-purchase" or "cpic-special-drug-direct-pay")) return null;
+        if (x.Service.Code != "jd-reservation-purchase") return null;
         if (x.Details.PrescriptionDays is > MaxPrescriptionDays) return Refusals.PrescriptionTooLong;
         if (x.Details.PrescribedOn is { } on && (on < x.Policy.EffectiveDate || on > x.Policy.EndDate)) return Refusals.PrescriptionOutsidePolicy;
         if (x.Service.Code == "jd-reservation-purchase" && x.Today > x.Policy.EndDate && x.Details.PrescribedOn is null) return Refusals.PrescriptionOutsidePolicy;
         return null;
     }
 
-    /// <summary>JD green channel (门诊绿色通道): offered when a prescription was refused at review (J 93-96).</summary>
+    /// <summary>JD green channel (门诊绿色通道): offered when a prescription was refused at review this policy year (J 117-119).</summary>
     public static Refusal? GreenChannelAfterRefusal(EligibilityInput x) =>
         x.Service.Code == "jd-green-channel" && !x.HasRefusedPrescriptionThisYear ? Refusals.GreenChannelNeedsRefusedPrescription : null;
 
@@ -129,7 +141,7 @@ public static class EligibilityRules
                 return limit.Cities!.Any(c => Names.CityKey(c) == Names.CityKey(d.City)) ? null : Refusals.CityNotCovered(d.City, string.Join("、", limit.Cities!));
             case (_, "附件1"):
                 if (string.IsNullOrWhiteSpace(d.Hospital)) return Refusals.HospitalRequired;
-                return refs.IsGreenChannelHospital(d.Hospital) ? null : Refusals.HospitalNotCovered;
+                return refs.IsGreenChannelHospital(d.Hospital) ? null : Refusals.HospitalNotCovered("附件1 绿通覆盖医院列表");
             case (_, "附件2"):
                 if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
                 return refs.IsEscortCity(d.City) ? null : Refusals.CityNotCovered(d.City, "附件2 就医陪诊覆盖城市");
@@ -143,14 +155,14 @@ public static class EligibilityRules
                 return refs.HasJdPharmacy(d.City) ? null : Refusals.CityNotCovered(d.City, "附件一 药店分布区域");
             case (_, "附件三"):
                 if (string.IsNullOrWhiteSpace(d.Hospital)) return Refusals.HospitalRequired;
-                return refs.IsJdDesignatedHospital(d.Hospital) ? null : Refusals.HospitalNotCovered;
+                return refs.IsJdDesignatedHospital(d.Hospital) ? null : Refusals.HospitalNotCovered("附件三 专家门诊定点医院列表");
             default:
                 return null;
         }
     }
 
     public static Refusal? QuotaLeft(EligibilityInput x) =>
-        x.Service.QuotaPerPolicyPeriod is { } quota && x.QuotaUsed >= quota ? Refusals.QuotaExhausted(quota) : null;
+        x.Service.QuotaPerPolicyPeriod is { } quota && x.QuotaUsed >= quota ? Refusals.QuotaExhausted(quota, x.Service.QuotaScope == "policy-year") : null;
 
     /// <summary>The first day of the quota period containing <paramref name="today"/>: the policy start, or the policy year's start.</summary>
     public static DateOnly QuotaPeriodStart(Policy policy, ServiceDefinition service, DateOnly today)

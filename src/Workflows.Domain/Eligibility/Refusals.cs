@@ -25,10 +25,11 @@ public static class Refusals
         new("DIAGNOSIS_BEFORE_WAITING_PERIOD_END", $"确诊日期须在等待期结束（{waitingEnd:yyyy-MM-dd}）之后。", $"The diagnosis must be confirmed after the waiting period ended ({waitingEnd:yyyy-MM-dd}).");
     public static readonly Refusal FirstDiagnosisMissing =
         new("FIRST_DIAGNOSIS_MISSING", "需在等待期后初次确诊恶性肿瘤。", "A first malignant-tumour diagnosis after the waiting period is required.");
-    public static Refusal QuotaExhausted(int quota) =>
-        new("QUOTA_EXHAUSTED", $"本服务每个保险期间限 {quota} 次，已用完。", $"This service is limited to {quota} per policy period and has been used up.");
-    public static readonly Refusal HospitalNotCovered =
-        new("HOSPITAL_NOT_COVERED", "所选医院不在绿通覆盖医院列表（附件1）内。", "The hospital is not on the green-channel hospital list (Attachment 1).");
+    public static Refusal QuotaExhausted(int quota, bool perPolicyYear) => perPolicyYear
+        ? new("QUOTA_EXHAUSTED", $"本服务每个保单年度限 {quota} 次，已用完。", $"This service is limited to {quota} per policy year and has been used up.")
+        : new("QUOTA_EXHAUSTED", $"本服务每个保险期间限 {quota} 次，已用完。", $"This service is limited to {quota} per policy period and has been used up.");
+    public static Refusal HospitalNotCovered(string list) =>
+        new("HOSPITAL_NOT_COVERED", $"所选医院不在{list}内。", $"The hospital is not on the service's hospital list ({list}).");
     public static readonly Refusal HospitalRequired =
         new("HOSPITAL_REQUIRED", "请填写就诊医院。", "Please name the hospital.");
     public static Refusal CityNotCovered(string city, string list) =>
