@@ -82,14 +82,15 @@ public sealed class WorkflowRuntime(
         // A command seen before is answered from its record. That is only looked up when the bookmark is gone (the usual
         // retry) or at commit (the key's unique constraint), so a first attempt costs no extra read.
         var instance = await store.LoadInstanceByBookmarkAsync(bookmarkId, ct);
-        if (instance is null)
+        // A concurrent command may close the bookmark between the two reads of the load: treat that like "already gone".
+        var bookmark = instance?.Bookmarks.FirstOrDefault(b => b.Id == bookmarkId);
+        if (instance is null || bookmark is null)
         {
             if (await ReplayAsync(idempotencyKey, fingerprint, ct) is { } replay) return replay;
             throw await store.WasBookmarkClosedAsync(bookmarkId, ct)
                 ? new BookmarkClosedException(bookmarkId)
                 : new BookmarkNotFoundException(bookmarkId);
         }
-        var bookmark = instance.Bookmarks.First(b => b.Id == bookmarkId);
         if (instance.SubStatus == WorkflowSubStatus.Faulted)
             throw new InstanceStateException($"Workflow instance {instance.Id} is faulted ({instance.Incident?.Message}); retry the incident first.");
         // The caller may check the bookmark (e.g. the task's role) and decide in which role the actor acts.

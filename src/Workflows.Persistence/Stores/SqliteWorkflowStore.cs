@@ -30,19 +30,19 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
         connections.ReadAsync(c => LoadInstanceAsync(c, instanceId, ct));
 
     public Task<WorkflowInstance?> LoadInstanceByBookmarkAsync(string bookmarkId, CancellationToken ct = default) =>
-        connections.ReadAsync(async c =>
-            await c.Command("SELECT InstanceId FROM Bookmarks WHERE Id = $id", null, ("$id", bookmarkId)).ExecuteScalarAsync(ct) is string instanceId
-                ? await LoadInstanceAsync(c, instanceId, ct)
-                : null);
+        connections.ReadAsync(c => LoadInstanceAsync(c, bookmarkId, ct, byBookmark: true));
 
-    private static async Task<WorkflowInstance?> LoadInstanceAsync(PreparedConnection c, string instanceId, CancellationToken ct)
+    private const string InstanceColumns = """
+        SELECT i.Id, i.DefinitionId, i.DefinitionVersionId, i.Version, i.Name, i.CorrelationId, i.Status, i.SubStatus, i.StateJson, i.IncidentJson,
+               i.Revision, i.JournalSequence, i.LastJournalHash, i.CreatedAt, i.UpdatedAt, i.FinishedAt
+        """;
+
+    private static async Task<WorkflowInstance?> LoadInstanceAsync(PreparedConnection c, string id, CancellationToken ct, bool byBookmark = false)
     {
         WorkflowInstance instance;
-        await using (var r = await c.Command("""
-            SELECT Id, DefinitionId, DefinitionVersionId, Version, Name, CorrelationId, Status, SubStatus, StateJson, IncidentJson,
-                   Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt, FinishedAt
-            FROM WorkflowInstances WHERE Id = $id
-            """, null, ("$id", instanceId)).ExecuteReaderAsync(ct))
+        await using (var r = await (byBookmark
+            ? c.Command(InstanceColumns + " FROM Bookmarks b JOIN WorkflowInstances i ON i.Id = b.InstanceId WHERE b.Id = $id", null, ("$id", id))
+            : c.Command(InstanceColumns + " FROM WorkflowInstances i WHERE i.Id = $id", null, ("$id", id))).ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return null;
             instance = new WorkflowInstance
@@ -65,7 +65,7 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                 FinishedAt = r.IsDBNull(15) ? null : Instant(r.GetInt64(15)),
             };
         }
-        instance.Bookmarks = await ReadBookmarks(c.Command(BookmarkSelect + " WHERE InstanceId = $id ORDER BY CreatedAt", null, ("$id", instanceId)), ct);
+        instance.Bookmarks = await ReadBookmarks(c.Command(BookmarkSelect + " WHERE InstanceId = $id ORDER BY CreatedAt", null, ("$id", instance.Id)), ct);
         return instance;
     }
 
