@@ -43,7 +43,7 @@ public sealed class EveryServiceTests(ScenarioFactory factory) : IClassFixture<S
         "cpic-medical-escort" => new { city = "广州" },
         "cpic-special-drug-direct-pay" => new { drug = "赫赛汀", city = "上海", prescriptionDays = 28, prescribedOn = "2026-06-01" },
         "jd-reservation-purchase" => new { drug = "可瑞达", city = "上海", prescriptionDays = 30, prescribedOn = "2026-06-01" },
-        "jd-green-channel" => new { hospital = "复旦大学附属肿瘤医院" },
+        "jd-green-channel" => new { hospital = "复旦大学附属肿瘤医院", acceptsReviewResult = true },
         _ => new { },
     };
 
@@ -103,6 +103,10 @@ public sealed class EveryServiceTests(ScenarioFactory factory) : IClassFixture<S
         }
 
         Assert.Equal(0L, factory.Count("WorkflowInstances WHERE SubStatus = 'Faulted'"));
+
+        // The member must accept the review's result (J 344-346).
+        var notAccepted = await (await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "jd-green-channel", policyNumber = jd, details = new { hospital = "复旦大学附属肿瘤医院" } })).Body();
+        Assert.Equal("REVIEW_RESULT_NOT_ACCEPTED", notAccepted.GetProperty("refusal").GetProperty("code").GetString());
 
         // The green channel is offered once per policy year: a second one is refused.
         var second = await (await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "jd-green-channel", policyNumber = jd, details = DetailsFor("jd-green-channel") })).Body();

@@ -10,6 +10,8 @@ public sealed record ApplicationDetails
     public int? PrescriptionDays { get; init; }
     /// <summary>JD green channel: the refused reservation-purchase application it follows.</summary>
     public string? RefusedApplicationId { get; init; }
+    /// <summary>JD green channel: the member accepts the prescription review's result (客户认可京东安联的审核结果, J 344-346).</summary>
+    public bool AcceptsReviewResult { get; init; }
     public string? PreferredTime { get; init; }
     public string? Note { get; init; }
     public IReadOnlyList<AttachmentMeta> Attachments { get; init; } = [];

@@ -126,7 +126,10 @@ public static class EligibilityRules
 
     /// <summary>JD green channel (门诊绿色通道): offered when a prescription was refused at review this policy year (J 117-119).</summary>
     public static Refusal? GreenChannelAfterRefusal(EligibilityInput x) =>
-        x.Service.Code == "jd-green-channel" && !x.HasRefusedPrescriptionThisYear ? Refusals.GreenChannelNeedsRefusedPrescription : null;
+        x.Service.Code != "jd-green-channel" ? null
+        : !x.HasRefusedPrescriptionThisYear ? Refusals.GreenChannelNeedsRefusedPrescription
+        : !x.Details.AcceptsReviewResult ? Refusals.ReviewResultNotAccepted
+        : null;
 
     /// <summary>Where the service is offered: 附件1 hospitals, 附件2 cities, Beijing/Shanghai/Guangzhou, drug lists and pharmacy cities.</summary>
     public static Refusal? RegionCovered(EligibilityInput x, ReferenceLookup refs)

@@ -44,6 +44,8 @@ public static class Refusals
         new("PRESCRIPTION_OUTSIDE_POLICY", "处方须在保险期间内开具，且购药不晚于合同终止日次日起30日。", "The prescription must be issued within the policy period and used within 30 days after it ends.");
     public static readonly Refusal GreenChannelNeedsRefusedPrescription =
         new("GREEN_CHANNEL_NEEDS_REFUSED_PRESCRIPTION", "门诊绿色通道仅在处方审核未通过后提供。", "The green channel is offered only after a prescription review was refused.");
+    public static readonly Refusal ReviewResultNotAccepted =
+        new("REVIEW_RESULT_NOT_ACCEPTED", "门诊绿色通道需您认可处方审核结果（acceptsReviewResult）。", "The green channel needs you to accept the prescription review's result (acceptsReviewResult).");
     public static readonly Refusal ApplicantNotEntitled =
         new("APPLICANT_NOT_ENTITLED", "仅被保险人本人或其监护人/代理人可申请。", "Only the insured, or their guardian or agent, may apply.");
     public static readonly Refusal ProofRequired =
