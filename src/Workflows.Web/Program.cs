@@ -10,7 +10,8 @@ var (command, commandArgs, settings) = Commands.Split(args);
 var builder = WebApplication.CreateBuilder(settings);
 // Serve wwwroot and packages' static assets (MudBlazor) from the build output in every environment, not only Development.
 builder.WebHost.UseStaticWebAssets();
-builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configuration, ctx.HostingEnvironment.ContentRootPath));
+// Each host keeps its own logger (preserveStaticLogger): hosts side by side, as in the tests, must not share one.
+builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configuration, ctx.HostingEnvironment.ContentRootPath), preserveStaticLogger: true);
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
@@ -26,7 +27,11 @@ await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 app.UseExceptionHandler();
 app.UseMiddleware<RequestLimits>();
 app.UseStatusCodePages();
-app.UseSerilogRequestLogging(o => o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+app.UseSerilogRequestLogging(o =>
+{
+    o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+    o.Logger = app.Services.GetRequiredService<Serilog.ILogger>(); // this host's logger, not the static one
+});
 
 app.UseAuthentication();
 app.UseAuthorization();

@@ -13,19 +13,9 @@ namespace Workflows.Domain.Activities;
 /// </summary>
 [Activity("Health", "PrescriptionReview", "Specialty drugs", "A pharmacist reviews the prescription; Refused gives the reason to the member.", DisplayName = "Prescription review", DisplayNameZh = "处方审核", Kind = "Task")]
 [Ports("Approved", "Refused")]
-public sealed class PrescriptionReview : TaskActivity
+public sealed class PrescriptionReview : DeadlineTaskActivity
 {
-    [Input(Description = "Working days within which the review is due.", DefaultValue = 1, Order = 5)]
-    public int DueWithinWorkingDays { get; set; } = 1;
-
     protected override IReadOnlyList<string> TaskOutcomes => ["Approved", "Refused"];
-
-    protected override JsonObject TaskPayload(ActivityContext context)
-    {
-        var payload = base.TaskPayload(context);
-        payload["dueAt"] = context.Calendar().DeadlineAfter(context.Now, DueWithinWorkingDays, Calendar.ServiceHours.OfficeDay).ToString("O");
-        return payload;
-    }
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
@@ -87,23 +77,13 @@ public sealed class DrugFulfilment : TaskActivity
 /// <summary>回访/咨询: a case manager or pharmacist answers the member (drug consultation: call-back within 2 working days).</summary>
 [Activity("Health", "Consultation", "Health services", "Answer the member's question within the SLA and record the answer's summary.", DisplayName = "Consultation", DisplayNameZh = "咨询回复", Kind = "Task")]
 [Ports("Answered")]
-public sealed class Consultation : TaskActivity
+public sealed class Consultation : DeadlineTaskActivity
 {
-    [Input(Description = "Working days within which the answer is due.", DefaultValue = 2, Order = 5)]
-    public int DueWithinWorkingDays { get; set; } = 2;
-
     [Input(Description = "The application's status once answered: Completed for a one-off consultation, Booked while a programme (COC) goes on.",
-        Options = [ApplicationStatus.Completed, ApplicationStatus.Booked], DefaultValue = ApplicationStatus.Completed, Order = 6)]
+        Options = [ApplicationStatus.Completed, ApplicationStatus.Booked], DefaultValue = ApplicationStatus.Completed, Order = 7)]
     public string StatusAfterAnswer { get; set; } = ApplicationStatus.Completed;
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
-
-    protected override JsonObject TaskPayload(ActivityContext context)
-    {
-        var payload = base.TaskPayload(context);
-        payload["dueAt"] = context.Calendar().DeadlineAfter(context.Now, DueWithinWorkingDays, Calendar.ServiceHours.OfficeDay).ToString("O");
-        return payload;
-    }
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data) =>
         context.Status(StatusAfterAnswer, "已回复您的咨询。", "Your question was answered.");

@@ -8,18 +8,17 @@ using Workflows.Engine.Runtime;
 
 namespace Workflows.Domain.Activities;
 
-/// <summary>专员致电: the specialist calls the member within the first-contact SLA (1 working day in service hours).</summary>
-[Activity("Health", "SpecialistCall", "Health services", "A specialist calls the member; the task is due within the first-contact SLA.", DisplayName = "Specialist call", DisplayNameZh = "专员致电", Kind = "Task")]
-[Ports("Reached", "Unreachable")]
-public sealed class SpecialistCall : TaskActivity
+/// <summary>
+/// A task with a service-level deadline: it is due within N working days of being created, counted in the given
+/// service hours on the business calendar (a task created after hours starts counting at the next opening).
+/// </summary>
+public abstract class DeadlineTaskActivity : TaskActivity
 {
-    [Input(Description = "Working days within which the first call is due.", DefaultValue = 1, Order = 5)]
+    [Input(Description = "Working days within which the task is due (0 = by the end of today's service hours).", DefaultValue = 1, Order = 5)]
     public int DueWithinWorkingDays { get; set; } = 1;
 
-    [Input(Description = "Service hours the SLA counts in.", Options = ["HospitalDay", "OfficeDay", "Hotline"], DefaultValue = "HospitalDay", Order = 6)]
-    public string Hours { get; set; } = "HospitalDay";
-
-    protected override IReadOnlyList<string> TaskOutcomes => ["Reached", "Unreachable"];
+    [Input(Description = "Service hours the deadline counts in.", Options = ["OfficeDay", "HospitalDay", "Hotline"], DefaultValue = "OfficeDay", Order = 6)]
+    public string Hours { get; set; } = "OfficeDay";
 
     protected override JsonObject TaskPayload(ActivityContext context)
     {
@@ -28,18 +27,26 @@ public sealed class SpecialistCall : TaskActivity
         return payload;
     }
 
+    internal static ServiceHours ServiceHoursNamed(string name) => name switch
+    {
+        "HospitalDay" => ServiceHours.HospitalDay,
+        "Hotline" => ServiceHours.Hotline,
+        _ => ServiceHours.OfficeDay,
+    };
+}
+
+/// <summary>专员致电: the specialist calls the member within the first-contact SLA (1 working day in service hours).</summary>
+[Activity("Health", "SpecialistCall", "Health services", "A specialist calls the member; the task is due within the first-contact SLA.", DisplayName = "Specialist call", DisplayNameZh = "专员致电", Kind = "Task")]
+[Ports("Reached", "Unreachable")]
+public sealed class SpecialistCall : DeadlineTaskActivity
+{
+    protected override IReadOnlyList<string> TaskOutcomes => ["Reached", "Unreachable"];
+
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
         if (outcome == "Reached")
             context.Status(ApplicationStatus.Contacted, "服务专员已与您联系。", "A service specialist has contacted you.");
     }
-
-    internal static ServiceHours ServiceHoursNamed(string name) => name switch
-    {
-        "OfficeDay" => ServiceHours.OfficeDay,
-        "Hotline" => ServiceHours.Hotline,
-        _ => ServiceHours.HospitalDay,
-    };
 }
 
 /// <summary>预约: the specialist books the appointment (date and time required) or records that the member withdrew.</summary>
