@@ -14,7 +14,8 @@ public static class Logging
 {
     public static LoggerConfiguration Configure(LoggerConfiguration config, IConfiguration settings, string contentRoot)
     {
-        var file = settings["Logging:File"] ?? Path.Combine(contentRoot, "data", "logs", "backoffice-.log");
+        var dataDirectory = settings["DataDirectory"] ?? Path.Combine(contentRoot, "data");
+        var file = settings["Logging:File"] ?? Path.Combine(dataDirectory, "logs", "backoffice-.log");
         return config
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
