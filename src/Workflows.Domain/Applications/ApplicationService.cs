@@ -101,8 +101,9 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         };
         await runtime.CancelAsync(app.InstanceId, "Cancelled by the member", new Actor(user, "Member"),
         [
-            new StepEffect(restored ? ApplicationEffects.ReleaseQuota : ApplicationEffects.ConsumeQuota, new() { ["applicationId"] = app.Id }, "cancel"),
-            new StepEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(ApplicationStatus.Cancelled, zh, en).Also(d => d["applicationId"] = app.Id), "cancel"),
+            // The instance's correlation id is the application's id, so the effects need not name it.
+            new StepEffect(restored ? ApplicationEffects.ReleaseQuota : ApplicationEffects.ConsumeQuota, new(), "cancel"),
+            new StepEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(ApplicationStatus.Cancelled, zh, en), "cancel"),
         ], idempotencyKey, ct);
         return new CancelResult((await GetAsync(user, app.Id, ct))!, restored, notice, given, zh, en);
     }
@@ -202,12 +203,3 @@ public sealed record ApplicationView(string Id, string PolicyNumber, string Serv
 
 public sealed record RefusalView(string Code, string MessageZh, string MessageEn);
 public sealed record TimelineEntry(DateTimeOffset At, string Status, string MessageZh, string MessageEn);
-
-internal static class JsonObjectExtensions
-{
-    public static System.Text.Json.Nodes.JsonObject Also(this System.Text.Json.Nodes.JsonObject o, Action<System.Text.Json.Nodes.JsonObject> change)
-    {
-        change(o);
-        return o;
-    }
-}

@@ -95,8 +95,6 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         if (missing.Count > 0)
             throw new PolicyImportException([new ImportError(1, null, "header", $"The CSV header lacks the column(s) {string.Join(", ", missing)}.")], false);
         string? Field(string[] f, string column) => Array.IndexOf(header, column) is var i && i >= 0 && i < f.Length && f[i].Trim() is { Length: > 0 } v ? v : null;
-        // Optional columns: the feed may carry the policy's own cooling-off and waiting-period end dates.
-        string? Optional(string[] f, string column) => Field(f, column);
 
         var byNumber = new Dictionary<string, PolicyRecord>();
         var ordered = new List<PolicyRecord>();
@@ -122,8 +120,8 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                 Guardian = Field(f, "guardian_name") is null ? null
                     : new PersonRecord(Field(f, "guardian_name"), Field(f, "guardian_id_number"), Field(f, "guardian_phone"), null, Field(f, "guardian_relation"), Field(f, "guardian_user")),
                 Diagnoses = diagnosis is null ? [] : [diagnosis],
-                CoolingOffEnd = Optional(f, "cooling_off_end"),
-                WaitingPeriodEnd = Optional(f, "waiting_period_end"),
+                CoolingOffEnd = Field(f, "cooling_off_end"),     // optional columns: the policy's own period ends
+                WaitingPeriodEnd = Field(f, "waiting_period_end"),
             };
             byNumber[number] = record;
             ordered.Add(record);
