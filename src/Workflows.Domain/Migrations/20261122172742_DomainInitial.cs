@@ -29,6 +29,21 @@ namespace Workflows.Domain.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "MemberConsultations",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", nullable: false),
+                    AskedBy = table.Column<string>(type: "TEXT", nullable: false),
+                    QuestionProtected = table.Column<string>(type: "TEXT", nullable: false),
+                    AskedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MemberConsultations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Policies",
                 columns: table => new
                 {
@@ -230,6 +245,11 @@ namespace Workflows.Domain.Migrations
                 column: "PolicyId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MemberConsultations_ApplicationId",
+                table: "MemberConsultations",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Policies_GuardianUserName",
                 table: "Policies",
                 column: "GuardianUserName");
@@ -315,6 +335,9 @@ namespace Workflows.Domain.Migrations
 
             migrationBuilder.DropTable(
                 name: "DiagnosisEvents");
+
+            migrationBuilder.DropTable(
+                name: "MemberConsultations");
 
             migrationBuilder.DropTable(
                 name: "QuotaUses");

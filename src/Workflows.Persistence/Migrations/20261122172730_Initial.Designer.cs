@@ -10,8 +10,8 @@ using Workflows.Persistence;
 namespace Workflows.Persistence.Migrations
 {
     [DbContext(typeof(WorkflowsDbContext))]
-    [Migration("20261122161252_JournalAppendOnly")]
-    partial class JournalAppendOnly
+    [Migration("20261122172730_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -11,7 +11,7 @@ using Workflows.Domain;
 namespace Workflows.Domain.Migrations
 {
     [DbContext(typeof(DomainDbContext))]
-    [Migration("20261122163727_DomainInitial")]
+    [Migration("20261122172742_DomainInitial")]
     partial class DomainInitial
     {
         /// <inheritdoc />
@@ -50,6 +50,33 @@ namespace Workflows.Domain.Migrations
                     b.HasIndex("ApplicationId");
 
                     b.ToTable("ApplicationEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.Applications.MemberConsultation", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApplicationId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AskedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AskedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QuestionProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId");
+
+                    b.ToTable("MemberConsultations", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaUse", b =>

@@ -403,6 +403,13 @@ namespace Workflows.Persistence.Migrations
                 name: "IX_WorkflowInstances_UpdatedAt",
                 table: "WorkflowInstances",
                 column: "UpdatedAt");
+
+            // The journal and the access trail are append-only: the database itself refuses edits and deletions.
+            foreach (var table in new[] { "JournalEntries", "AccessLog" })
+            {
+                migrationBuilder.Sql($"CREATE TRIGGER {table}_NoUpdate BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;");
+                migrationBuilder.Sql($"CREATE TRIGGER {table}_NoDelete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;");
+            }
         }
 
         /// <inheritdoc />
