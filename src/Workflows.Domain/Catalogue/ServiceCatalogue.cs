@@ -69,7 +69,6 @@ public sealed record ServiceDefinition
 
     public bool NeedsRecurrenceOrMetastasis => Trigger == "confirmed-recurrence-or-metastasis";
     public bool NeedsFirstMalignantDiagnosis => Trigger == "first-malignant-tumour-diagnosis";
-    public bool NoShowConsumesQuota => NoShowRule?.QuotaConsumed ?? QuotaConsumedWhen.Any(w => w.StartsWith("no-show"));
 }
 
 /// <summary>犹豫期 (cooling-off) or 等待期 (waiting period), counted in days from the policy's effective date.</summary>

@@ -93,12 +93,9 @@ public static class ValueConverter
         t == typeof(DateTimeOffset) ? "a date and time such as 2026-03-01T09:00:00+08:00" :
         t.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(t)) : "a " + t.Name.ToLowerInvariant();
 
-    private static ExpressionException Fail(JsonNode value, string expected)
-    {
-        var shown = value.ToJsonString();
-        if (shown.Length > 60) shown = shown[..60] + "…";
-        return new ExpressionException($"The value {shown} is not {expected}.");
-    }
+    /// <summary>Says what was expected and what kind of value came, never the value itself (it may be personal data).</summary>
+    private static ExpressionException Fail(JsonNode value, string expected) =>
+        new($"The value (a {value.GetValueKind().ToString().ToLowerInvariant()}) is not {expected}.");
 }
 
 /// <summary>An expression could not be evaluated or its value has the wrong type.</summary>
