@@ -5,7 +5,7 @@ using Workflows.Persistence.Entities;
 
 namespace Workflows.Persistence;
 
-/// <summary>The back office's one database: identity, workflow definitions, instances, bookmarks, the journal, command keys, the access trail.</summary>
+/// <summary>The back office's one database: identity, workflow definitions, instances, bookmarks, the journal, command keys, the access trail, scheduled work.</summary>
 public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> options) : IdentityDbContext<AppUser>(options)
 {
     public DbSet<DefinitionRecord> Definitions => Set<DefinitionRecord>();
@@ -14,6 +14,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     public DbSet<JournalRecord> Journal => Set<JournalRecord>();
     public DbSet<CommandRecord> Commands => Set<CommandRecord>();
     public DbSet<AccessLogRecord> AccessLog => Set<AccessLogRecord>();
+    public DbSet<ScheduledWorkRecord> ScheduledWork => Set<ScheduledWorkRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -71,6 +72,15 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.At);
             e.HasIndex(x => x.InstanceId);
+        });
+        b.Entity<ScheduledWorkRecord>(e =>
+        {
+            e.ToTable("ScheduledWork");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.Key).IsUnique();
+            // Only unfinished work is looked up by state; finished rows stay as the record of what ran.
+            e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("State IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
+            e.HasIndex(x => new { x.Kind, x.DoneAt });
         });
     }
 }

@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using Hangfire;
 using Serilog;
 using Workflows.Web;
 using Workflows.Web.Api;
@@ -37,6 +38,14 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<AccessTrail>();
 app.UseAntiforgery();
+// Hangfire's dashboard: Admins only (it shows and can re-run every job).
+app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
+{
+    Authorization = [new AdminOnlyDashboard()],
+    AsyncAuthorization = [],
+    DisplayStorageConnectionString = false,
+    DashboardTitle = "Back office · Hangfire",
+});
 
 AccountApi.Map(app);
 DefinitionsApi.Map(app);

@@ -24,7 +24,8 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
         Directory.CreateDirectory(DataDirectory);
         builder.UseSetting("DataDirectory", DataDirectory);
         builder.UseSetting("Logging:File", Path.Combine(LogDirectory, "backoffice-.log"));
-        builder.UseSetting("Timers:PollMilliseconds", "100");
+        builder.UseSetting("Scheduling:QuartzIdleWait", "00:00:01");
+        builder.UseSetting("Scheduling:SweepInterval", "00:00:00.500");
         if (WorkflowsDirectory is not null) builder.UseSetting("Workflows:Directory", WorkflowsDirectory);
     }
 

@@ -43,7 +43,7 @@ public sealed class BackOfficeProcess : IDisposable
     public static async Task<BackOfficeProcess> StartAsync(string dataDirectory, string? workflowsDirectory = null)
     {
         var port = FreePort();
-        var args = new List<string> { "Workflows.Web.dll", "--urls", $"http://127.0.0.1:{port}", "--DataDirectory", dataDirectory, "--Timers:PollMilliseconds", "100" };
+        var args = new List<string> { "Workflows.Web.dll", "--urls", $"http://127.0.0.1:{port}", "--DataDirectory", dataDirectory, "--Scheduling:QuartzIdleWait", "00:00:01", "--Scheduling:SweepInterval", "00:00:00.500" };
         if (workflowsDirectory is not null) args.AddRange(["--Workflows:Directory", workflowsDirectory]);
         var p = Run(args);
         var host = new BackOfficeProcess(p, port);

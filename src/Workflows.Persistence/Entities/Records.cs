@@ -110,3 +110,25 @@ public sealed class AccessLogRecord
     public int StatusCode { get; set; }
     public string? InstanceId { get; set; }
 }
+
+/// <summary>
+/// One piece of scheduled or queued work (the outbox): a workflow timer, an SLA deadline, a reminder, a summary run.
+/// Written in the same transaction as whatever caused it, then handed to Quartz (when it is due later) or Hangfire (when
+/// it is due now); a row not yet Done is handed over again at startup. <see cref="Key"/> makes each piece of work unique.
+/// </summary>
+public sealed class ScheduledWorkRecord
+{
+    public string Id { get; set; } = "";
+    public string Key { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public DateTimeOffset DueAt { get; set; }
+    public string PayloadJson { get; set; } = "{}";
+    /// <summary>Pending → Scheduled (Quartz holds a trigger) → Queued (Hangfire holds a job) → Done, or Failed after the last retry.</summary>
+    public string State { get; set; } = "";
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+    public string? Result { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DoneAt { get; set; }
+}

@@ -10,11 +10,14 @@ namespace Workflows.Persistence.Stores;
 /// The runtime's store on SQLite. The hot path (load an instance, commit a step) uses the ADO.NET driver directly with
 /// prepared statements and one IMMEDIATE transaction per step; the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
 /// </summary>
-public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers) : IWorkflowStore
+public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers,
+    IEnumerable<IStepCommitObserver> observers) : IWorkflowStore
 {
     private readonly Dictionary<string, IStepEffectHandler> _handlers = effectHandlers.SelectMany(h => h.Types.Select(t => (t, h))).ToDictionary(x => x.t, x => x.h);
+    private readonly IStepCommitObserver[] _observers = observers.ToArray();
 
-    public SqliteWorkflowStore(PreparedConnections connections) : this(connections, []) { }
+    public SqliteWorkflowStore(PreparedConnections connections) : this(connections, [], []) { }
+    public SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers) : this(connections, effectHandlers, []) { }
 
     private static readonly JsonSerializerOptions Json = WorkflowJson.Options;
 
@@ -86,7 +89,13 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
     /// One step in one IMMEDIATE transaction: the guarded instance write (its row count is the optimistic-concurrency check),
     /// the idempotency key, bookmark changes and journal rows, each through a statement prepared once per connection.
     /// </summary>
-    public Task CommitAsync(StepCommit commit, CancellationToken ct = default) =>
+    public async Task CommitAsync(StepCommit commit, CancellationToken ct = default)
+    {
+        await CommitStepAsync(commit, ct);
+        foreach (var o in _observers) o.OnCommitted(commit);
+    }
+
+    private Task CommitStepAsync(StepCommit commit, CancellationToken ct) =>
         connections.WriteAsync(c =>
         {
             var i = commit.Instance;
@@ -153,6 +162,7 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                         throw new InvalidOperationException($"No handler for effect '{effect.Type}' (activity {effect.ActivityId}).");
                     handler.Apply(c, effect, i);
                 }
+                foreach (var o in _observers) o.OnCommitting(c, commit);
                 c.Command("COMMIT", null).ExecuteNonQuery();
             }
             catch

@@ -12,7 +12,7 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
     public async Task InvokeAsync(HttpContext http)
     {
         var path = http.Request.Path;
-        if (!(path.StartsWithSegments("/api") || path.StartsWithSegments("/elsa/api") || path.StartsWithSegments("/account")))
+        if (!(path.StartsWithSegments("/api") || path.StartsWithSegments("/elsa/api") || path.StartsWithSegments("/account") || path.StartsWithSegments("/hangfire")))
         {
             await next(http);
             return;

@@ -1,3 +1,4 @@
+using Workflows.Scheduling;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -47,7 +48,7 @@ public static class BackOfficeServices
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
         services.AddSingleton<WorkflowRuntime>();
         services.AddScoped<DefinitionStore>();
-        services.AddHostedService<TimerPoller>();
+        services.AddScheduling(config, database);
 
         // Identity, on the same database
         services.AddIdentityCore<AppUser>(o =>

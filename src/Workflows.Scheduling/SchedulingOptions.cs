@@ -1,0 +1,41 @@
+namespace Workflows.Scheduling;
+
+/// <summary>Configuration section "Scheduling".</summary>
+public sealed class SchedulingOptions
+{
+    /// <summary>
+    /// Where Quartz keeps its triggers and Hangfire its queue. Sqlite (default): Quartz in the back office's SQLite file,
+    /// Hangfire in memory (the ScheduledWork outbox makes that safe). PostgreSql: both on PostgreSQL, Quartz clustered,
+    /// so several back-office nodes share the schedule and each trigger fires on one node.
+    /// </summary>
+    public string Store { get; set; } = "Sqlite";
+
+    /// <summary>The PostgreSQL connection string when <see cref="Store"/> is PostgreSql.</summary>
+    public string? PostgreSqlConnectionString { get; set; }
+
+    /// <summary>This node's name in the cluster and in Hangfire's server list.</summary>
+    public string NodeName { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Hangfire workers running work in parallel.</summary>
+    public int Workers { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>Quartz threads firing triggers (each only hands its work to Hangfire, so few are needed).</summary>
+    public int QuartzThreads { get; set; } = 4;
+
+    /// <summary>How long Quartz waits before looking again when nothing is due (at least 1 s).</summary>
+    public TimeSpan QuartzIdleWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the dispatcher looks for new work without being told (a safety net; it is normally signalled).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many rows the dispatcher hands over per round.</summary>
+    public int DispatchBatch { get; set; } = 500;
+
+    /// <summary>Attempts (first run plus retries) before a piece of work is marked Failed for staff to look at.</summary>
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>Cron of the monthly summaries, in Asia/Shanghai: 08:00 on the 1st.</summary>
+    public string MonthlySummaryCron { get; set; } = "0 0 8 1 * ?";
+
+    public bool UsesPostgreSql => string.Equals(Store, "PostgreSql", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,116 @@
+using Hangfire;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Workflows.Persistence.Stores;
+
+namespace Workflows.Scheduling;
+
+/// <summary>
+/// Hands work from the ScheduledWork outbox to the schedulers: work due later becomes a Quartz trigger, work due now a
+/// Hangfire job. At startup it hands over again whatever a previous process left unfinished (Pending rows, and Queued
+/// rows whose in-memory Hangfire job died with that process), so a restart loses nothing; handlers are idempotent, so
+/// handing something over twice does nothing twice.
+/// </summary>
+public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory quartz, IBackgroundJobClient hangfire, TimeProvider clock,
+    IOptions<SchedulingOptions> options, ILogger<WorkDispatcher> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the startup hand-over is done (tests and the benchmark wait for it).</summary>
+    public Task Recovered => _recovered.Task;
+
+    /// <summary>There is new Pending work: look now rather than at the next sweep.</summary>
+    public void Signal()
+    {
+        try { _signal.Release(); }
+        catch (SemaphoreFullException) { }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        try
+        {
+            await EnsureJobsAsync(o, stoppingToken);
+            var requeued = await RequeueQueuedAsync(stoppingToken);
+            if (requeued > 0) logger.LogInformation("Handed {Count} unfinished work items to Hangfire again after a restart", requeued);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "Re-queueing unfinished work at startup failed; the sweep will try the pending work");
+        }
+        _recovered.TrySetResult();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await DispatchPendingAsync(o.DispatchBatch, stoppingToken) == o.DispatchBatch) { }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Handing scheduled work to Quartz/Hangfire failed; will try again");
+            }
+            try { await _signal.WaitAsync(o.SweepInterval, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>The durable job behind all work triggers, and the monthly cron (kept if unchanged, so a missed 1st still fires).</summary>
+    private async Task EnsureJobsAsync(SchedulingOptions o, CancellationToken ct)
+    {
+        var scheduler = await quartz.GetScheduler(ct);
+        await scheduler.AddJob(DueWorkJob.Detail, new AddJobOptions { Replace = true }, ct);
+        if (await scheduler.GetTrigger(MonthlySummaryJob.TriggerKey, ct) is not ICronTrigger cron || cron.CronExpressionString != o.MonthlySummaryCron)
+            await scheduler.ScheduleJob(MonthlySummaryJob.Detail, MonthlySummaryJob.Trigger(o.MonthlySummaryCron), new ScheduleJobOptions { Replace = true }, ct);
+    }
+
+    /// <summary>Hands one batch of Pending work over; returns how many rows it took.</summary>
+    public async Task<int> DispatchPendingAsync(int batch, CancellationToken ct)
+    {
+        var pending = await store.ListInStateAsync(WorkStates.Pending, batch, ct);
+        if (pending.Count == 0) return 0;
+        var now = clock.GetUtcNow();
+        var later = pending.Where(w => w.DueAt > now).ToList();
+        var due = pending.Where(w => w.DueAt <= now).ToList();
+        if (later.Count > 0)
+        {
+            var scheduler = await quartz.GetScheduler(ct);
+            var triggers = later.Select(w => (ITrigger)DueWorkJob.TriggerFor(w)).ToList();
+            // Replace: a trigger that exists already (handed over before a crash) is the same trigger.
+            await scheduler.ScheduleJobs(new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> { [DueWorkJob.Detail] = triggers },
+                new ScheduleJobOptions { Replace = true }, ct);
+            // A trigger that fired meanwhile has moved its row to Queued already; this only moves rows still Pending.
+            await store.MoveAsync(later.Select(w => w.Id).ToList(), WorkStates.Pending, WorkStates.Scheduled, ct);
+        }
+        if (due.Count > 0)
+        {
+            var ids = due.Select(w => w.Id).ToList();
+            await store.MoveAsync(ids, WorkStates.Pending, WorkStates.Queued, ct);
+            foreach (var id in ids) Enqueue(hangfire, id);
+        }
+        logger.LogDebug("Dispatched {Later} triggers and {Due} jobs", later.Count, due.Count);
+        return pending.Count;
+    }
+
+    private async Task<int> RequeueQueuedAsync(CancellationToken ct)
+    {
+        var total = 0;
+        // Queued rows at startup belong to jobs of a previous process (or, clustered, possibly of a peer: running them
+        // twice is harmless). Page by due time so a large backlog is handed over in order.
+        var seen = new HashSet<string>();
+        while (true)
+        {
+            var queued = (await store.ListInStateAsync(WorkStates.Queued, 1000 + seen.Count, ct)).Where(w => seen.Add(w.Id)).ToList();
+            if (queued.Count == 0) return total;
+            foreach (var w in queued) Enqueue(hangfire, w.Id);
+            total += queued.Count;
+        }
+    }
+
+    internal static void Enqueue(IBackgroundJobClient hangfire, string workId) =>
+        hangfire.Enqueue<WorkRunner>(r => r.RunAsync(workId, CancellationToken.None));
+}
