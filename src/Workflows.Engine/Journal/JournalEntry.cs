@@ -43,4 +43,6 @@ public static class JournalEvents
     public const string BookmarkResumed = "BookmarkResumed";
     public const string BookmarkCancelled = "BookmarkCancelled";
     public const string IncidentRetried = "IncidentRetried";
+    /// <summary>A task's service-level deadline passed while it was open: it was escalated.</summary>
+    public const string TaskEscalated = "TaskEscalated";
 }

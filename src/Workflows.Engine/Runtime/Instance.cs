@@ -113,3 +113,6 @@ public sealed record StepResult
 }
 
 public sealed record OpenBookmark(string Id, string Kind, string Name, string ActivityId, DateTimeOffset? ResumeAt);
+
+/// <summary>A change to an open bookmark: its new payload, the journal entry that records why, and the effects committed with it.</summary>
+public sealed record BookmarkChange(string EventName, JsonObject Payload, string Message, JsonObject? JournalPayload, IReadOnlyList<StepEffect> Effects);

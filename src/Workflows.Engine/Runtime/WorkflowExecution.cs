@@ -78,6 +78,17 @@ internal sealed class WorkflowExecution
         Append(JournalEvents.WorkflowCancelled, null, null, null, null, reason);
     }
 
+    /// <summary>Changes an open bookmark's payload (e.g. a task escalated) without resuming it, and journals why.</summary>
+    public void ChangeBookmark(Bookmark bookmark, BookmarkChange change)
+    {
+        var changed = bookmark with { Payload = change.Payload };
+        Instance.Bookmarks[Instance.Bookmarks.FindIndex(x => x.Id == bookmark.Id)] = changed;
+        RemovedBookmarkIds.Add(bookmark.Id);
+        CreatedBookmarks.Add(changed);
+        Effects.AddRange(change.Effects);
+        Append(change.EventName, bookmark.ActivityId, bookmark.ActivityInstanceId, bookmark.Id, change.JournalPayload, change.Message);
+    }
+
     /// <summary>Runs the faulted work again (the activity that faulted, then whatever was still scheduled).</summary>
     public async Task RetryAsync()
     {

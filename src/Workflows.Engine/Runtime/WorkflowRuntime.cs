@@ -146,6 +146,29 @@ public sealed class WorkflowRuntime(
         return result;
     }
 
+    /// <summary>
+    /// Changes an open bookmark without resuming it (e.g. an SLA escalation raises a task's priority and reassigns it) as
+    /// one journalled step with its effects. <paramref name="decide"/> sees the bookmark and returns the change, or null
+    /// for none. Returns null when the bookmark is no longer open or nothing changed; keyed, so it happens once.
+    /// </summary>
+    public async Task<StepResult?> ChangeBookmarkAsync(string bookmarkId, Func<Bookmark, WorkflowInstance, BookmarkChange?> decide, Actor actor,
+        string idempotencyKey, CancellationToken ct = default)
+    {
+        var fingerprint = $"change:{bookmarkId}";
+        CheckKey(idempotencyKey);
+        var instance = await store.LoadInstanceByBookmarkAsync(bookmarkId, ct);
+        var bookmark = instance?.Bookmarks.FirstOrDefault(b => b.Id == bookmarkId);
+        if (instance is null || bookmark is null) return await ReplayAsync(idempotencyKey, fingerprint, ct);
+        if (decide(bookmark, instance) is not { } change) return null;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
+        var revision = instance.Revision;
+        var execution = NewExecution(await CompiledVersionAsync(instance.DefinitionVersionId, instance.DefinitionId, ct), instance, actor, ct);
+        execution.ChangeBookmark(bookmark, change);
+        var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
+        logger.LogInformation("{EventName} on {BookmarkKind} bookmark of {InstanceId}", change.EventName, bookmark.Kind, instance.Id);
+        return result;
+    }
+
     /// <summary>Resumes every instance waiting for <paramref name="eventName"/> (optionally only those with the correlation key).</summary>
     public async Task<IReadOnlyList<StepResult>> TriggerEventAsync(string eventName, string? correlationKey, System.Text.Json.Nodes.JsonObject? data,
         Actor actor, string? idempotencyKey = null, CancellationToken ct = default)
