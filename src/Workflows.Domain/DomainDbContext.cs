@@ -22,6 +22,11 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
     public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
     public DbSet<Applications.MemberConsultation> Consultations => Set<Applications.MemberConsultation>();
+    public DbSet<FollowUp.Notification> Notifications => Set<FollowUp.Notification>();
+    public DbSet<FollowUp.SlaBreach> SlaBreaches => Set<FollowUp.SlaBreach>();
+    public DbSet<FollowUp.CareRecord> CareRecords => Set<FollowUp.CareRecord>();
+    public DbSet<FollowUp.MedicationPlan> MedicationPlans => Set<FollowUp.MedicationPlan>();
+    public DbSet<FollowUp.MonthlySummary> MonthlySummaries => Set<FollowUp.MonthlySummary>();
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions db) =>
         db.Configure(builder, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
@@ -92,6 +97,31 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.ToTable("QuotaUses");
             e.HasIndex(x => new { x.PolicyId, x.ServiceCode, x.PeriodStart });
             e.HasIndex(x => x.ApplicationId).IsUnique();
+        });
+        b.Entity<FollowUp.Notification>(e =>
+        {
+            e.ToTable("Notifications");
+            e.HasIndex(x => x.Key).IsUnique();
+            e.HasIndex(x => x.CreatedAt);
+            e.HasIndex(x => new { x.RecipientUserName, x.CreatedAt });
+        });
+        b.Entity<FollowUp.SlaBreach>(e =>
+        {
+            e.ToTable("SlaBreaches");
+            e.HasKey(x => x.BookmarkId);
+            e.HasIndex(x => x.BreachedAt);
+        });
+        b.Entity<FollowUp.CareRecord>(e =>
+        {
+            e.ToTable("CareRecords");
+            e.HasIndex(x => new { x.ApplicationId, x.OccurredOn });
+        });
+        b.Entity<FollowUp.MedicationPlan>(e => { e.ToTable("MedicationPlans"); e.HasIndex(x => x.ApplicationId); });
+        b.Entity<FollowUp.MonthlySummary>(e =>
+        {
+            e.ToTable("MonthlySummaries");
+            e.HasIndex(x => new { x.ApplicationId, x.Month }).IsUnique();
+            e.HasIndex(x => new { x.MemberUserName, x.Month });
         });
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Workflows.Domain.Applications;
@@ -23,6 +24,7 @@ public static class HealthServices
         services.AddSingleton(BusinessCalendar.Default);
         services.AddSingleton<PersonalDataProtector>();
         services.AddSingleton<IStepEffectHandler, ApplicationEffects>();
+        AddFollowUp(services);
         // Loaded from the database on first use, which is after PrepareAsync has loaded the attachments' tables.
         services.AddSingleton(sp =>
         {
@@ -32,6 +34,42 @@ public static class HealthServices
         services.AddScoped<PolicyImport>();
         services.AddScoped<ApplicationService>();
         return services;
+    }
+
+    /// <summary>SLA escalation, reminders, the notification outbox and its channels, the COC record and monthly summaries.</summary>
+    private static void AddFollowUp(IServiceCollection services)
+    {
+        services.AddSingleton<FollowUp.ReminderPlanner>();
+        services.AddSingleton<FollowUp.NotificationOutbox>();
+        services.AddSingleton<IStepEffectHandler, FollowUp.FollowUpEffects>();
+        services.AddSingleton<IScheduledWorkHandler, FollowUp.SlaEscalation>();
+        services.AddSingleton<IScheduledWorkHandler, FollowUp.Reminders>();
+        services.AddSingleton<IScheduledWorkHandler, FollowUp.MonthlySummaries>();
+        services.AddSingleton<IScheduledWorkHandler, FollowUp.DeliverNotification>();
+        services.AddScoped<FollowUp.CareProgramme>();
+        services.AddHttpClient();
+        // The embedded default reaches people through the back office's own inbox; the gateways and SMTP are used when configured.
+        services.AddSingleton<FollowUp.INotificationChannel, FollowUp.InboxChannel>();
+        foreach (var name in new[] { FollowUp.NotificationChannels.Sms, FollowUp.NotificationChannels.WeChat })
+            services.AddSingleton<FollowUp.INotificationChannel>(sp =>
+            {
+                var section = sp.GetRequiredService<IConfiguration>().GetSection($"Notifications:{name}");
+                return section["Url"] is { Length: > 0 } url
+                    ? new FollowUp.GatewayChannel(name, sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), new Uri(url), section["ApiKey"])
+                    : new FollowUp.UnconfiguredChannel(name);
+            });
+        services.AddSingleton<FollowUp.INotificationChannel>(sp =>
+        {
+            var section = sp.GetRequiredService<IConfiguration>().GetSection("Notifications:Email");
+            if (section["Host"] is not { Length: > 0 } host) return new FollowUp.UnconfiguredChannel(FollowUp.NotificationChannels.Email);
+            var users = sp.GetRequiredService<IServiceScopeFactory>();
+            return new FollowUp.EmailChannel(host, section.GetValue("Port", 25), section["From"] ?? "noreply@localhost", async (user, ct) =>
+            {
+                await using var scope = users.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<WorkflowsDbContext>();
+                return await db.Users.Where(u => u.UserName == user).Select(u => u.Email).FirstOrDefaultAsync(ct);
+            });
+        });
     }
 
     /// <summary>Migrates the domain tables, reloads the handbooks' attachments, and seeds demo policies when asked.</summary>

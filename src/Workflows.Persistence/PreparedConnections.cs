@@ -42,6 +42,23 @@ public sealed class PreparedConnection(SqliteConnection connection) : IDisposabl
     }
 
     /// <summary>True when no transaction is open on the connection.</summary>
+    /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction on this connection: committed whole, or rolled back.</summary>
+    public T InTransaction<T>(Func<T> work)
+    {
+        Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
+        try
+        {
+            var result = work();
+            Command("COMMIT", null).ExecuteNonQuery();
+            return result;
+        }
+        catch
+        {
+            if (!IsAutoCommit()) Command("ROLLBACK", null).ExecuteNonQuery();
+            throw;
+        }
+    }
+
     public bool IsAutoCommit() => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) != 0;
 
     public void Dispose()

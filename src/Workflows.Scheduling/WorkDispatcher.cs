@@ -111,6 +111,6 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         }
     }
 
-    internal static void Enqueue(IBackgroundJobClient hangfire, string workId) =>
+    public static void Enqueue(IBackgroundJobClient hangfire, string workId) =>
         hangfire.Enqueue<WorkRunner>(r => r.RunAsync(workId, CancellationToken.None));
 }

@@ -54,6 +54,7 @@ TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
+FollowUpApi.Map(app);
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Workflows.Domain.Applications;
@@ -51,8 +52,29 @@ public sealed class IssueVoucher : Activity
 /// <summary>取药/配送: the member picks the drug up at the pharmacy or it is delivered (same city next day, elsewhere 2-5 days).</summary>
 [Activity("Health", "DrugFulfilment", "Specialty drugs", "Record store pickup or delivery; Expired when the voucher lapses unused.", DisplayName = "Pickup or delivery", DisplayNameZh = "取药或配送", Kind = "Task")]
 [Ports("PickedUp", "Delivered", "Expired")]
-public sealed class DrugFulfilment : TaskActivity
+public sealed class DrugFulfilment : DeadlineTaskActivity
 {
+    [Input(Description = "Working days to deliver when a designated pharmacy is in the member's city (同城次日).", DefaultValue = 1, Order = 8)]
+    public int SameCityWorkingDays { get; set; } = 1;
+
+    [Input(Description = "Working days to deliver from another city (异地2-5日).", DefaultValue = 5, Order = 9)]
+    public int OtherCityWorkingDays { get; set; } = 5;
+
+    /// <summary>
+    /// Delivery is due in <see cref="SameCityWorkingDays"/> when the insurer has a designated pharmacy in the member's
+    /// city, else in <see cref="OtherCityWorkingDays"/> (unless the workflow sets a deadline of its own).
+    /// </summary>
+    protected override DateTimeOffset? DueAt(ActivityContext context)
+    {
+        if (DueWithinMinutes is not null || DueWithinWorkingDays is not null) return base.DueAt(context);
+        var application = ApplicationInput.From(context);
+        var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.ReferenceLookup>();
+        var city = application.Details.City;
+        var sameCity = lookup is not null && city is not null &&
+                       (application.ServiceCode.StartsWith("jd-", StringComparison.Ordinal) ? lookup.HasJdPharmacy(city) : lookup.HasCpicPharmacy(city));
+        return context.Calendar().DeadlineAfter(context.Now, sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
+    }
+
     protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", "Expired"];
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)

@@ -9,22 +9,38 @@ using Workflows.Engine.Runtime;
 namespace Workflows.Domain.Activities;
 
 /// <summary>
-/// A task with a service-level deadline: it is due within N working days of being created, counted in the given
-/// service hours on the business calendar (a task created after hours starts counting at the next opening).
+/// A task with a service-level deadline (SLA): due within N working days, or N minutes of service time, of being created,
+/// counted in the given service hours on the business calendar (a task created after hours starts counting at the next
+/// opening). The due time goes on the task; the scheduler escalates the task if it is still open then. Without either
+/// input (and no default for the activity) the task has no deadline.
 /// </summary>
 public abstract class DeadlineTaskActivity : TaskActivity
 {
-    [Input(Description = "Working days within which the task is due (0 = by the end of today's service hours).", DefaultValue = 1, Order = 5)]
-    public int DueWithinWorkingDays { get; set; } = 1;
+    [Input(Description = "Working days within which the task is due (0 = by the end of today's service hours); empty = the activity's default.", Order = 5)]
+    public int? DueWithinWorkingDays { get; set; }
 
-    [Input(Description = "Service hours the deadline counts in.", Options = ["OfficeDay", "HospitalDay", "Hotline"], DefaultValue = "OfficeDay", Order = 6)]
+    [Input(Description = "Minutes of service time within which the task is due (e.g. 30, 120); takes precedence over working days.", Order = 6)]
+    public int? DueWithinMinutes { get; set; }
+
+    [Input(Description = "Service hours the deadline counts in.", Options = ["OfficeDay", "HospitalDay", "Hotline"], DefaultValue = "OfficeDay", Order = 7)]
     public string Hours { get; set; } = "OfficeDay";
+
+    /// <summary>The activity's own SLA in working days when the workflow names none (e.g. 1 for the specialist's first call).</summary>
+    protected virtual int? DefaultWorkingDays => null;
 
     protected override JsonObject TaskPayload(ActivityContext context)
     {
         var payload = base.TaskPayload(context);
-        payload["dueAt"] = context.Calendar().DeadlineAfter(context.Now, DueWithinWorkingDays, ServiceHoursNamed(Hours)).ToString("O");
+        if (DueAt(context) is { } due) payload["dueAt"] = due.ToString("O");
         return payload;
+    }
+
+    /// <summary>When the task is due, or null for no deadline.</summary>
+    protected virtual DateTimeOffset? DueAt(ActivityContext context)
+    {
+        var hours = ServiceHoursNamed(Hours);
+        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(context.Now, TimeSpan.FromMinutes(minutes), hours);
+        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(context.Now, days, hours) : null;
     }
 
     internal static ServiceHours ServiceHoursNamed(string name) => name switch
@@ -35,11 +51,24 @@ public abstract class DeadlineTaskActivity : TaskActivity
     };
 }
 
+/// <summary>服务任务: a task whose outcomes the analyst names, with a service-level deadline (e.g. a grade III+ alert handled within 2 hours).</summary>
+[Activity("Health", "ServiceTask", "Health services", "A task with named outcomes and a deadline; escalated to the supervisors if still open when due.", DisplayName = "Service task", DisplayNameZh = "服务任务", Kind = "Task")]
+[Ports]
+public sealed class ServiceTask : DeadlineTaskActivity
+{
+    [Input(Description = "The outcomes the person can choose; each is an outcome port.", UIHint = InputUIHints.DynamicOutcomes, DefinesPorts = true, DefaultValue = "[\"Done\"]", Order = 2)]
+    public string[] Outcomes { get; set; } = [DefaultPort];
+
+    protected override IReadOnlyList<string> TaskOutcomes => Outcomes;
+}
+
 /// <summary>专员致电: the specialist calls the member within the first-contact SLA (1 working day in service hours).</summary>
 [Activity("Health", "SpecialistCall", "Health services", "A specialist calls the member; the task is due within the first-contact SLA.", DisplayName = "Specialist call", DisplayNameZh = "专员致电", Kind = "Task")]
 [Ports("Reached", "Unreachable")]
 public sealed class SpecialistCall : DeadlineTaskActivity
 {
+    protected override int? DefaultWorkingDays => 1;
+
     protected override IReadOnlyList<string> TaskOutcomes => ["Reached", "Unreachable"];
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
@@ -52,7 +81,7 @@ public sealed class SpecialistCall : DeadlineTaskActivity
 /// <summary>预约: the specialist books the appointment (date and time required) or records that the member withdrew.</summary>
 [Activity("Health", "Booking", "Health services", "Book the appointment: Booked needs appointmentAt; Withdrawn gives the quota back.", DisplayName = "Booking", DisplayNameZh = "预约", Kind = "Task")]
 [Ports("Booked", "Withdrawn")]
-public sealed class Booking : TaskActivity
+public sealed class Booking : DeadlineTaskActivity
 {
     protected override IReadOnlyList<string> TaskOutcomes => ["Booked", "Withdrawn"];
 
@@ -76,9 +105,9 @@ public sealed class Booking : TaskActivity
 /// <summary>完成/爽约: records whether the member used the booked service; both use the quota (a no-show counts as used, per the handbooks).</summary>
 [Activity("Health", "RecordVisit", "Health services", "Record completion or no-show; both consume the quota use unless configured otherwise.", DisplayName = "Completion / no-show", DisplayNameZh = "完成或爽约", Kind = "Task")]
 [Ports("Completed", "NoShow")]
-public sealed class RecordVisit : TaskActivity
+public sealed class RecordVisit : DeadlineTaskActivity
 {
-    [Input(Description = "Whether a no-show uses up the quota (申请服务成功但未在预约时间使用，视为服务已完成).", UIHint = InputUIHints.Checkbox, DefaultValue = true, Order = 5)]
+    [Input(Description = "Whether a no-show uses up the quota (申请服务成功但未在预约时间使用，视为服务已完成).", UIHint = InputUIHints.Checkbox, DefaultValue = true, Order = 8)]
     public bool NoShowConsumesQuota { get; set; } = true;
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Completed", "NoShow"];

@@ -10,7 +10,7 @@ namespace Workflows.Domain.Applications;
 /// application's row and timeline change exactly when the workflow step that decided it commits, and a quota is
 /// reserved under the write lock, so concurrent applications never overdraw it.
 /// </summary>
-public sealed class ApplicationEffects(TimeProvider clock) : IStepEffectHandler
+public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlanner reminders, Catalogue.ServiceCatalogue catalogue) : IStepEffectHandler
 {
     public const string Create = "application.create";
     public const string Status = "application.status";
@@ -50,6 +50,7 @@ public sealed class ApplicationEffects(TimeProvider clock) : IStepEffectHandler
                     ("$at", at), ("$now", now), ("$id", applicationId)).ExecuteNonQuery();
                 if (rows == 0) throw new InvalidOperationException($"Application {applicationId} does not exist.");
                 Event(c, applicationId, status, Str(d, "zh"), Str(d, "en"), now);
+                if (status == ApplicationStatus.Booked && at is { } booked) ScheduleReminders(c, applicationId, new DateTimeOffset(booked, TimeSpan.Zero));
                 break;
 
             case ReserveQuota:
@@ -71,6 +72,17 @@ public sealed class ApplicationEffects(TimeProvider clock) : IStepEffectHandler
                     ("$state", effect.Type == ConsumeQuota ? QuotaState.Consumed : QuotaState.Released), ("$now", now), ("$app", applicationId)).ExecuteNonQuery();
                 break;
         }
+    }
+
+    /// <summary>A booking schedules its reminders (the day before; before the cancellation notice closes) in the same transaction.</summary>
+    private void ScheduleReminders(PreparedConnection c, string applicationId, DateTimeOffset appointmentAt)
+    {
+        using var r = c.Command("SELECT ServiceCode, ApplicantUserName FROM ServiceApplications WHERE Id = $id", null, ("$id", applicationId)).ExecuteReader();
+        if (!r.Read()) return;
+        var (service, member) = (r.GetString(0), r.GetString(1));
+        r.Close();
+        catalogue.TryGet(service, out var entry);
+        reminders.ScheduleForBooking(c, applicationId, service, member, appointmentAt, entry?.CancellationNoticeWorkingDays, clock.GetUtcNow());
     }
 
     private static void Event(PreparedConnection c, string applicationId, string status, string zh, string en, long now) =>

@@ -21,6 +21,8 @@ public sealed class ServiceApplication
     /// <summary>What the member asked for (hospital, city, drug, preferred time, attachment metadata) as JSON, without personal identifiers.</summary>
     public string DetailsJson { get; set; } = "{}";
     public DateTimeOffset? AppointmentAt { get; set; }
+    /// <summary>Documents staff asked the member for (请补充材料), as a JSON array; null when nothing is missing.</summary>
+    public string? MissingDocumentsJson { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -185,7 +185,8 @@ public sealed class BusinessCalendar
     private static DateTime InShanghai(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Shanghai).DateTime;
 
     /// <summary>The UTC instant of a Shanghai local date and time.</summary>
-    private static DateTimeOffset At(DateOnly day, TimeOnly time)
+    /// <summary>The instant (UTC) of a local Asia/Shanghai date and time.</summary>
+    public static DateTimeOffset At(DateOnly day, TimeOnly time)
     {
         var local = day.ToDateTime(time);
         return new DateTimeOffset(local, Shanghai.GetUtcOffset(local)).ToUniversalTime();

@@ -41,7 +41,7 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
 
     /// <summary>Adds many pieces of work in one transaction (e.g. a medication calendar's reminders).</summary>
     public Task<int> AddManyAsync(IReadOnlyList<(string Key, string Kind, DateTimeOffset DueAt, JsonObject? Payload)> work, CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(InTransaction(c, () => work.Count(w => Add(c, w.Key, w.Kind, w.DueAt, w.Payload, clock.GetUtcNow())))), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(() => work.Count(w => Add(c, w.Key, w.Kind, w.DueAt, w.Payload, clock.GetUtcNow())))), ct);
 
     public Task<IReadOnlyList<ScheduledWork>> ListInStateAsync(string state, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
@@ -70,7 +70,7 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
 
     /// <summary>Moves work from one state to the next; only rows still in <paramref name="from"/> move (returns how many did).</summary>
     public Task<int> MoveAsync(IReadOnlyCollection<string> ids, string from, string to, CancellationToken ct = default) =>
-        ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(InTransaction(c, () =>
+        ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
             ids.Sum(id => c.Command("UPDATE ScheduledWork SET State = $to, UpdatedAt = $now WHERE Id = $id AND State = $from", null,
                 ("$to", to), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id), ("$from", from)).ExecuteNonQuery()))), ct);
 
@@ -100,22 +100,6 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
         connections.WriteAsync(c => Task.FromResult(c.Command(
             "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = $now WHERE Id = $id AND State = 'Failed'", null,
             ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
-
-    private static T InTransaction<T>(PreparedConnection c, Func<T> work)
-    {
-        c.Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
-        try
-        {
-            var result = work();
-            c.Command("COMMIT", null).ExecuteNonQuery();
-            return result;
-        }
-        catch
-        {
-            if (!c.IsAutoCommit()) c.Command("ROLLBACK", null).ExecuteNonQuery();
-            throw;
-        }
-    }
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
 

@@ -20,15 +20,22 @@ public static class TasksApi
     }
 
     public sealed record TaskItem(string Id, string InstanceId, string ActivityId, string Title, string Role, IReadOnlyList<string> Outcomes,
-        string? Instructions, DateTimeOffset CreatedAt);
+        string? Instructions, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, int Priority, string? EscalatedTo);
+
+    /// <summary>Who may work a task: its role, and after an SLA escalation also the group it was escalated to.</summary>
+    private static bool MayWork(System.Security.Claims.ClaimsPrincipal user, JsonObject? payload) =>
+        user.IsInRole(payload?["role"]?.ToString() ?? "") || (payload?["escalatedTo"]?.ToString() is { } group && user.IsInRole(group));
 
     private static async Task<Ok<List<TaskItem>>> List(WorkflowsDbContext db, HttpContext http, CancellationToken ct)
     {
         var rows = await db.Bookmarks.AsNoTracking().Where(b => b.Kind == BookmarkKinds.HumanTask).OrderBy(b => b.CreatedAt).Take(1000).ToListAsync(ct);
         var tasks = rows.Select(b => (b, payload: b.PayloadJson is null ? new JsonObject() : JsonNode.Parse(b.PayloadJson)!.AsObject()))
-            .Where(x => http.User.IsInRole(x.payload["role"]?.ToString() ?? ""))
+            .Where(x => MayWork(http.User, x.payload))
             .Select(x => new TaskItem(x.b.Id, x.b.InstanceId, x.b.ActivityId, x.payload["title"]?.ToString() ?? x.b.Name, x.payload["role"]?.ToString() ?? "",
-                x.payload["outcomes"] is JsonArray a ? a.Select(o => o!.ToString()).ToList() : [], x.payload["instructions"]?.ToString(), x.b.CreatedAt))
+                x.payload["outcomes"] is JsonArray a ? a.Select(o => o!.ToString()).ToList() : [], x.payload["instructions"]?.ToString(), x.b.CreatedAt,
+                x.payload["dueAt"]?.GetValue<string>() is { } due ? DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture) : null,
+                x.payload["priority"]?.GetValue<int>() ?? 0, x.payload["escalatedTo"]?.ToString()))
+            .OrderByDescending(t => t.Priority).ThenBy(t => t.DueAt ?? DateTimeOffset.MaxValue)
             .ToList();
         return TypedResults.Ok(tasks);
     }
@@ -50,8 +57,8 @@ public static class TasksApi
         {
             if (bookmark.Kind != BookmarkKinds.HumanTask) throw new BookmarkNotFoundException(bookmarkId);
             var role = bookmark.Payload?["role"]?.ToString() ?? "";
-            if (!http.User.IsInRole(role)) throw new TaskForbiddenException(role);
-            return user with { Role = role };
+            if (!MayWork(http.User, bookmark.Payload)) throw new TaskForbiddenException(role);
+            return user with { Role = http.User.IsInRole(role) ? role : bookmark.Payload!["escalatedTo"]!.ToString() };
         });
         return TypedResults.Ok(result);
     }

@@ -9,6 +9,8 @@ public static class Roles
     public const string Specialist = "Specialist";
     /// <summary>Case manager (个案管理师): COC programme, consultations, escalations.</summary>
     public const string CaseManager = "CaseManager";
+    /// <summary>Service supervisor (服务主管): receives tasks escalated after their SLA deadline, watches the SLA report.</summary>
+    public const string Supervisor = "Supervisor";
     /// <summary>Business analyst: edits and publishes workflow definitions.</summary>
     public const string Analyst = "Analyst";
     /// <summary>Auditor: reads instance histories, journals and the access trail; changes nothing.</summary>
@@ -16,7 +18,7 @@ public static class Roles
     /// <summary>Platform administrator: operations (incidents, events, users), not service work.</summary>
     public const string Admin = "Admin";
 
-    public static readonly string[] All = [Member, Specialist, CaseManager, Analyst, Auditor, Admin];
+    public static readonly string[] All = [Member, Specialist, CaseManager, Supervisor, Analyst, Auditor, Admin];
 }
 
 /// <summary>Least privilege, in one table: each policy and the roles it admits.</summary>
@@ -37,6 +39,12 @@ public static class Policies
     public const string ReadPolicies = nameof(ReadPolicies);
     public const string RecordDiagnoses = nameof(RecordDiagnoses);
     public const string AnswerConsultations = nameof(AnswerConsultations);
+    public const string ReadSlaReport = nameof(ReadSlaReport);
+    public const string ReadNotifications = nameof(ReadNotifications);
+    public const string OperateScheduling = nameof(OperateScheduling);
+    public const string KeepCareRecords = nameof(KeepCareRecords);
+    public const string RequestDocuments = nameof(RequestDocuments);
+    public const string RunSummaries = nameof(RunSummaries);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -45,7 +53,7 @@ public static class Policies
         [ReadInstances] = [Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
         [StartInstances] = [Roles.CaseManager, Roles.Admin],
         [ReadJournal] = [Roles.Auditor, Roles.Admin],
-        [WorkTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Member],
+        [WorkTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor, Roles.Member],
         [OperateInstances] = [Roles.Admin, Roles.CaseManager],
         [RaiseEvents] = [Roles.Admin],
         [ReadAccessLog] = [Roles.Auditor],
@@ -55,5 +63,11 @@ public static class Policies
         [ReadPolicies] = [Roles.Specialist, Roles.CaseManager, Roles.Admin],
         [RecordDiagnoses] = [Roles.CaseManager, Roles.Admin],
         [AnswerConsultations] = [Roles.CaseManager],
+        [ReadSlaReport] = [Roles.Supervisor, Roles.CaseManager, Roles.Auditor, Roles.Admin],
+        [ReadNotifications] = [Roles.Supervisor, Roles.CaseManager, Roles.Specialist, Roles.Admin],
+        [OperateScheduling] = [Roles.Admin],
+        [KeepCareRecords] = [Roles.CaseManager],
+        [RequestDocuments] = [Roles.Specialist, Roles.CaseManager],
+        [RunSummaries] = [Roles.CaseManager, Roles.Admin],
     };
 }

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Workflows.Engine.Runtime;
+using Workflows.Persistence;
+using Workflows.Persistence.Stores;
+
+namespace Workflows.Domain.FollowUp;
+
+/// <summary>
+/// A task's service-level deadline passed (SLA 超时). If the task is still open it is escalated, in one workflow step:
+/// its priority is raised, it is reassigned to the supervisor group (the original role may still complete it), the
+/// breach is journalled on the instance and recorded for the SLA report, and the supervisors are notified. The step
+/// carries the key "sla:{task}", so a deadline delivered twice escalates once.
+/// </summary>
+public sealed class SlaEscalation(WorkflowRuntime runtime, TimeProvider clock) : IScheduledWorkHandler
+{
+    /// <summary>The staff group escalated tasks go to (服务主管).</summary>
+    public const string SupervisorGroup = "Supervisor";
+
+    public string Kind => WorkKinds.SlaDeadline;
+
+    public async Task<string> RunAsync(ScheduledWork work, CancellationToken ct)
+    {
+        var bookmarkId = work.Payload["bookmarkId"]!.GetValue<string>();
+        var result = await runtime.ChangeBookmarkAsync(bookmarkId, (task, instance) => Escalate(task, instance, clock.GetUtcNow()),
+            Actor.System, work.Key, ct);
+        return result is null ? "the task was done before its deadline" : result.Replayed ? "escalated before" : $"escalated to {SupervisorGroup}";
+    }
+
+    /// <summary>The escalation of an open task whose deadline has passed, or null (not escalated: not due yet, or escalated already).</summary>
+    public static BookmarkChange? Escalate(Bookmark task, WorkflowInstance instance, DateTimeOffset now)
+    {
+        if (task.Payload is not { } payload || payload["escalatedAt"] is not null) return null;
+        if (payload["dueAt"]?.GetValue<string>() is not { } dueText) return null;
+        var dueAt = DateTimeOffset.Parse(dueText, CultureInfo.InvariantCulture);
+        if (now < dueAt) return null;
+        var changed = payload.DeepClone().AsObject();
+        var priority = (payload["priority"]?.GetValue<int>() ?? 0) + 1;
+        changed["priority"] = priority;
+        changed["escalatedTo"] = SupervisorGroup;
+        changed["escalatedAt"] = now.ToString("O");
+        var title = payload["title"]?.GetValue<string>() ?? task.Name;
+        var role = payload["role"]?.GetValue<string>() ?? "";
+        var breach = new JsonObject
+        {
+            ["bookmarkId"] = task.Id, ["definitionId"] = instance.DefinitionId, ["applicationId"] = instance.CorrelationId,
+            ["activityType"] = task.ActivityType, ["title"] = title, ["role"] = role, ["escalatedTo"] = SupervisorGroup,
+            ["dueAt"] = dueAt.ToString("O"), ["breachedAt"] = now.ToString("O"),
+        };
+        var local = TimeZoneInfo.ConvertTime(dueAt, Calendar.BusinessCalendar.Shanghai);
+        var notice = new NotificationRequest($"sla:{task.Id}", "sla-breach",
+            $"任务“{title}”已超过服务时限（{local:yyyy-MM-dd HH:mm}），已升级至服务主管。",
+            $"Task \"{title}\" missed its deadline ({local:yyyy-MM-dd HH:mm} Beijing time) and was escalated to the supervisors.",
+            RecipientRole: SupervisorGroup, ApplicationId: instance.CorrelationId, InstanceId: instance.Id);
+        return new BookmarkChange(JournalEvents.TaskEscalated, changed,
+            $"SLA breached: due {dueAt:O}, still open at {now:O}; priority {priority}, escalated to {SupervisorGroup}.",
+            new JsonObject { ["dueAt"] = dueAt.ToString("O"), ["priority"] = priority, ["escalatedTo"] = SupervisorGroup },
+            [new StepEffect(FollowUpEffects.SlaBreach, breach, task.ActivityId), new StepEffect(FollowUpEffects.Notify, notice.ToJson(), task.ActivityId)]);
+    }
+}
+
+/// <summary>Follow-up effects applied inside a workflow step's transaction: an SLA breach recorded, a message stored.</summary>
+public sealed class FollowUpEffects(NotificationOutbox outbox, TimeProvider clock) : IStepEffectHandler
+{
+    public const string SlaBreach = "sla.breach";
+    public const string Notify = "notification.send";
+
+    public IReadOnlyCollection<string> Types { get; } = [SlaBreach, Notify];
+
+    public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
+    {
+        var d = effect.Data;
+        switch (effect.Type)
+        {
+            case SlaBreach:
+                c.Command("""
+                    INSERT INTO SlaBreaches (BookmarkId, InstanceId, ApplicationId, DefinitionId, ActivityType, TaskTitle, Role, EscalatedTo, DueAt, BreachedAt)
+                    VALUES ($b, $i, $app, $def, $type, $title, $role, $to, $due, $at) ON CONFLICT (BookmarkId) DO NOTHING
+                    """, null, ("$b", S(d, "bookmarkId")), ("$i", instance.Id), ("$app", d["applicationId"]?.GetValue<string>()), ("$def", S(d, "definitionId")),
+                    ("$type", S(d, "activityType")), ("$title", S(d, "title")), ("$role", S(d, "role")), ("$to", S(d, "escalatedTo")),
+                    ("$due", Ticks(d, "dueAt")), ("$at", Ticks(d, "breachedAt"))).ExecuteNonQuery();
+                break;
+            case Notify:
+                outbox.Add(c, NotificationRequest.FromJson(d), clock.GetUtcNow());
+                break;
+        }
+    }
+
+    private static string S(JsonObject d, string k) => d[k]?.GetValue<string>() ?? "";
+    private static long Ticks(JsonObject d, string k) => DateTimeOffset.Parse(S(d, k), CultureInfo.InvariantCulture).UtcTicks;
+}
+
+/// <summary>The SLA report: breaches per service and task in a period, how many are still open.</summary>
+public static class SlaReport
+{
+    public sealed record Line(string DefinitionId, string ActivityType, string TaskTitle, int Breaches, int StillOpen);
+    public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Breaches, int StillOpen, IReadOnlyList<Line> Lines);
+
+    public static async Task<Report> BuildAsync(DomainDbContext db, WorkflowsDbContext engine, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var breaches = await db.SlaBreaches.AsNoTracking().Where(b => b.BreachedAt >= from && b.BreachedAt < to).ToListAsync(ct);
+        var ids = breaches.Select(b => b.BookmarkId).ToList();
+        var open = (await engine.Bookmarks.AsNoTracking().Where(b => ids.Contains(b.Id)).Select(b => b.Id).ToListAsync(ct)).ToHashSet();
+        var lines = breaches.GroupBy(b => (b.DefinitionId, b.ActivityType, b.TaskTitle))
+            .Select(g => new Line(g.Key.DefinitionId, g.Key.ActivityType, g.Key.TaskTitle, g.Count(), g.Count(b => open.Contains(b.BookmarkId))))
+            .OrderByDescending(l => l.Breaches).ThenBy(l => l.DefinitionId).ToList();
+        return new Report(from, to, breaches.Count, breaches.Count(b => open.Contains(b.BookmarkId)), lines);
+    }
+}
