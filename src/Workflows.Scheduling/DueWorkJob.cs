@@ -23,7 +23,7 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
 
     public const string WorkKeyName = "workKey";
 
-    public static ITrigger TriggerFor(ScheduledWork work) => TriggerBuilder.Create()
+    public static ITrigger TriggerFor(ScheduledWork work, TimeProvider clock) => TriggerBuilder.Create(clock)
         .WithIdentity(work.Key, "work")
         .ForJob(Key)
         .UsingJobData(WorkKeyName, work.Key)
@@ -31,16 +31,20 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
         .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
         .Build();
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) =>
+        await HandOverAsync(context.MergedJobDataMap.GetString(WorkKeyName) ?? context.Trigger.Key.Name, ct);
+
+    /// <summary>What a firing does: returns true if it handed the work to Hangfire, false if the work was queued or done already.</summary>
+    public async Task<bool> HandOverAsync(string key, CancellationToken ct)
     {
-        var key = context.MergedJobDataMap.GetString(WorkKeyName) ?? context.Trigger.Key.Name;
         if (!await store.MarkQueuedAsync(key, ct))
         {
             logger.LogInformation("Trigger {WorkKey} fired again; its work was queued or done already", key);
-            return;
+            return false;
         }
         var work = await store.GetByKeyAsync(key, ct);
-        if (work is null) return;
+        if (work is null) return false;
         WorkDispatcher.Enqueue(hangfire, work.Id);
+        return true;
     }
 }

@@ -17,7 +17,8 @@ public sealed class MonthlySummaryJob(ScheduledWorkStore store, WorkDispatcher d
     public static IJobDetail Detail => JobBuilder.Create<MonthlySummaryJob>().WithIdentity(Key)
         .WithDescription("Adds the work of summarising the previous month for every COC member.").StoreDurably().Build();
 
-    public static ITrigger Trigger(string cron) => TriggerBuilder.Create().WithIdentity(TriggerKey).ForJob(Key)
+    /// <summary>The cron trigger; built on the host's clock (Quartz computes the next 1st from it).</summary>
+    public static ITrigger Trigger(string cron, TimeProvider clock) => TriggerBuilder.Create(clock).WithIdentity(TriggerKey).ForJob(Key).StartAt(clock.GetUtcNow())
         .WithCronSchedule(cron, c => c.InTimeZone(BusinessCalendar.Shanghai).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
         .Build();
 

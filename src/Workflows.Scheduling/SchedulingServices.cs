@@ -41,7 +41,14 @@ public static class SchedulingServices
             q.UsePersistentStore(store =>
             {
                 store.ProvisionSchema();
-                store.ConfigureStore(o => o.StoreJobDataAsStrings = true);
+                store.ConfigureStore(o =>
+                {
+                    o.StoreJobDataAsStrings = true;
+                    // A trigger found late (after downtime) by up to 45 days is not "misfired" but simply due: it fires at once
+                    // through the normal acquisition. Later than that, the misfire handler fires it (FireNow) within 30 s.
+                    o.MisfireThreshold = TimeSpan.FromDays(45);
+                    o.MisfireHandlerFrequency = TimeSpan.FromSeconds(30);
+                });
                 if (options.UsesPostgreSql)
                 {
                     store.UsePostgres(options.PostgreSqlConnectionString!);
@@ -56,12 +63,14 @@ public static class SchedulingServices
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
-        services.AddHangfire(h =>
-        {
-            h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (options.UsesPostgreSql) h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(options.PostgreSqlConnectionString));
-            else h.UseInMemoryStorage();
-        });
+        // This host's own storage instance, registered before AddHangfire so that its client, server and dashboard use it
+        // rather than Hangfire's static JobStorage.Current (hosts side by side in one process must not share a queue).
+        services.AddSingleton<JobStorage>(_ => options.UsesPostgreSql
+            ? new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(options.PostgreSqlConnectionString!, new PostgreSqlStorageOptions()),
+                new PostgreSqlStorageOptions())
+            : new Hangfire.InMemory.InMemoryStorage());
+        services.AddHangfire((sp, h) => h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings().UseStorage(sp.GetRequiredService<JobStorage>()));
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = options.Workers;

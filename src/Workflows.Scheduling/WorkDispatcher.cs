@@ -65,7 +65,7 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         var scheduler = await quartz.GetScheduler(ct);
         await scheduler.AddJob(DueWorkJob.Detail, new AddJobOptions { Replace = true }, ct);
         if (await scheduler.GetTrigger(MonthlySummaryJob.TriggerKey, ct) is not ICronTrigger cron || cron.CronExpressionString != o.MonthlySummaryCron)
-            await scheduler.ScheduleJob(MonthlySummaryJob.Detail, MonthlySummaryJob.Trigger(o.MonthlySummaryCron), new ScheduleJobOptions { Replace = true }, ct);
+            await scheduler.ScheduleJob(MonthlySummaryJob.Detail, MonthlySummaryJob.Trigger(o.MonthlySummaryCron, clock), new ScheduleJobOptions { Replace = true }, ct);
     }
 
     /// <summary>Hands one batch of Pending work over; returns how many rows it took.</summary>
@@ -79,7 +79,7 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         if (later.Count > 0)
         {
             var scheduler = await quartz.GetScheduler(ct);
-            var triggers = later.Select(w => (ITrigger)DueWorkJob.TriggerFor(w)).ToList();
+            var triggers = later.Select(w => (ITrigger)DueWorkJob.TriggerFor(w, clock)).ToList();
             // Replace: a trigger that exists already (handed over before a crash) is the same trigger.
             await scheduler.ScheduleJobs(new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> { [DueWorkJob.Detail] = triggers },
                 new ScheduleJobOptions { Replace = true }, ct);
