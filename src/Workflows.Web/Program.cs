@@ -4,6 +4,7 @@ using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Studio;
 
 // "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
 var (command, commandArgs, settings) = Commands.Split(args);
@@ -45,6 +46,8 @@ TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
+ElsaApi.Map(app);
+app.UseStudio();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

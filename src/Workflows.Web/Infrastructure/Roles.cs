@@ -37,6 +37,8 @@ public static class Policies
     public const string ReadPolicies = nameof(ReadPolicies);
     public const string RecordDiagnoses = nameof(RecordDiagnoses);
     public const string AnswerConsultations = nameof(AnswerConsultations);
+    /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
+    public const string OpenStudio = nameof(OpenStudio);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -55,5 +57,8 @@ public static class Policies
         [ReadPolicies] = [Roles.Specialist, Roles.CaseManager, Roles.Admin],
         [RecordDiagnoses] = [Roles.CaseManager, Roles.Admin],
         [AnswerConsultations] = [Roles.CaseManager],
+        // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
+        // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
+        [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
