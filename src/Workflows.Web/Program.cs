@@ -35,8 +35,8 @@ app.UseSerilogRequestLogging(o =>
 });
 
 app.UseAuthentication();
+app.UseMiddleware<AccessTrail>(); // before authorization, so refused calls are recorded too
 app.UseAuthorization();
-app.UseMiddleware<AccessTrail>();
 app.UseAntiforgery();
 
 AccountApi.Map(app);
