@@ -44,6 +44,10 @@ public sealed class StudioBrowser : IAsyncLifetime
     /// <summary>The Elsa Studio page framed in the shell.</summary>
     public static IFrameLocator Studio(IPage page) => page.FrameLocator("[data-testid=studio-frame]");
 
+    /// <summary>Studio's Publish button (the cloud icon; it has no label).</summary>
+    public static ILocator PublishButton(IFrameLocator frame) =>
+        frame.Locator("button.mud-icon-button:has(path[d^=\"M19.35 10.04\"]) >> visible=true");
+
     public async Task<HttpClient> ApiAs(string user)
     {
         var client = new HttpClient { BaseAddress = Host.BaseAddress };

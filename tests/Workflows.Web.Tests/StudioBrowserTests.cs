@@ -14,10 +14,6 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 90_000 };
 
-    /// <summary>Studio's Publish button (the cloud icon; it has no label).</summary>
-    private static ILocator PublishButton(IFrameLocator frame) =>
-        frame.Locator("button.mud-icon-button:has(path[d^=\"M19.35 10.04\"]) >> visible=true");
-
     private static async Task<string> SnackbarAsync(IFrameLocator frame)
     {
         var snackbar = frame.Locator(".mud-snackbar").Last;
@@ -43,7 +39,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         await page.WaitForURLAsync($"**/workflows/{StudioBrowser.Demo}");
         var approve = frame.Locator("g[data-cell-id=approve]");
         await Expect(approve).ToBeVisibleAsync(Slow);
-        await Expect(PublishButton(frame)).ToBeVisibleAsync();
+        await Expect(StudioBrowser.PublishButton(frame)).ToBeVisibleAsync();
         await Browser.ShotAsync(page, "studio-01-analyst-opens-the-workflow");
 
         // Drag a Human Task from the toolbox to the canvas, below "Approve".
@@ -70,7 +66,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         await Browser.ShotAsync(page, "studio-02-analyst-dropped-and-connected-a-step");
 
         // Publishing without the step's required title is refused, naming the step; v1 stays the published version.
-        await PublishButton(frame).ClickAsync();
+        await StudioBrowser.PublishButton(frame).ClickAsync();
         var refusal = await SnackbarAsync(frame);
         await Browser.ShotAsync(page, "studio-03-publish-refused-names-the-step");
         Assert.Contains($"({added}): required input 'Title' has no value", refusal);
@@ -81,7 +77,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         await title.FillAsync("Second check 复核");
         await title.PressAsync("Tab");
         await WaitForAsync(async () => (await LatestDemoAsync(analyst)).GetRawText().Contains("Second check"), "the autosaved title");
-        await PublishButton(frame).ClickAsync();
+        await StudioBrowser.PublishButton(frame).ClickAsync();
         Assert.Contains("published", await SnackbarAsync(frame), StringComparison.OrdinalIgnoreCase);
         await Browser.ShotAsync(page, "studio-04-analyst-published-version-2");
 
@@ -134,7 +130,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         frame = StudioBrowser.Studio(page);
         await Expect(frame.Locator("g[data-cell-id=approve]")).ToBeVisibleAsync(Slow);
         await Expect(frame.GetByText("read-only mode")).ToBeVisibleAsync();
-        await Expect(PublishButton(frame)).ToHaveCountAsync(0);
+        await Expect(StudioBrowser.PublishButton(frame)).ToHaveCountAsync(0);
         await Browser.ShotAsync(page, "studio-07-auditor-designer-read-only");
         await page.Context.CloseAsync();
     }
