@@ -5,6 +5,7 @@ using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Studio;
 
 // "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
 var (command, commandArgs, settings) = Commands.Split(args);
@@ -35,8 +36,8 @@ app.UseSerilogRequestLogging(o =>
 });
 
 app.UseAuthentication();
+app.UseMiddleware<AccessTrail>(); // before authorization, so refused calls are recorded too
 app.UseAuthorization();
-app.UseMiddleware<AccessTrail>();
 app.UseAntiforgery();
 // Hangfire's dashboard: Admins only (it shows and can re-run every job).
 app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
@@ -55,6 +56,8 @@ CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
+ElsaApi.Map(app);
+app.UseStudio();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -40,6 +40,19 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A browser-like client signed in through the sign-in form (cookie), as the demo user <paramref name="user"/>.</summary>
+    public async Task<HttpClient> CookieClientAs(string user)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var login = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["userName"] = user, ["password"] = Password, ["returnUrl"] = "/",
+        }));
+        if (login.StatusCode != System.Net.HttpStatusCode.Redirect || login.Headers.Location?.ToString() != "/")
+            throw new InvalidOperationException($"Sign-in as {user} failed: {(int)login.StatusCode} {login.Headers.Location}");
+        return client;
+    }
+
     public static async Task<string> TokenFor(HttpClient client, string userName)
     {
         var response = await client.PostAsJsonAsync("/api/auth/token", new { userName, password = Password });

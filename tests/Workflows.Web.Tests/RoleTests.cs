@@ -19,12 +19,12 @@ public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOff
     {
         _ = factory.Server; // build the host
         return factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText!.StartsWith("/api") || e.RoutePattern.RawText!.StartsWith("/account/logout"))
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api") || e.RoutePattern.RawText!.StartsWith("/elsa/api") || e.RoutePattern.RawText!.StartsWith("/account/logout"))
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m =>
             {
                 var url = e.RoutePattern.RawText!;
                 foreach (var p in e.RoutePattern.Parameters)
-                    url = System.Text.RegularExpressions.Regex.Replace(url, "\\{" + p.Name + "[^}]*\\}", p.ParameterPolicies.Count > 0 ? "1" : "no-such-" + p.Name);
+                    url = System.Text.RegularExpressions.Regex.Replace(url, "\\{\\**" + p.Name + "[^}]*\\}", p.ParameterPolicies.Count > 0 ? "1" : "no-such-" + p.Name);
                 var policy = e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
                 return new Api(m, e.RoutePattern.RawText!, url, e.Metadata.GetMetadata<IAllowAnonymous>() is null ? policy : null);
             }))
@@ -35,7 +35,7 @@ public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOff
     public void Every_endpoint_states_which_roles_may_call_it()
     {
         var endpoints = Endpoints();
-        Assert.True(endpoints.Count >= 15, $"only {endpoints.Count} endpoints found");
+        Assert.True(endpoints.Count >= 50, $"only {endpoints.Count} endpoints found");
         foreach (var e in endpoints)
         {
             if (Anonymous.Contains($"{e.Method} {e.Template}")) continue;
@@ -49,7 +49,7 @@ public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOff
         var endpoints = Endpoints().Where(e => e.Policy is not null).ToList();
         var anonymous = factory.CreateClient(new() { AllowAutoRedirect = false });
         foreach (var e in endpoints)
-            Assert.Equal(e.Url.StartsWith("/api") ? HttpStatusCode.Unauthorized : HttpStatusCode.Redirect, (await Send(anonymous, e)).StatusCode);
+            Assert.Equal(e.Url.StartsWith("/api") || e.Url.StartsWith("/elsa/api") ? HttpStatusCode.Unauthorized : HttpStatusCode.Redirect, (await Send(anonymous, e)).StatusCode);
 
         foreach (var role in Roles.All)
         {
@@ -74,27 +74,15 @@ public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOff
         Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
         Assert.StartsWith("/account/login", r.Headers.Location!.PathAndQuery.Replace("http://localhost", ""));
 
-        var member = await SignInWithCookie("member");
+        var member = await factory.CookieClientAs("member");
         var denied = await member.GetAsync("/workflows");
         Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
         Assert.Contains("/account/denied", denied.Headers.Location!.ToString());
 
-        var analyst = await SignInWithCookie("analyst");
+        var analyst = await factory.CookieClientAs("analyst");
         var page = await analyst.GetAsync("/workflows");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("Service request template", await page.Content.ReadAsStringAsync());
-    }
-
-    private async Task<HttpClient> SignInWithCookie(string user)
-    {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = true });
-        var login = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["userName"] = user, ["password"] = BackOfficeFactory.Password, ["returnUrl"] = "/",
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        Assert.Equal("/", login.Headers.Location!.ToString());
-        return client;
+        Assert.Contains("studio-frame", await page.Content.ReadAsStringAsync()); // Elsa Studio's list, framed once interactive
     }
 
     private static Task<HttpResponseMessage> Send(HttpClient client, Api e)

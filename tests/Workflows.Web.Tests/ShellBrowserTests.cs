@@ -32,9 +32,10 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await Browser.SignInAsync(page, _host.BaseAddress, "analyst", "/workflows");
 
         await page.WaitForURLAsync("**/workflows");
-        var table = page.GetByTestId("definitions-table");
-        await Assertions.Expect(table).ToContainTextAsync("Service request template");
-        await Assertions.Expect(table).ToContainTextAsync("service-request-template");
+        // The list is Elsa Studio's, framed in the shell.
+        var list = page.FrameLocator("[data-testid=studio-frame]");
+        await Assertions.Expect(list.GetByText("service-request-template", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = 90_000 });
+        await Assertions.Expect(list.GetByText("Service request template 服务申请模板")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("current-user")).ToContainTextAsync("analyst · Analyst");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Instances" })).ToHaveCountAsync(0); // analysts do not read instances
         await Browser.ShotAsync(page, "shell-01-analyst-workflows");
@@ -43,19 +44,23 @@ public sealed class ShellBrowserTests : IAsyncLifetime
     [Fact]
     public async Task An_auditor_sees_instances_with_their_version_and_status()
     {
+        string instanceId;
         using (var api = new HttpClient { BaseAddress = _host.BaseAddress })
         {
             api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await BackOfficeFactory.TokenFor(api, "casemanager"));
-            (await api.SendAsync(Json.Post("/api/workflow-instances", new { definitionId = "service-request-template" }))).EnsureSuccessStatusCode();
+            var started = await api.SendAsync(Json.Post("/api/workflow-instances", new { definitionId = "service-request-template" }));
+            started.EnsureSuccessStatusCode();
+            instanceId = (await started.Body()).GetProperty("instanceId").GetString()!;
         }
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         await Browser.SignInAsync(page, _host.BaseAddress, "auditor", "/instances");
 
         await page.WaitForURLAsync("**/instances");
-        var table = page.GetByTestId("instances-table");
-        await Assertions.Expect(table).ToContainTextAsync("Service request template");
-        await Assertions.Expect(table).ToContainTextAsync("Suspended");
-        await Assertions.Expect(table).ToContainTextAsync("v1");
+        var list = page.FrameLocator("[data-testid=studio-frame]");
+        var row = list.Locator("tr", new() { HasText = instanceId });
+        await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 90_000 });
+        await Assertions.Expect(row).ToContainTextAsync("Service request template");
+        await Assertions.Expect(row).ToContainTextAsync("Suspended");
         await Browser.ShotAsync(page, "shell-02-auditor-instances");
     }
 

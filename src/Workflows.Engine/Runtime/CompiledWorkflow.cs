@@ -80,6 +80,12 @@ public sealed class CompiledWorkflow
         };
     }
 
+    /// <summary>What a draft must already satisfy, complete or not: every activity is of a type the engine knows.</summary>
+    public static List<ValidationError> ValidateDraft(WorkflowDefinition definition, ActivityRegistry registry) =>
+        (definition.Root?.Activities ?? []).Where(a => !registry.TryGet(a.Type, out _)).Select(UnknownType).ToList();
+
+    private static ValidationError UnknownType(ActivityNode a) => new(a.Id, $"Activity '{a.Label}' ({a.Id}) has unknown type '{a.Type}'.");
+
     /// <summary>
     /// The problems that keep a definition from being published, each naming the activity: unknown type, duplicate id,
     /// dangling connection or port, missing required input, unsupported expression, JavaScript that does not parse.
@@ -102,7 +108,7 @@ public sealed class CompiledWorkflow
             if (!byId.TryAdd(a.Id, a)) errors.Add(new ValidationError(a.Id, $"Activity id '{a.Id}' is used twice."));
             if (!registry.TryGet(a.Type, out var type))
             {
-                errors.Add(new ValidationError(a.Id, $"Activity {label} has unknown type '{a.Type}'."));
+                errors.Add(UnknownType(a));
                 continue;
             }
             foreach (var input in type.Inputs)

@@ -206,6 +206,9 @@ public sealed class WorkflowRuntime(
     /// <summary>Validation without running: what publishing checks.</summary>
     public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition) => CompiledWorkflow.Validate(definition, registry, evaluator);
 
+    /// <summary>What saving a draft checks: the draft may be incomplete, but only of activity types the engine knows.</summary>
+    public IReadOnlyList<ValidationError> ValidateDraft(WorkflowDefinition definition) => CompiledWorkflow.ValidateDraft(definition, registry);
+
     private async Task<WorkflowInstance> LoadAsync(string instanceId, CancellationToken ct) =>
         await store.LoadInstanceAsync(instanceId, ct) ?? throw new InstanceNotFoundException(instanceId);
 

@@ -53,12 +53,15 @@ public sealed class DefinitionStore(WorkflowsDbContext db, WorkflowRuntime runti
         if (model.Name.Length > 200) throw new DefinitionException($"The workflow's name is {model.Name.Length:N0} characters long; at most 200 are allowed.");
         if (model.Description?.Length > 4000) throw new DefinitionException($"The description is {model.Description.Length:N0} characters long; at most 4,000 are allowed.");
         if (model.DefinitionId is { Length: > 100 }) throw new DefinitionException("The definitionId is longer than 100 characters.");
+        if (runtime.ValidateDraft(model) is { Count: > 0 } unknown) throw new WorkflowValidationException(unknown);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var definitionId = string.IsNullOrWhiteSpace(model.DefinitionId) ? NewId() : model.DefinitionId!;
         if (!await IsNameUniqueAsync(model.Name!, definitionId, ct))
             throw new DefinitionConflictException($"Another workflow is already named '{model.Name}'.");
         var latest = await db.Definitions.FirstOrDefaultAsync(d => d.DefinitionId == definitionId && d.IsLatest, ct);
         var now = clock.GetUtcNow();
+        // Saving the published version unchanged (e.g. the designer's Publish on a workflow nobody edited) is no new version.
+        if (latest is { IsPublished: true } && latest.ContentHash == WorkflowJson.ContentHash(Flags(model.Clone(), latest))) return latest;
         DefinitionRecord record;
         if (latest is not null && latest.PublishedAt is null)
         {

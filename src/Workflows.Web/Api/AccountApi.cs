@@ -13,6 +13,7 @@ public static class AccountApi
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/api/auth/token", Token).AllowAnonymous().WithTags("Account");
+        app.MapPost("/api/auth/session-token", SessionToken).RequireAuthorization(Policies.OpenStudio).WithTags("Account");
         app.MapGet("/api/me", Me).RequireAuthorization(Policies.SignedIn).WithTags("Account");
         app.MapPost("/account/login", Login).AllowAnonymous().DisableAntiforgery();
         app.MapPost("/account/logout", (Delegate)Logout).RequireAuthorization(Policies.SignedIn);
@@ -31,6 +32,17 @@ public static class AccountApi
         if (!check.Succeeded) return Refused();
         var principal = await signIn.CreateUserPrincipalAsync(user);
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
+    }
+
+    /// <summary>
+    /// A bearer token for the user signed in to the shell (by cookie), for Elsa Studio's elements (<c>access-token</c>):
+    /// Studio calls <c>/elsa/api</c> with it, as that user, in their roles.
+    /// </summary>
+    private static async Task<Results<SignInHttpResult, UnauthorizedHttpResult>> SessionToken(HttpContext http, UserManager<AppUser> users, SignInManager<AppUser> signIn)
+    {
+        var user = await users.GetUserAsync(http.User);
+        if (user is null) return TypedResults.Unauthorized();
+        return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(user), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     private static ProblemHttpResult Refused() => ProblemMapping.Problem(401, "Sign-in failed", "The user name or password is wrong.");

@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
+using Workflows.Web.Infrastructure;
+
+namespace Workflows.Web.Studio;
+
+/// <summary>
+/// Serves Elsa Studio (a Blazor WebAssembly app) under <c>/studio/</c>: our own host page (<c>StudioHost/site</c>, base href
+/// <c>/studio/</c>, no external fonts) over the npm package the build restores into <c>StudioHost/node_modules</c>.
+/// Only signed-in staff in a Studio role get any of it; the shell's pages embed it in an iframe.
+/// </summary>
+public static class StudioHosting
+{
+    public const string BasePath = "/studio";
+    private const string PackagePath = "node_modules/@elsa-workflows/elsa-studio-wasm";
+
+    public static void UseStudio(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Studio");
+        var root = FindHostDirectory(app.Configuration, app.Environment);
+        var package = root is null ? null : Path.Combine(root, PackagePath);
+        if (package is null || !File.Exists(Path.Combine(package, "_framework", "blazor.webassembly.js")))
+        {
+            logger.LogError("Elsa Studio is not installed (looked for StudioHost/{PackagePath}); build the project to restore it. /studio/ answers 503", PackagePath);
+            app.Map(BasePath, b => b.Run(http => Results.Problem("Elsa Studio is not installed on this server; build the back office to restore it from npm.",
+                statusCode: 503, title: "Elsa Studio is not installed").ExecuteAsync(http)));
+            return;
+        }
+        logger.LogInformation("Serving Elsa Studio from {StudioPackage} under {BasePath}/", package, BasePath);
+
+        var files = new CompositeFileProvider(new PhysicalFileProvider(Path.Combine(root!, "site")), new PhysicalFileProvider(package));
+        var types = new FileExtensionContentTypeProvider();
+        types.Mappings[".wasm"] = "application/wasm";
+        types.Mappings[".dat"] = "application/octet-stream";
+        types.Mappings[".dll"] = "application/octet-stream";
+        types.Mappings[".blat"] = "application/octet-stream";
+        app.Map(BasePath, studio =>
+        {
+            studio.Use(RequireStudioRole);
+            studio.Use(PreferBrotli(files));
+            // The package's appsettings.json points at https://localhost:5001; the app must call this server.
+            studio.Use(async (http, next) =>
+            {
+                if (http.Request.Path != "/appsettings.json") { await next(http); return; }
+                http.Response.Headers.CacheControl = "no-cache";
+                await http.Response.WriteAsJsonAsync(new { Backend = new { Url = $"{http.Request.Scheme}://{http.Request.Host}/elsa/api" } });
+            });
+            studio.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            studio.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = files,
+                ContentTypeProvider = types,
+                ServeUnknownFileTypes = true,
+                OnPrepareResponse = ctx =>
+                {
+                    if (ctx.Context.Items.TryGetValue(OriginalTypeKey, out var type))
+                    {
+                        ctx.Context.Response.ContentType = (string)type!;
+                        ctx.Context.Response.Headers.ContentEncoding = "br";
+                        ctx.Context.Response.Headers.Vary = "Accept-Encoding";
+                    }
+                    if (ctx.File.Name.EndsWith(".html", StringComparison.Ordinal)) ctx.Context.Response.Headers.CacheControl = "no-cache";
+                },
+            });
+            studio.Run(http => Results.Problem($"There is no file {BasePath}{http.Request.Path} in Elsa Studio.", statusCode: 404, title: "Not found").ExecuteAsync(http));
+        });
+
+        async Task RequireStudioRole(HttpContext http, RequestDelegate next)
+        {
+            if (http.User.Identity?.IsAuthenticated != true)
+            {
+                if (IsPage(http)) http.Response.Redirect($"/account/login?returnUrl={Uri.EscapeDataString(BasePath + http.Request.Path + http.Request.QueryString)}");
+                else http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+            var auth = http.RequestServices.GetRequiredService<IAuthorizationService>();
+            if (!(await auth.AuthorizeAsync(http.User, Policies.OpenStudio)).Succeeded)
+            {
+                if (IsPage(http)) http.Response.Redirect("/account/denied");
+                else http.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+            await next(http);
+        }
+    }
+
+    private const string OriginalTypeKey = "studio.original-content-type";
+
+    private static bool IsPage(HttpContext http) => http.Request.Path == "/" || http.Request.Path.Value!.EndsWith(".html", StringComparison.Ordinal);
+
+    /// <summary>The package ships Brotli copies of its large files; send those to browsers that accept them (7× less to load).</summary>
+    private static Func<HttpContext, RequestDelegate, Task> PreferBrotli(IFileProvider files)
+    {
+        var types = new FileExtensionContentTypeProvider();
+        types.Mappings[".wasm"] = "application/wasm";
+        types.Mappings[".dat"] = "application/octet-stream";
+        return async (http, next) =>
+        {
+            var path = http.Request.Path.Value!;
+            if (HttpMethods.IsGet(http.Request.Method) && !path.EndsWith(".br", StringComparison.Ordinal) &&
+                http.Request.Headers.AcceptEncoding.ToString().Contains("br", StringComparison.Ordinal) &&
+                files.GetFileInfo(path + ".br").Exists)
+            {
+                http.Items[OriginalTypeKey] = types.TryGetContentType(path, out var type) ? type : "application/octet-stream";
+                http.Request.Path = path + ".br";
+            }
+            await next(http);
+        };
+    }
+
+    /// <summary>Studio:Directory, or the project's StudioHost folder found by walking up from the content root or the binaries.</summary>
+    public static string? FindHostDirectory(IConfiguration config, IHostEnvironment env)
+    {
+        if (config["Studio:Directory"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        foreach (var start in new[] { env.ContentRootPath, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "StudioHost");
+                if (File.Exists(Path.Combine(candidate, "package.json"))) return candidate;
+            }
+        return null;
+    }
+}
