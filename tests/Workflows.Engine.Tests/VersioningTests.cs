@@ -68,12 +68,18 @@ public sealed class VersioningTests : IDisposable
         using var ctx = _h.NewContext();
         var store = _h.Definitions(ctx);
         await store.PublishAsync((await store.SaveDraftAsync(Version("ok"), Actor.System)).DefinitionId, Actor.System);
-        var broken = Version("broken");
-        broken.Root.Activities!.Add(new ActivityNode { Id = "z", Type = "Acme.Unknown" });
-        await store.SaveDraftAsync(broken, Actor.System);
+        // An unknown activity type is refused already when saving (the designer shows it at once).
+        var unknown = Version("unknown");
+        unknown.Root.Activities!.Add(new ActivityNode { Id = "z", Type = "Acme.Unknown" });
+        var refused = await Assert.ThrowsAsync<WorkflowValidationException>(() => store.SaveDraftAsync(unknown, Actor.System));
+        Assert.Contains("Acme.Unknown", refused.Message);
 
+        // A draft that can be saved but not run (a connection to nowhere) is refused when publishing.
+        var broken = Version("broken");
+        broken.Root.Connections!.Add(new Connection { Source = new Endpoint { Activity = broken.Root.Activities![0].Id, Port = "Done" }, Target = new Endpoint { Activity = "ghost", Port = "In" } });
+        await store.SaveDraftAsync(broken, Actor.System);
         var e = await Assert.ThrowsAsync<WorkflowValidationException>(() => store.PublishAsync("svc", Actor.System));
-        Assert.Contains("Acme.Unknown", e.Message);
+        Assert.Contains("ghost", e.Message);
         Assert.Equal(1, (await store.GetPublishedAsync("svc"))!.Version);
     }
 
