@@ -69,6 +69,8 @@ public static class SchedulingServices
             ? new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(options.PostgreSqlConnectionString!, new PostgreSqlStorageOptions()),
                 new PostgreSqlStorageOptions())
             : new Hangfire.InMemory.InMemoryStorage());
+        // Likewise the activator: without one in DI, Hangfire's server would build jobs through the static JobActivator.Current.
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, h) => h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings().UseStorage(sp.GetRequiredService<JobStorage>()));
         services.AddHangfireServer(o =>

@@ -305,3 +305,172 @@ public sealed class MonthlySummaryTests(ScenarioFactory factory) : SchedulingSce
         Assert.Equal(0, Scalar("SELECT COUNT(*) FROM Notifications WHERE TextProtected LIKE '%卡培他滨%'"));
     }
 }
+
+/// <summary>Documents staff ask for: the member is reminded one and three working days later, only while they are missing.</summary>
+public sealed class MissingDocumentsTests(ScenarioFactory factory) : SchedulingScenario(factory), IClassFixture<ScenarioFactory>
+{
+    [Fact]
+    public async Task The_member_is_reminded_while_documents_are_missing_and_not_after_they_arrive()
+    {
+        // Wednesday 30 September 2026, 15:00 in Shanghai. One working day on is Thursday 8 October (National Day 1–7 Oct),
+        // three working days on is Saturday 10 October, a make-up working day (调休).
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-09-30T07:00:00Z"));
+        var policy = await ImportCpicAsync("docs-member");
+        var member = await Factory.MemberAsync("docs-member");
+        var app = await ApplyAsync(member, "cpic-mdt-consultation", policy, new { city = "上海" });
+        var specialist = await Factory.ClientAs("Specialist");
+        var asked = await specialist.PostAsJsonAsync($"/api/applications/{app}/request-documents", new { documents = new[] { "病理报告", "出院小结" } });
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        var reminders = (await Work.RecentAsync(WorkKinds.Reminder, null, 10)).Where(w => w.Key.StartsWith($"remind:documents:{app}:")).OrderBy(w => w.DueAt).ToList();
+        Assert.Equal([DateTimeOffset.Parse("2026-10-08T02:00:00Z"), DateTimeOffset.Parse("2026-10-10T02:00:00Z")], reminders.Select(w => w.DueAt));
+        Assert.Equal(HttpStatusCode.BadRequest, (await specialist.PostAsJsonAsync($"/api/applications/{app}/request-documents", new { documents = Array.Empty<string>() })).StatusCode);
+
+        async Task<int> Count()
+        {
+            member = await Factory.MemberAsync("docs-member");
+            return (await (await member.GetAsync("/api/me/notifications")).Body()).EnumerateArray().Count(n => n.GetProperty("template").GetString() == "missing-documents");
+        }
+
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-10-08T02:00:01Z"));
+        await Eventually(async () => await Count() == 1, "the first documents reminder");
+        member = await Factory.MemberAsync("docs-member");
+        var sent = await (await member.PostAsJsonAsync($"/api/me/applications/{app}/documents", new { documents = new[] { "病理报告", "出院小结" } })).Body();
+        Assert.Equal(0, sent.GetProperty("missing").GetArrayLength());
+
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-10-10T02:00:01Z"));
+        await Eventually(async () => (await Work.GetByKeyAsync(reminders[1].Key))!.State == WorkStates.Done, "the second reminder's work");
+        Assert.Contains("arrived", (await Work.GetByKeyAsync(reminders[1].Key))!.Result);
+        Assert.Equal(1, await Count());
+        // Another member cannot send documents for this application.
+        var other = await Factory.MemberAsync("docs-other");
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsJsonAsync($"/api/me/applications/{app}/documents", new { documents = new[] { "x" } })).StatusCode);
+    }
+}
+
+/// <summary>A host whose members are also reached by SMS through a messaging gateway, here a real HTTP listener on loopback.</summary>
+public sealed class GatewayScenarioFactory : ScenarioFactory
+{
+    public SmsGateway Gateway { get; } = new();
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Notifications:MemberChannels:0", "Inbox");
+        builder.UseSetting("Notifications:MemberChannels:1", "Sms");
+        builder.UseSetting("Notifications:Sms:Url", Gateway.Url);
+        builder.UseSetting("Notifications:Sms:ApiKey", "test-key");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Gateway.Dispose();
+    }
+}
+
+/// <summary>A messaging gateway on loopback: refuses the first request (503), accepts the rest, and keeps what it received.</summary>
+public sealed class SmsGateway : IDisposable
+{
+    private readonly System.Net.HttpListener _listener = new();
+    public string Url { get; }
+    public List<(string? Key, string? ApiKey, string Body)> Received { get; } = [];
+
+    public SmsGateway()
+    {
+        var port = System.Net.Sockets.TcpListener.Create(0) is var probe ? Start(probe) : 0;
+        Url = $"http://127.0.0.1:{port}/sms/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _ = Task.Run(ServeAsync);
+    }
+
+    private static int Start(System.Net.Sockets.TcpListener probe)
+    {
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            System.Net.HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception) { return; }
+            using var reader = new StreamReader(context.Request.InputStream);
+            var body = await reader.ReadToEndAsync();
+            int count;
+            lock (Received)
+            {
+                Received.Add((context.Request.Headers["Idempotency-Key"], context.Request.Headers["X-Api-Key"], body));
+                count = Received.Count;
+            }
+            context.Response.StatusCode = count == 1 ? 503 : 200;
+            var reply = System.Text.Encoding.UTF8.GetBytes(count == 1 ? "{}" : $"{{\"messageId\":\"sms-{count}\"}}");
+            await context.Response.OutputStream.WriteAsync(reply);
+            context.Response.Close();
+        }
+    }
+
+    public void Dispose()
+    {
+        try { _listener.Stop(); _listener.Close(); } catch (ObjectDisposedException) { }
+    }
+}
+
+/// <summary>Messages to members through a configured SMS gateway: retried after a refusal, sent once, without personal data.</summary>
+public sealed class GatewayDeliveryTests(GatewayScenarioFactory factory) : SchedulingScenario(factory), IClassFixture<GatewayScenarioFactory>
+{
+    [Fact]
+    public async Task A_reminder_goes_to_the_inbox_and_through_the_gateway_retried_after_a_refusal_with_one_idempotency_key()
+    {
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-09-30T07:00:00Z"));
+        var policy = await ImportCpicAsync("sms-member");
+        var member = await Factory.MemberAsync("sms-member");
+        var app = await ApplyAsync(member, "cpic-mdt-consultation", policy, new { city = "上海" });
+        var specialist = await Factory.ClientAs("Specialist");
+        (await specialist.PostAsJsonAsync($"/api/applications/{app}/request-documents", new { documents = new[] { "病理报告" } })).EnsureSuccessStatusCode();
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-10-08T02:00:01Z"));
+
+        var gateway = factory.Gateway;
+        await Eventually(async () =>
+        {
+            member = await Factory.MemberAsync("sms-member");
+            var mine = (await (await member.GetAsync("/api/me/notifications")).Body()).EnumerateArray()
+                .Where(n => n.GetProperty("template").GetString() == "missing-documents").ToList();
+            return mine.Count == 2 && mine.All(n => n.GetProperty("state").GetString() == "Sent");
+        }, "the reminder sent to the inbox and, after one retry, through the SMS gateway", seconds: 45);
+
+        List<(string? Key, string? ApiKey, string Body)> received;
+        lock (gateway.Received) received = gateway.Received.ToList();
+        Assert.Equal(2, received.Count); // refused once (503), accepted on the retry
+        Assert.Single(received.Select(r => r.Key).Distinct());
+        Assert.All(received, r => Assert.Equal("test-key", r.ApiKey));
+        var body = JsonDocument.Parse(received[1].Body).RootElement;
+        Assert.Equal(("sms-member", "missing-documents"), (body.GetProperty("toUser").GetString(), body.GetProperty("template").GetString()));
+        Assert.DoesNotContain("13900000001", received[1].Body);
+        Assert.DoesNotContain("110101198005010011", received[1].Body);
+        Assert.Equal(2, Scalar("SELECT Attempts FROM Notifications WHERE Channel = 'Sms' AND RecipientUserName = 'sms-member'"));
+    }
+}
+
+/// <summary>The Hangfire dashboard shows and re-runs every job: Admins only.</summary>
+public sealed class HangfireDashboardTests(BackOfficeFactory factory) : IClassFixture<BackOfficeFactory>
+{
+    [Fact]
+    public async Task Only_admins_open_the_dashboard()
+    {
+        var anonymous = factory.CreateClient(new() { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/hangfire")).StatusCode);
+        foreach (var role in new[] { "Member", "Specialist", "CaseManager", "Supervisor", "Analyst", "Auditor" })
+            Assert.Equal(HttpStatusCode.Forbidden, (await (await factory.ClientAs(role)).GetAsync("/hangfire")).StatusCode);
+        var admin = await factory.ClientAs("Admin");
+        var page = await admin.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Hangfire", await page.Content.ReadAsStringAsync());
+        var work = await (await admin.GetAsync("/api/scheduled-work")).Body();
+        Assert.Equal(JsonValueKind.Object, work.GetProperty("counts").ValueKind);
+    }
+}

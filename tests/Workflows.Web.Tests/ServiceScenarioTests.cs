@@ -19,7 +19,7 @@ public sealed class SettableClock(DateTimeOffset start) : TimeProvider
 }
 
 /// <summary>The real host with a fake clock, so scenarios can stand on a given Asia/Shanghai date and time.</summary>
-public sealed class ScenarioFactory : BackOfficeFactory
+public class ScenarioFactory : BackOfficeFactory
 {
     public SettableClock Clock { get; } = new(DateTimeOffset.Parse("2026-03-02T02:00:00Z"));
 
