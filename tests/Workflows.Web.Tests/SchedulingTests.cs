@@ -202,6 +202,36 @@ public sealed class SlaEscalationTests(ScenarioFactory factory) : SchedulingScen
     }
 }
 
+/// <summary>The COC response times in minutes of service time: a question or a grade III+ alert after hours counts from the next opening.</summary>
+public sealed class CocResponseTimeTests(ScenarioFactory factory) : SchedulingScenario(factory), IClassFixture<ScenarioFactory>
+{
+    [Fact]
+    public async Task A_question_and_an_alert_at_19_50_are_due_next_working_morning_with_the_minutes_left_carried_over()
+    {
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-02-03T02:00:00Z"));
+        var policy = await ImportCpicAsync("coc-sla-member", effective: "2026-01-10", end: "2027-01-09", recurrenceOn: null);
+        var member = await Factory.MemberAsync("coc-sla-member");
+        var app = await ApplyAsync(member, "cpic-coc-oncology-follow-up", policy);
+        await CompleteAsync(await Factory.ClientAs("CaseManager"), app, "Enrolled");
+
+        // Friday 13 February, 19:50 in Shanghai: ten minutes of hospital hours (08:00–20:00) are left today. The next
+        // working day is the make-up Saturday 14 February, so a 30-minute answer is due there at 08:20 and a 2-hour alert at 09:50.
+        Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-02-13T11:50:00Z"));
+        member = await Factory.MemberAsync("coc-sla-member");
+        Assert.Equal(HttpStatusCode.Created, (await member.PostAsJsonAsync($"/api/me/applications/{app}/consultations", new { question = "今晚可以服药吗？" })).StatusCode);
+        var admin = await Factory.ClientAs("Admin");
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(Json.Post("/api/events/CocAlert", new { correlationKey = app }))).StatusCode);
+
+        var instanceId = InstanceOf(app);
+        var tasks = (await (await (await Factory.ClientAs("CaseManager")).GetAsync("/api/tasks")).Body()).EnumerateArray()
+            .Where(t => t.GetProperty("instanceId").GetString() == instanceId).ToList();
+        var answer = tasks.Single(t => t.GetProperty("activityId").GetString() == "answer");
+        var alert = tasks.Single(t => t.GetProperty("activityId").GetString() == "handle");
+        Assert.Equal(DateTimeOffset.Parse("2026-02-14T00:20:00Z"), answer.GetProperty("dueAt").GetDateTimeOffset());
+        Assert.Equal(DateTimeOffset.Parse("2026-02-14T01:50:00Z"), alert.GetProperty("dueAt").GetDateTimeOffset());
+    }
+}
+
 /// <summary>Reminders of a booking at their calendar instants, each sent once.</summary>
 public sealed class ReminderTests(ScenarioFactory factory) : SchedulingScenario(factory), IClassFixture<ScenarioFactory>
 {
