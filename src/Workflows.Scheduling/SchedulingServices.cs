@@ -30,7 +30,6 @@ public static class SchedulingServices
 
         services.AddQuartz(q =>
         {
-            
             q.ConfigureScheduler(s =>
             {
                 s.InstanceName = "workflows";
@@ -47,8 +46,8 @@ public static class SchedulingServices
                     store.UsePostgres(options.PostgreSqlConnectionString!);
                     store.UseClustering(c =>
                     {
-                        c.CheckinInterval = TimeSpan.FromSeconds(5);
-                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                        c.CheckinInterval = options.ClusterCheckinInterval;
+                        c.CheckinMisfireThreshold = options.ClusterCheckinMisfireThreshold;
                     });
                 }
                 else store.UseSqlite(database.ConnectionString);
@@ -59,7 +58,17 @@ public static class SchedulingServices
         services.AddHangfire(h =>
         {
             h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (options.UsesPostgreSql) h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(options.PostgreSqlConnectionString));
+            // A job fetched by a node that dies is run by another node after WorkInvisibilityTimeout (sliding: a live node
+            // keeps its long jobs to itself) once the dead node's lock on it is StaleLockTimeout old. Hangfire.PostgreSql's
+            // defaults (a fixed 30 minutes, 10 minutes) would leave a dead node's work waiting that long.
+            if (options.UsesPostgreSql)
+                h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(options.PostgreSqlConnectionString), new PostgreSqlStorageOptions
+                {
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = options.WorkInvisibilityTimeout,
+                    DistributedLockTimeout = options.StaleLockTimeout,
+                    QueuePollInterval = options.QueuePollInterval,
+                });
             else h.UseInMemoryStorage();
         });
         services.AddHangfireServer(o =>
