@@ -8,7 +8,8 @@ namespace Workflows.Scheduling;
 /// <summary>
 /// The one Quartz job behind every timer, deadline and reminder trigger: when a trigger fires, the work it names moves to
 /// Queued in the outbox and goes to Hangfire. A trigger delivered twice finds the work Queued or Done already and does
-/// nothing. The job asks for recovery, so a firing cut off by a crash fires again after the restart.
+/// nothing. The job asks for recovery, so a firing cut off by a crash fires again after the restart or, clustered, at
+/// once on a live node.
 /// </summary>
 public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient hangfire, ILogger<DueWorkJob> logger) : IJob
 {
@@ -33,9 +34,19 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
     {
-        var key = context.MergedJobDataMap.GetString(WorkKeyName) ?? context.Trigger.Key.Name;
+        // A recovery firing runs under a trigger of its own; the work's key is the name of the trigger it stands for.
+        var key = context.MergedJobDataMap.GetString(WorkKeyName) ?? (context.Recovering ? context.RecoveringTriggerKey : context.Trigger.Key).Name;
         if (!await store.MarkQueuedAsync(key, ct))
         {
+            // A recovery firing (the node that ran this firing died, and a live node of the cluster runs it again) may
+            // find the work Queued with no Hangfire job: the dead node marked it and died before enqueueing. Enqueue it
+            // again; if the job did get enqueued, the second run finds the work done (or resumes with the same key).
+            if (context.Recovering && await store.GetByKeyAsync(key, ct) is { State: WorkStates.Queued } queued)
+            {
+                logger.LogInformation("Trigger {WorkKey} recovered from a failed node; handing its queued work to Hangfire again", key);
+                WorkDispatcher.Enqueue(hangfire, queued.Id);
+                return;
+            }
             logger.LogInformation("Trigger {WorkKey} fired again; its work was queued or done already", key);
             return;
         }
