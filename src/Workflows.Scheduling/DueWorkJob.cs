@@ -35,7 +35,7 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
     {
         // A recovery firing runs under a trigger of its own; the work's key is the name of the trigger it stands for.
-        var key = context.MergedJobDataMap.GetString(WorkKeyName) ?? (context.Recovering ? context.RecoveringTriggerKey : context.Trigger.Key).Name;
+        var key = context.MergedJobDataMap.GetString(WorkKeyName) ?? (context.Recovering ? context.RecoveringTriggerKey?.Name : null) ?? context.Trigger.Key.Name;
         if (!await store.MarkQueuedAsync(key, ct))
         {
             // A recovery firing (the node that ran this firing died, and a live node of the cluster runs it again) may
