@@ -64,7 +64,7 @@ dotnet test Workflows.sln -c Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # dotnet test prints one summary per test assembly; add them up into one closing line.
-awk '/(Passed|Failed)! +- +Failed: /{
+awk '/(Passed|Failed|Skipped)! +- +Failed: /{
         gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
