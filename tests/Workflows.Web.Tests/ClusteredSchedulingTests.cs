@@ -26,6 +26,8 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
 
     public async Task InitializeAsync()
     {
+        // The database first: if the server is not there, nothing is left behind (DisposeAsync does not run then).
+        if (TestPostgres.AdminConnectionString is not null) _postgres = await TestPostgres.CreateAsync();
         Directory.CreateDirectory(Workflows);
         await File.WriteAllTextAsync(Path.Combine(Workflows, "cluster-timer.json"), """
         {"definitionId":"cluster-timer","name":"Cluster timer",
@@ -34,7 +36,6 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
            {"id":"after","type":"Workflows.HumanTask","title":{"expression":{"type":"Literal","value":"After the timer"}}}],
           "connections":[{"source":{"activity":"wait","port":"Done"},"target":{"activity":"after"}}]}}
         """);
-        if (TestPostgres.AdminConnectionString is not null) _postgres = await TestPostgres.CreateAsync();
     }
 
     public async Task DisposeAsync()
