@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "WenQuanYi"; then
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -i "WenQuanYi" >/dev/null; then
   echo "Installing Debian's chromium and a CJK font for the browser tests…"
   as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null || { echo "could not install chromium"; exit 1; }
 fi
