@@ -1,14 +1,62 @@
 #!/usr/bin/env bash
-# Runs every test of the back office. Installs what the tests need first (Debian's chromium for the browser tests).
+# Runs every test of the back office. Installs what the tests need first (Debian's chromium for the browser tests,
+# Debian's postgresql for the multi-node tests, which get a throwaway cluster started here and stopped at the end).
 # Prints a closing line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "WenQuanYi"; then
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -i "WenQuanYi" >/dev/null; then
   echo "Installing Debian's chromium and a CJK font for the browser tests…"
   as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null || { echo "could not install chromium"; exit 1; }
+fi
+
+# PostgreSQL for the multi-node tests (Quartz clustered, Hangfire.PostgreSql): Debian's package, a throwaway cluster in
+# a temp folder on a free loopback port, stopped and deleted when this script ends. A developer who already has a server
+# can export WORKFLOWS_TEST_POSTGRES (an admin connection string) instead; without it those tests are skipped.
+pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }; done
+  command -v initdb >/dev/null 2>&1 && dirname "$(readlink -f "$(command -v initdb)")"
+}
+start_postgres() {
+  local bin dir port user password t0=$SECONDS
+  bin=$(pg_bin)
+  if [ -z "$bin" ]; then
+    echo "Installing Debian's postgresql for the multi-node tests…"
+    as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null || { echo "could not install postgresql"; return 1; }
+    bin=$(pg_bin)
+    [ -n "$bin" ] || { echo "postgresql installed but initdb not found"; return 1; }
+  fi
+  # initdb refuses to run as root: the cluster belongs to the postgres account then (or to the developer running this).
+  if [ "$(id -u)" = 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; else as_pg() { "$@"; }; fi
+  dir=$(mktemp -d /tmp/wf-pg.XXXXXX)
+  PG_DIR=$dir PG_CTL="$bin/pg_ctl"
+  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+  port=55432
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  user=workflows
+  password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  as_pg sh -c "umask 077; echo '$password' > '$dir/pwfile'"
+  as_pg "$bin/initdb" -D "$dir/data" -U "$user" --pwfile="$dir/pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+    --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; return 1; }
+  # Throwaway data: no fsync. Sockets in the cluster's own folder (no /var/run/postgresql needed).
+  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    start >/dev/null || { cat "$dir/server.log"; return 1; }
+  "$bin/createdb" -h "$dir" -p "$port" -U "$user" workflows_tests || return 1
+  export WORKFLOWS_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=$user;Password=$password;Database=workflows_tests"
+  echo "PostgreSQL $("$bin/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir), ready in $((SECONDS - t0)) s"
+}
+stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
+  as_pg "$PG_CTL" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1
+  rm -rf "$PG_DIR"
+}
+if [ -z "${WORKFLOWS_TEST_POSTGRES:-}" ]; then
+  trap stop_postgres EXIT
+  start_postgres || { echo "could not start PostgreSQL for the tests"; exit 1; }
 fi
 
 log=$(mktemp)
@@ -16,7 +64,7 @@ dotnet test Workflows.sln -c Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # dotnet test prints one summary per test assembly; add them up into one closing line.
-awk '/(Passed|Failed)! +- +Failed: /{
+awk '/(Passed|Failed|Skipped)! +- +Failed: /{
         gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"

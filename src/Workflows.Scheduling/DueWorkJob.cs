@@ -8,7 +8,8 @@ namespace Workflows.Scheduling;
 /// <summary>
 /// The one Quartz job behind every timer, deadline and reminder trigger: when a trigger fires, the work it names moves to
 /// Queued in the outbox and goes to Hangfire. A trigger delivered twice finds the work Queued or Done already and does
-/// nothing. The job asks for recovery, so a firing cut off by a crash fires again after the restart.
+/// nothing. The job asks for recovery, so a firing cut off by a crash fires again after the restart or, clustered, at
+/// once on a live node.
 /// </summary>
 public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient hangfire, ILogger<DueWorkJob> logger) : IJob
 {
@@ -32,13 +33,27 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
         .Build();
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) =>
-        await HandOverAsync(context.MergedJobDataMap.GetString(WorkKeyName) ?? context.Trigger.Key.Name, ct);
+        // A recovery firing runs under a trigger of its own; the work's key is the name of the trigger it stands for.
+        await HandOverAsync(context.MergedJobDataMap.GetString(WorkKeyName) ?? (context.Recovering ? context.RecoveringTriggerKey?.Name : null) ?? context.Trigger.Key.Name,
+            ct, context.Recovering);
 
-    /// <summary>What a firing does: returns true if it handed the work to Hangfire, false if the work was queued or done already.</summary>
-    public async Task<bool> HandOverAsync(string key, CancellationToken ct)
+    /// <summary>
+    /// What a firing does: returns true if it handed the work to Hangfire, false if the work was queued or done already
+    /// (<paramref name="recovering"/>: a cluster peer re-runs a dead node's firing; see below).
+    /// </summary>
+    public async Task<bool> HandOverAsync(string key, CancellationToken ct, bool recovering = false)
     {
         if (!await store.MarkQueuedAsync(key, ct))
         {
+            // A recovery firing (the node that ran this firing died, and a live node of the cluster runs it again) may
+            // find the work Queued with no Hangfire job: the dead node marked it and died before enqueueing. Enqueue it
+            // again; if the job did get enqueued, the second run finds the work done (or resumes with the same key).
+            if (recovering && await store.GetByKeyAsync(key, ct) is { State: WorkStates.Queued } queued)
+            {
+                logger.LogInformation("Trigger {WorkKey} recovered from a failed node; handing its queued work to Hangfire again", key);
+                WorkDispatcher.Enqueue(hangfire, queued.Id);
+                return true;
+            }
             logger.LogInformation("Trigger {WorkKey} fired again; its work was queued or done already", key);
             return false;
         }

@@ -28,6 +28,32 @@ public sealed class SchedulingOptions
     /// <summary>How often the dispatcher looks for new work without being told (a safety net; it is normally signalled).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Clustered (PostgreSql): how often each node records in Quartz's scheduler state that it is alive. A node that
+    /// misses its check-in by <see cref="ClusterCheckinMisfireThreshold"/> is taken for dead, and a live node recovers
+    /// the firings it had in hand.
+    /// </summary>
+    public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Clustered: how late a check-in may be before the node is taken for dead (raise it past the worst pause: GC, VM, failover).</summary>
+    public TimeSpan ClusterCheckinMisfireThreshold { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// PostgreSql: how long a Hangfire job fetched by a node that then died stays invisible before another node runs it.
+    /// Sliding: a live node keeps extending it while the job runs, so it only bounds how long a dead node's work waits.
+    /// </summary>
+    public TimeSpan WorkInvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// PostgreSql: how old a Hangfire lock must be to be taken for a dead node's and removed. Hangfire holds a job's
+    /// lock while a worker has it, and a node killed meanwhile never releases it: until then no other node can run that
+    /// job (Hangfire.PostgreSql's default is 10 minutes). Keep it above the longest piece of work.
+    /// </summary>
+    public TimeSpan StaleLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>PostgreSql: how often an idle Hangfire worker looks for jobs another node enqueued (its own node wakes it at once).</summary>
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How many rows the dispatcher hands over per round.</summary>
     public int DispatchBatch { get; set; } = 500;
 

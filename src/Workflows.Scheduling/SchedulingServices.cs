@@ -30,7 +30,6 @@ public static class SchedulingServices
 
         services.AddQuartz(q =>
         {
-            
             q.ConfigureScheduler(s =>
             {
                 s.InstanceName = "workflows";
@@ -54,8 +53,8 @@ public static class SchedulingServices
                     store.UsePostgres(options.PostgreSqlConnectionString!);
                     store.UseClustering(c =>
                     {
-                        c.CheckinInterval = TimeSpan.FromSeconds(5);
-                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                        c.CheckinInterval = options.ClusterCheckinInterval;
+                        c.CheckinMisfireThreshold = options.ClusterCheckinMisfireThreshold;
                     });
                 }
                 else store.UseSqlite(database.ConnectionString);
@@ -65,10 +64,21 @@ public static class SchedulingServices
 
         // This host's own storage instance, registered before AddHangfire so that its client, server and dashboard use it
         // rather than Hangfire's static JobStorage.Current (hosts side by side in one process must not share a queue).
-        services.AddSingleton<JobStorage>(_ => options.UsesPostgreSql
-            ? new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(options.PostgreSqlConnectionString!, new PostgreSqlStorageOptions()),
-                new PostgreSqlStorageOptions())
-            : new Hangfire.InMemory.InMemoryStorage());
+        // PostgreSQL: a job fetched by a node that dies is run by another node after WorkInvisibilityTimeout (sliding: a
+        // live node keeps its long jobs to itself) once the dead node's lock on it is StaleLockTimeout old. Hangfire.PostgreSql's
+        // defaults (a fixed 30 minutes, 10 minutes) would leave a dead node's work waiting that long.
+        services.AddSingleton<JobStorage>(_ =>
+        {
+            if (!options.UsesPostgreSql) return new Hangfire.InMemory.InMemoryStorage();
+            var pg = new PostgreSqlStorageOptions
+            {
+                UseSlidingInvisibilityTimeout = true,
+                InvisibilityTimeout = options.WorkInvisibilityTimeout,
+                DistributedLockTimeout = options.StaleLockTimeout,
+                QueuePollInterval = options.QueuePollInterval,
+            };
+            return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(options.PostgreSqlConnectionString!, pg), pg);
+        });
         // Likewise the activator: without one in DI, Hangfire's server would build jobs through the static JobActivator.Current.
         services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, h) => h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer()

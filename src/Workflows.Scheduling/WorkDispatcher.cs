@@ -11,7 +11,8 @@ namespace Workflows.Scheduling;
 /// Hands work from the ScheduledWork outbox to the schedulers: work due later becomes a Quartz trigger, work due now a
 /// Hangfire job. At startup it hands over again whatever a previous process left unfinished (Pending rows, and Queued
 /// rows whose in-memory Hangfire job died with that process), so a restart loses nothing; handlers are idempotent, so
-/// handing something over twice does nothing twice.
+/// handing something over twice does nothing twice. Clustered (PostgreSql), all work goes through Quartz triggers and
+/// Hangfire's jobs are durable, so nothing is re-queued at startup: Quartz recovers a dead node's firings.
 /// </summary>
 public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory quartz, IBackgroundJobClient hangfire, TimeProvider clock,
     IOptions<SchedulingOptions> options, ILogger<WorkDispatcher> logger) : BackgroundService
@@ -35,8 +36,14 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         try
         {
             await EnsureJobsAsync(o, stoppingToken);
-            var requeued = await RequeueQueuedAsync(stoppingToken);
-            if (requeued > 0) logger.LogInformation("Handed {Count} unfinished work items to Hangfire again after a restart", requeued);
+            // Hangfire in memory lost the jobs of Queued work with the previous process. On PostgreSQL they are still
+            // there (a dead node's job runs elsewhere after WorkInvisibilityTimeout), and re-queueing them would only
+            // run every peer's in-flight work a second time.
+            if (!o.UsesPostgreSql)
+            {
+                var requeued = await RequeueQueuedAsync(stoppingToken);
+                if (requeued > 0) logger.LogInformation("Handed {Count} unfinished work items to Hangfire again after a restart", requeued);
+            }
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
@@ -74,8 +81,12 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         var pending = await store.ListInStateAsync(WorkStates.Pending, batch, ct);
         if (pending.Count == 0) return 0;
         var now = clock.GetUtcNow();
-        var later = pending.Where(w => w.DueAt > now).ToList();
-        var due = pending.Where(w => w.DueAt <= now).ToList();
+        // Clustered, work due now goes through a Quartz trigger too (it fires at once): a node that dies between marking
+        // work Queued and enqueueing it then leaves a firing that Quartz recovers on a live node (see DueWorkJob).
+        // Enqueueing directly would leave a Queued row no one hands over, as no node re-queues at startup.
+        var clustered = options.Value.UsesPostgreSql;
+        var later = pending.Where(w => clustered || w.DueAt > now).ToList();
+        var due = pending.Where(w => !clustered && w.DueAt <= now).ToList();
         if (later.Count > 0)
         {
             var scheduler = await quartz.GetScheduler(ct);
@@ -99,8 +110,8 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
     private async Task<int> RequeueQueuedAsync(CancellationToken ct)
     {
         var total = 0;
-        // Queued rows at startup belong to jobs of a previous process (or, clustered, possibly of a peer: running them
-        // twice is harmless). Page by due time so a large backlog is handed over in order.
+        // Queued rows at startup belong to in-memory jobs of the previous process (one node: only used without
+        // PostgreSQL). Page by due time so a large backlog is handed over in order.
         var seen = new HashSet<string>();
         while (true)
         {

@@ -39,12 +39,16 @@ public sealed class BackOfficeProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the host on a free loopback port and waits until it answers.</summary>
-    public static async Task<BackOfficeProcess> StartAsync(string dataDirectory, string? workflowsDirectory = null)
+    /// <summary>
+    /// Starts the host on a free loopback port and waits until it answers. <paramref name="settings"/> are more
+    /// "--Section:Key value" pairs (e.g. the scheduling store of a cluster node).
+    /// </summary>
+    public static async Task<BackOfficeProcess> StartAsync(string dataDirectory, string? workflowsDirectory = null, IEnumerable<string>? settings = null)
     {
         var port = FreePort();
         var args = new List<string> { "Workflows.Web.dll", "--urls", $"http://127.0.0.1:{port}", "--DataDirectory", dataDirectory, "--Scheduling:QuartzIdleWait", "00:00:01", "--Scheduling:SweepInterval", "00:00:00.500" };
         if (workflowsDirectory is not null) args.AddRange(["--Workflows:Directory", workflowsDirectory]);
+        if (settings is not null) args.AddRange(settings);
         var p = Run(args);
         var host = new BackOfficeProcess(p, port);
         p.OutputDataReceived += (_, e) => { lock (host._output) host._output.AppendLine(e.Data); };

@@ -15,6 +15,8 @@ public static class Startup
     {
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Startup");
         var database = services.GetRequiredService<DatabaseOptions>();
+        // Nodes of a cluster share the file: one prepares it at a time (the second finds it migrated, seeded, imported).
+        using var startupLock = await LockFileAsync(database.Path + ".startup-lock", logger, ct);
         database.EnsureWal();
         await using (var scope = services.CreateAsyncScope())
         {
@@ -27,6 +29,31 @@ public static class Startup
         }
         await Workflows.Domain.HealthServices.PrepareAsync(services, config.GetValue("Seed:DemoUsers", true), logger, ct);
         await ImportWorkflowsAsync(services, WorkflowDirectory(config, env), logger, ct);
+    }
+
+    /// <summary>
+    /// An exclusive lock on a file beside the database, held while this process prepares it. The operating system
+    /// releases it when the process ends, however it ends, so a crashed node never leaves it behind.
+    /// </summary>
+    private static async Task<FileStream> LockFileAsync(string path, ILogger logger, CancellationToken ct)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var waited = false;
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                if (!waited) logger.LogInformation("Another process holds {LockFile} and is preparing the database; waiting for it", path);
+                waited = true;
+                await Task.Delay(200, ct);
+            }
+        }
     }
 
     public static async Task SeedRolesAsync(IServiceProvider sp, CancellationToken ct)
