@@ -14,11 +14,13 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 90_000 };
 
-    private static async Task<string> SnackbarAsync(IFrameLocator frame)
+    /// <summary>The message in Studio's snackbar, photographed as <paramref name="shot"/> before it is closed.</summary>
+    private static async Task<string> SnackbarAsync(IPage page, IFrameLocator frame, string shot)
     {
         var snackbar = frame.Locator(".mud-snackbar").Last;
         await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
         var text = await snackbar.InnerTextAsync();
+        await Browser.ShotAsync(page, shot);
         await snackbar.Locator("button").ClickAsync(); // close it: it covers the toolbar
         return text;
     }
@@ -67,8 +69,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
 
         // Publishing without the step's required title is refused, naming the step; v1 stays the published version.
         await StudioBrowser.PublishButton(frame).ClickAsync();
-        var refusal = await SnackbarAsync(frame);
-        await Browser.ShotAsync(page, "studio-03-publish-refused-names-the-step");
+        var refusal = await SnackbarAsync(page, frame, "studio-03-publish-refused-names-the-step");
         Assert.Contains($"({added}): required input 'Title' has no value", refusal);
         Assert.Equal(1, (await LatestDemoAsync(analyst, "published")).GetProperty("version").GetInt32());
 
@@ -78,8 +79,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         await title.PressAsync("Tab");
         await WaitForAsync(async () => (await LatestDemoAsync(analyst)).GetRawText().Contains("Second check"), "the autosaved title");
         await StudioBrowser.PublishButton(frame).ClickAsync();
-        Assert.Contains("published", await SnackbarAsync(frame), StringComparison.OrdinalIgnoreCase);
-        await Browser.ShotAsync(page, "studio-04-analyst-published-version-2");
+        Assert.Contains("published", await SnackbarAsync(page, frame, "studio-04-analyst-published-version-2"), StringComparison.OrdinalIgnoreCase);
 
         var published = await LatestDemoAsync(analyst, "published");
         Assert.Equal(2, published.GetProperty("version").GetInt32());
