@@ -105,6 +105,19 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         Assert.Equal(("Finished", 1), (olderState.GetProperty("subStatus").GetString(), olderState.GetProperty("version").GetInt32()));
         Assert.Equal("Finished", (await studio.CompleteTaskAsync(newer.Id, "specialist")).GetProperty("subStatus").GetString());
         await page.Context.CloseAsync();
+
+        // The viewer shows each instance on its own version: the older one without the new step, the newer one with it.
+        var auditor = await studio.SignedInPageAsync("auditor", $"/instances/{older.Id}");
+        var viewer = StudioBrowser.Studio(auditor);
+        await Expect(viewer.Locator("g[data-cell-id=approve] .mud-badge.mud-theme-success")).ToBeVisibleAsync(Slow);
+        await Expect(viewer.Locator(".x6-node")).ToHaveCountAsync(2);
+        await Browser.ShotAsync(auditor, "studio-08-older-instance-on-version-1");
+        await auditor.GotoAsync(new Uri(studio.Host.BaseAddress, $"/instances/{newer.Id}").ToString());
+        viewer = StudioBrowser.Studio(auditor);
+        await Expect(viewer.Locator($"g[data-cell-id=\"{added}\"] .mud-badge.mud-theme-success")).ToHaveTextAsync("1", new() { Timeout = 90_000 });
+        await Expect(viewer.Locator(".x6-node")).ToHaveCountAsync(3);
+        await Browser.ShotAsync(auditor, "studio-09-newer-instance-on-version-2");
+        await auditor.Context.CloseAsync();
     }
 
     [Fact]
