@@ -68,19 +68,27 @@ public sealed class VersioningTests : IDisposable
         using var ctx = _h.NewContext();
         var store = _h.Definitions(ctx);
         await store.PublishAsync((await store.SaveDraftAsync(Version("ok"), Actor.System)).DefinitionId, Actor.System);
-        // An unknown activity type is refused already when saving (the designer shows it at once).
+        var broken = Version("broken");
+        broken.Root.Connections!.Add(new Connection { Source = new() { Activity = broken.Root.Activities![0].Id, Port = "Done" }, Target = new() { Activity = "gone" } });
+        await store.SaveDraftAsync(broken, Actor.System); // a draft may be incomplete
+
+        var e = await Assert.ThrowsAsync<WorkflowValidationException>(() => store.PublishAsync("svc", Actor.System));
+        Assert.Contains("'gone', which does not exist", e.Message);
+        Assert.Equal(1, (await store.GetPublishedAsync("svc"))!.Version);
+    }
+
+    [Fact]
+    public async Task A_draft_with_an_activity_type_the_engine_does_not_know_is_not_saved()
+    {
+        using var ctx = _h.NewContext();
+        var store = _h.Definitions(ctx);
+        await store.SaveDraftAsync(Version("ok"), Actor.System);
         var unknown = Version("unknown");
         unknown.Root.Activities!.Add(new ActivityNode { Id = "z", Type = "Acme.Unknown" });
-        var refused = await Assert.ThrowsAsync<WorkflowValidationException>(() => store.SaveDraftAsync(unknown, Actor.System));
-        Assert.Contains("Acme.Unknown", refused.Message);
 
-        // A draft that can be saved but not run (a connection to nowhere) is refused when publishing.
-        var broken = Version("broken");
-        broken.Root.Connections!.Add(new Connection { Source = new Endpoint { Activity = broken.Root.Activities![0].Id, Port = "Done" }, Target = new Endpoint { Activity = "ghost", Port = "In" } });
-        await store.SaveDraftAsync(broken, Actor.System);
-        var e = await Assert.ThrowsAsync<WorkflowValidationException>(() => store.PublishAsync("svc", Actor.System));
-        Assert.Contains("ghost", e.Message);
-        Assert.Equal(1, (await store.GetPublishedAsync("svc"))!.Version);
+        var e = await Assert.ThrowsAsync<WorkflowValidationException>(() => store.SaveDraftAsync(unknown, Actor.System));
+        Assert.Equal("Activity 'z' (z) has unknown type 'Acme.Unknown'.", e.Message);
+        Assert.DoesNotContain("Acme.Unknown", (await store.GetLatestAsync("svc"))!.Json);
     }
 
     [Fact]

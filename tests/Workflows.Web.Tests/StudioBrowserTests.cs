@@ -14,11 +14,13 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 90_000 };
 
-    private static async Task<string> SnackbarAsync(IFrameLocator frame)
+    /// <summary>The message in Studio's snackbar, photographed as <paramref name="shot"/> before it is closed.</summary>
+    private static async Task<string> SnackbarAsync(IPage page, IFrameLocator frame, string shot)
     {
         var snackbar = frame.Locator(".mud-snackbar").Last;
         await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
         var text = await snackbar.InnerTextAsync();
+        await Browser.ShotAsync(page, shot);
         await snackbar.Locator("button").ClickAsync(); // close it: it covers the toolbar
         return text;
     }
@@ -67,8 +69,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
 
         // Publishing without the step's required title is refused, naming the step; v1 stays the published version.
         await StudioBrowser.PublishButton(frame).ClickAsync();
-        var refusal = await SnackbarAsync(frame);
-        await Browser.ShotAsync(page, "studio-03-publish-refused-names-the-step");
+        var refusal = await SnackbarAsync(page, frame, "studio-03-publish-refused-names-the-step");
         Assert.Contains($"({added}): required input 'Title' has no value", refusal);
         Assert.Equal(1, (await LatestDemoAsync(analyst, "published")).GetProperty("version").GetInt32());
 
@@ -78,8 +79,7 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         await title.PressAsync("Tab");
         await WaitForAsync(async () => (await LatestDemoAsync(analyst)).GetRawText().Contains("Second check"), "the autosaved title");
         await StudioBrowser.PublishButton(frame).ClickAsync();
-        Assert.Contains("published", await SnackbarAsync(frame), StringComparison.OrdinalIgnoreCase);
-        await Browser.ShotAsync(page, "studio-04-analyst-published-version-2");
+        Assert.Contains("published", await SnackbarAsync(page, frame, "studio-04-analyst-published-version-2"), StringComparison.OrdinalIgnoreCase);
 
         var published = await LatestDemoAsync(analyst, "published");
         Assert.Equal(2, published.GetProperty("version").GetInt32());
@@ -105,6 +105,19 @@ public sealed class StudioBrowserTests(StudioBrowser studio)
         Assert.Equal(("Finished", 1), (olderState.GetProperty("subStatus").GetString(), olderState.GetProperty("version").GetInt32()));
         Assert.Equal("Finished", (await studio.CompleteTaskAsync(newer.Id, "specialist")).GetProperty("subStatus").GetString());
         await page.Context.CloseAsync();
+
+        // The viewer shows each instance on its own version: the older one without the new step, the newer one with it.
+        var auditor = await studio.SignedInPageAsync("auditor", $"/instances/{older.Id}");
+        var viewer = StudioBrowser.Studio(auditor);
+        await Expect(viewer.Locator("g[data-cell-id=approve] .mud-badge.mud-theme-success")).ToBeVisibleAsync(Slow);
+        await Expect(viewer.Locator(".x6-node")).ToHaveCountAsync(2);
+        await Browser.ShotAsync(auditor, "studio-08-older-instance-on-version-1");
+        await auditor.GotoAsync(new Uri(studio.Host.BaseAddress, $"/instances/{newer.Id}").ToString());
+        viewer = StudioBrowser.Studio(auditor);
+        await Expect(viewer.Locator($"g[data-cell-id=\"{added}\"] .mud-badge.mud-theme-success")).ToHaveTextAsync("1", new() { Timeout = 90_000 });
+        await Expect(viewer.Locator(".x6-node")).ToHaveCountAsync(3);
+        await Browser.ShotAsync(auditor, "studio-09-newer-instance-on-version-2");
+        await auditor.Context.CloseAsync();
     }
 
     [Fact]

@@ -40,7 +40,8 @@ public sealed class InstanceHistory
         Sequence: e.Sequence,
         EventName: e.EventName,
         Message: e.Message,
-        Source: $"{e.ActorId} ({e.ActorRole})",
+        // The role that acted, not the user: the viewer is open to more roles than the raw journal (ReadJournal).
+        Source: e.ActorRole,
         ActivityState: e.Payload?["inputs"]?.DeepClone().AsObject(),
         Payload: e.Payload?.DeepClone().AsObject());
 

@@ -48,7 +48,7 @@ public static class StudioDefinitions
         bool IsLatest, bool IsPublished, string MaterializerName, bool IsMaterializerAvailable, DateTimeOffset CreatedAt, bool IsReadonly);
 
     private static Summary ToSummary(DefinitionRecord r) =>
-        new(r.Id, r.DefinitionId, r.Name, r.Description, r.Version, "3.8.0", r.IsLatest, r.IsPublished, "Json", true, r.CreatedAt, false);
+        new(r.Id, r.DefinitionId, r.Name, r.Description, r.Version, null, r.IsLatest, r.IsPublished, "Json", true, r.CreatedAt, false);
 
     /// <summary>The stored Elsa JSON of a version, with its flags as stored and the links this user may follow.</summary>
     public static JsonObject ToJson(DefinitionRecord r, ClaimsPrincipal user)

@@ -9,6 +9,23 @@
         instances: { tag: 'elsa-workflow-instance-list', open: 'viewWorkflowInstance', to: id => `/instances/${encodeURIComponent(id)}` },
         viewer: { tag: 'elsa-workflow-instance-viewer', idAttribute: 'instance-id' },
     };
+    // Studio links to its own pages ("workflows/instances/{id}/view" after Run, "workflows/definitions/{id}/edit" from the
+    // viewer); the shell has those pages, so such a navigation moves the whole shell there instead.
+    const shellPages = [
+        [/\/studio\/workflows\/instances\/([^/?#]+)\/view/, id => `/instances/${id}`],
+        [/\/studio\/workflows\/definitions\/([^/?#]+)\/edit/, id => `/workflows/${id}`],
+    ];
+    for (const method of ['pushState', 'replaceState']) {
+        const original = history[method].bind(history);
+        history[method] = (state, title, url) => {
+            const path = url ? new URL(url, document.baseURI).pathname : '';
+            for (const [pattern, to] of shellPages) {
+                const match = pattern.exec(path);
+                if (match) { window.top.location.href = to(match[1]); return; }
+            }
+            original(state, title, url);
+        };
+    }
     const status = document.getElementById('studio-status');
     const fail = message => { status.textContent = message; status.classList.add('error'); document.body.dataset.studio = 'failed'; };
     const query = new URLSearchParams(location.search);
