@@ -51,7 +51,11 @@ public static class SchedulingServices
                         c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
                     });
                 }
-                else store.UseSqlite(database.ConnectionString);
+                else store.UseSqlite(o =>
+                {
+                    o.ConnectionString = database.ConnectionString;
+                    o.DataSourceFactory = _ => database.DataSource(); // our pragmas (busy_timeout, synchronous) on Quartz's connections too
+                });
             });
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
