@@ -23,12 +23,21 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
 
     public const string WorkKeyName = "workKey";
 
+    /// <summary>
+    /// How late a work trigger may be and still be fired by the normal acquisition, oldest first. A late trigger fires
+    /// now either way (FireNow), but past the store's default of 60 s it is left to the misfire handler, which re-times
+    /// a few at a time: a backlog larger than a minute's firing (100,000 timers due at once, or the timers of a longer
+    /// outage) then drained at ~25/s, the rest re-timed over and over, instead of ~250/s.
+    /// </summary>
+    public static readonly TimeSpan LateFiringWindow = TimeSpan.FromDays(30);
+
     public static ITrigger TriggerFor(ScheduledWork work) => TriggerBuilder.Create()
         .WithIdentity(work.Key, "work")
         .ForJob(Key)
         .UsingJobData(WorkKeyName, work.Key)
         .StartAt(work.DueAt)
         .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+        .WithMisfireThreshold(LateFiringWindow)
         .Build();
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
