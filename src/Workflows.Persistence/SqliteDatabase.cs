@@ -67,6 +67,28 @@ public sealed record DatabaseOptions
             throw new InvalidOperationException($"SQLite refused WAL mode for {Path} (got '{mode}').");
     }
 
+    /// <summary>
+    /// Connections for code that opens its own (Quartz's job store), with the same pragmas on open. Without them such a
+    /// connection has no busy_timeout, so when the file's write lock is taken Microsoft.Data.Sqlite retries only every
+    /// 150 ms, and it commits with synchronous=FULL.
+    /// </summary>
+    public DbDataSource DataSource() => new ConfiguredDataSource(this);
+
+    private sealed class ConfiguredDataSource(DatabaseOptions options) : DbDataSource
+    {
+        public override string ConnectionString => options.ConnectionString;
+        protected override DbConnection CreateDbConnection() => new ConfiguredConnection(options);
+    }
+
+    private sealed class ConfiguredConnection(DatabaseOptions options) : SqliteConnection(options.ConnectionString)
+    {
+        public override void Open()
+        {
+            base.Open();
+            options.ApplyPragmasOnce(this);
+        }
+    }
+
     private sealed class PragmaInterceptor(DatabaseOptions options) : DbConnectionInterceptor
     {
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) =>

@@ -20,6 +20,9 @@ using Workflows.Persistence.Stores;
 //   (c') the same transaction always on one hot row, for reference: the driver's best case, with every page already cached.
 // Rounds interleave a, b, c so they see the same file and machine state; figures are medians over rounds.
 // Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- [--seconds 3] [--rounds 5] [--synchronous NORMAL] [--out file.json]
+// The "timers" mode (TimersBenchmark.cs) measures timers through the schedulers instead.
+
+if (args is ["timers", ..]) return await TimersBenchmark.RunAsync(args);
 
 var seconds = Arg("--seconds", 3.0);
 var rounds = (int)Arg("--rounds", 5.0);
@@ -176,7 +179,7 @@ for (var round = 1; round <= rounds; round++)
     Console.WriteLine($"round {round}: starts {a[^1],7:N0}/s  completions {b[^1],7:N0}/s  raw txns {c[^1],7:N0}/s  (hot row {hot[^1],7:N0}/s)  completions/raw {b[^1] / c[^1],6:P1}");
 }
 
-double Median(List<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+double Median(List<double> xs) => Bench.Median(xs);
 var ratios = b.Zip(c, (x, y) => x / y).ToList();
 Console.WriteLine();
 Console.WriteLine($"(a) instance starts to first bookmark : median {Median(a),8:N0}/s");
@@ -200,7 +203,7 @@ async Task<long> Scalar(string sql)
     return (long)(await cmd.ExecuteScalarAsync())!;
 }
 
-double Arg(string name, double fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-string ArgS(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+double Arg(string name, double fallback) => Bench.Arg(args, name, fallback);
+string ArgS(string name, string fallback) => Bench.ArgS(args, name, fallback);
 
 sealed class NoServices : IServiceProvider { public object? GetService(Type t) => null; }
