@@ -17,7 +17,7 @@ namespace Workflows.Domain.FollowUp;
 /// schedule reminders go through the writer connection, so the record and its reminders commit together.
 /// </summary>
 public sealed class CareProgramme(DomainDbContext db, PreparedConnections connections, PersonalDataProtector protector, ReminderPlanner planner,
-    NotificationOutbox outbox, TimeProvider clock)
+    TimeProvider clock)
 {
     public const string CocService = "cpic-coc-oncology-follow-up";
     public const int MaxPlanDays = 184;
