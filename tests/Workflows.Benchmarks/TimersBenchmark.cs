@@ -54,7 +54,9 @@ static class TimersBenchmark
         builder.Configuration.AddCommandLine(args);
         // One log line per timer would measure the console; --Logging:LogLevel:Quartz Debug and the like still work.
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning).AddConfiguration(builder.Configuration.GetSection("Logging"));
-        AddEngine(builder.Services, db);
+        builder.Services.AddSingleton(db);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddWorkflowEngine(new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly)); // as the back office, without the domain
         builder.Services.AddScheduling(builder.Configuration, db);
         using var host = builder.Build();
         await host.StartAsync();
@@ -94,21 +96,6 @@ static class TimersBenchmark
         if (args.Contains("--keep")) Console.WriteLine($"database kept: {db.Path}");
         else Directory.Delete(dir, recursive: true);
         return failed ? 1 : 0;
-    }
-
-    /// <summary>The engine as the back office registers it, without the domain's activities.</summary>
-    static void AddEngine(IServiceCollection s, DatabaseOptions db)
-    {
-        s.AddSingleton(db);
-        s.AddSingleton(TimeProvider.System);
-        s.AddSingleton(new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly));
-        s.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
-        s.AddSingleton<ExpressionEvaluator>();
-        s.AddSingleton(new WorkflowRuntimeOptions());
-        s.AddSingleton<PreparedConnections>();
-        s.AddSingleton<SqliteWorkflowStore>();
-        s.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
-        s.AddSingleton<WorkflowRuntime>();
     }
 
     static (long WorkingSet, long Heap) Memory()

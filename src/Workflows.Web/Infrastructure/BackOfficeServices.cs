@@ -1,16 +1,15 @@
-using Workflows.Scheduling;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Workflows.Engine.Descriptors;
-using Workflows.Engine.Expressions;
 using Workflows.Engine.Runtime;
 using Workflows.Persistence;
 using Workflows.Persistence.Entities;
 using Workflows.Persistence.Stores;
 using Workflows.Domain;
+using Workflows.Scheduling;
 
 namespace Workflows.Web.Infrastructure;
 
@@ -36,17 +35,10 @@ public static class BackOfficeServices
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkflowsDbContext>>().CreateDbContext());
 
         // Engine
-        services.AddSingleton(new ActivityRegistry()
+        services.AddWorkflowEngine(new ActivityRegistry()
             .AddFromAssembly(typeof(ActivityRegistry).Assembly)
             .AddFromAssembly(typeof(Workflows.Domain.Activities.CheckEligibility).Assembly));
         services.AddHealthServices(database);
-        services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
-        services.AddSingleton<ExpressionEvaluator>();
-        services.AddSingleton(new WorkflowRuntimeOptions());
-        services.AddSingleton<PreparedConnections>();
-        services.AddSingleton<SqliteWorkflowStore>();
-        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
-        services.AddSingleton<WorkflowRuntime>();
         services.AddScoped<DefinitionStore>();
         services.AddScheduling(config, database);
 

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Workflows.Engine.Descriptors;
+using Workflows.Engine.Expressions;
+using Workflows.Engine.Runtime;
+using Workflows.Persistence.Stores;
+
+namespace Workflows.Persistence;
+
+/// <summary>Registers the workflow engine on its SQLite store: activities, the JavaScript sandbox, the runtime.</summary>
+public static class EngineServices
+{
+    public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, ActivityRegistry activities)
+    {
+        services.AddSingleton(activities);
+        services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
+        services.AddSingleton<ExpressionEvaluator>();
+        services.AddSingleton(new WorkflowRuntimeOptions());
+        services.AddSingleton<PreparedConnections>();
+        services.AddSingleton<SqliteWorkflowStore>();
+        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
+        services.AddSingleton<WorkflowRuntime>();
+        return services;
+    }
+}
