@@ -16,20 +16,24 @@ public sealed class ScheduleOnCommit(WorkDispatcher dispatcher) : IStepCommitObs
 {
     public void OnCommitting(PreparedConnection c, StepCommit commit)
     {
-        var now = commit.Instance.UpdatedAt;
         foreach (var b in commit.CreatedBookmarks)
-        {
-            if (b.Kind == BookmarkKinds.Timer && b.ResumeAt is { } at)
-                ScheduledWorkStore.Add(c, TimerKey(b.Id), WorkKinds.WorkflowTimer, at, Payload(b), now);
-            else if (b.Payload?["dueAt"]?.GetValue<string>() is { } due &&
-                     DateTimeOffset.TryParse(due, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dueAt))
-                ScheduledWorkStore.Add(c, SlaKey(b.Id), WorkKinds.SlaDeadline, dueAt, Payload(b), now);
-        }
+            if (WorkFor(b) is { } work)
+                ScheduledWorkStore.Add(c, work.Key, work.Kind, work.DueAt, Payload(b), commit.Instance.UpdatedAt);
     }
 
+    /// <summary>Wakes the dispatcher only for steps that scheduled something (most steps create plain tasks).</summary>
     public void OnCommitted(StepCommit commit)
     {
-        if (commit.CreatedBookmarks.Count > 0) dispatcher.Signal();
+        if (commit.CreatedBookmarks.Any(b => WorkFor(b) is not null)) dispatcher.Signal();
+    }
+
+    /// <summary>The scheduled work a new bookmark needs: a timer's wake-up, a task's deadline, or none.</summary>
+    private static (string Key, string Kind, DateTimeOffset DueAt)? WorkFor(Bookmark b)
+    {
+        if (b.Kind == BookmarkKinds.Timer && b.ResumeAt is { } at) return (TimerKey(b.Id), WorkKinds.WorkflowTimer, at);
+        if (b.Payload?["dueAt"]?.GetValue<string>() is { } due && DateTimeOffset.TryParse(due, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dueAt))
+            return (SlaKey(b.Id), WorkKinds.SlaDeadline, dueAt);
+        return null;
     }
 
     public static string TimerKey(string bookmarkId) => $"timer:{bookmarkId}";

@@ -109,17 +109,17 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
 
     private async Task<int> RequeueQueuedAsync(CancellationToken ct)
     {
-        var total = 0;
         // Queued rows at startup belong to in-memory jobs of the previous process (one node: only used without
-        // PostgreSQL). Page by due time so a large backlog is handed over in order.
-        var seen = new HashSet<string>();
-        while (true)
+        // PostgreSQL). Paged in creation order, so a large backlog is handed over in the order it was queued.
+        var total = 0;
+        string? after = null;
+        while (await store.IdsInStateAsync(WorkStates.Queued, after, 1000, ct) is { Count: > 0 } ids)
         {
-            var queued = (await store.ListInStateAsync(WorkStates.Queued, 1000 + seen.Count, ct)).Where(w => seen.Add(w.Id)).ToList();
-            if (queued.Count == 0) return total;
-            foreach (var w in queued) Enqueue(hangfire, w.Id);
-            total += queued.Count;
+            foreach (var id in ids) Enqueue(hangfire, id);
+            total += ids.Count;
+            after = ids[^1];
         }
+        return total;
     }
 
     public static void Enqueue(IBackgroundJobClient hangfire, string workId) =>

@@ -17,7 +17,7 @@ namespace Workflows.Domain.FollowUp;
 /// schedule reminders go through the writer connection, so the record and its reminders commit together.
 /// </summary>
 public sealed class CareProgramme(DomainDbContext db, PreparedConnections connections, PersonalDataProtector protector, ReminderPlanner planner,
-    TimeProvider clock)
+    BusinessCalendar calendar, TimeProvider clock)
 {
     public const string CocService = "cpic-coc-oncology-follow-up";
     public const int MaxPlanDays = 184;
@@ -147,8 +147,6 @@ public sealed class CareProgramme(DomainDbContext db, PreparedConnections connec
 
     public async Task<IReadOnlyList<SummaryView>> SummariesOfMonthAsync(string month, CancellationToken ct) =>
         (await db.MonthlySummaries.AsNoTracking().Where(s => s.Month == month).OrderBy(s => s.ApplicationId).ToListAsync(ct)).Select(View).ToList();
-
-    private BusinessCalendar calendar => BusinessCalendar.Default;
 
     private async Task<ServiceApplication> EnrolledAsync(string applicationId, CancellationToken ct)
     {

@@ -47,6 +47,17 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
             Select + " WHERE State = $state ORDER BY DueAt LIMIT $take", null, ("$state", state), ("$take", take)), ct));
 
+    /// <summary>Ids of the work in <paramref name="state"/>, in creation order, after <paramref name="afterId"/> (paging).</summary>
+    public Task<IReadOnlyList<string>> IdsInStateAsync(string state, string? afterId, int take, CancellationToken ct = default) =>
+        connections.ReadAsync<IReadOnlyList<string>>(async c =>
+        {
+            var ids = new List<string>();
+            await using var r = await c.Command("SELECT Id FROM ScheduledWork WHERE State = $state AND Id > $after ORDER BY Id LIMIT $take", null,
+                ("$state", state), ("$after", afterId ?? ""), ("$take", take)).ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) ids.Add(r.GetString(0));
+            return ids;
+        });
+
     public Task<ScheduledWork?> GetAsync(string id, CancellationToken ct = default) =>
         connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Id = $id", null, ("$id", id)), ct)).FirstOrDefault());
 

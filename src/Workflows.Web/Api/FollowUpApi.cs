@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Workflows.Domain;
 using Workflows.Domain.Applications;
+using Workflows.Domain.Calendar;
 using Workflows.Domain.FollowUp;
 using Workflows.Persistence;
 using Workflows.Persistence.Stores;
@@ -45,14 +46,14 @@ public static class FollowUpApi
         me.MapPost("/applications/{applicationId}/documents", SendDocuments);
     }
 
-    private static async Task<Results<Ok<SlaReport.Report>, ProblemHttpResult>> Report(DomainDbContext db, WorkflowsDbContext engine, TimeProvider clock,
-        string? from, string? to, CancellationToken ct)
+    private static async Task<Results<Ok<SlaReport.Report>, ProblemHttpResult>> Report(DomainDbContext db, WorkflowsDbContext engine, BusinessCalendar calendar,
+        TimeProvider clock, string? from, string? to, CancellationToken ct)
     {
         if (!TryDate(from, out var f) || !TryDate(to, out var t))
             return ProblemMapping.Problem(400, "Invalid period", "from and to are dates (yyyy-MM-dd, Beijing time); both optional.");
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), Workflows.Domain.Calendar.BusinessCalendar.Shanghai).DateTime);
-        var start = Workflows.Domain.Calendar.BusinessCalendar.At(f ?? today.AddDays(1 - today.Day), TimeOnly.MinValue);
-        var end = Workflows.Domain.Calendar.BusinessCalendar.At((t ?? today).AddDays(1), TimeOnly.MinValue);
+        var today = calendar.LocalDate(clock.GetUtcNow());
+        var start = BusinessCalendar.At(f ?? today.AddDays(1 - today.Day), TimeOnly.MinValue);
+        var end = BusinessCalendar.At((t ?? today).AddDays(1), TimeOnly.MinValue);
         return TypedResults.Ok(await SlaReport.BuildAsync(db, engine, start, end, ct));
     }
 
