@@ -44,3 +44,27 @@ public static class Browser
         await page.ClickAsync("button[type=submit]");
     }
 }
+
+/// <summary>A test class with the real host as a separate process, in its own data folder, and a headless Chromium.</summary>
+public abstract class BrowserAgainstHost : IAsyncLifetime
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "wf-ui-" + Guid.NewGuid().ToString("N")[..8]);
+    private IPlaywright _playwright = null!;
+    protected BackOfficeProcess Host { get; private set; } = null!;
+    protected IBrowser Chromium { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Host = await BackOfficeProcess.StartAsync(_data);
+        (_playwright, var browser) = await Browser.LaunchAsync();
+        Chromium = browser;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Chromium.DisposeAsync();
+        _playwright.Dispose();
+        Host.Dispose();
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+    }
+}

@@ -6,30 +6,11 @@ using Microsoft.Playwright;
 namespace Workflows.Web.Tests;
 
 /// <summary>Staff see the notification outbox and the SLA report in the shell, in a real browser against the real host.</summary>
-public sealed class FollowUpBrowserTests : IAsyncLifetime
+public sealed class FollowUpBrowserTests : BrowserAgainstHost
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "wf-fu-" + Guid.NewGuid().ToString("N")[..8]);
-    private BackOfficeProcess _host = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await BackOfficeProcess.StartAsync(_data);
-        (_playwright, _browser) = await Browser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _host.Dispose();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
-
     private async Task<HttpClient> Api(string user)
     {
-        var c = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var c = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await BackOfficeFactory.TokenFor(c, user));
         return c;
     }
@@ -56,8 +37,8 @@ public sealed class FollowUpBrowserTests : IAsyncLifetime
         } while (!messages.EnumerateArray().Any(n => n.GetProperty("state").GetString() == "Sent") && DateTime.UtcNow < until);
         Assert.Contains(messages.EnumerateArray(), n => n.GetProperty("state").GetString() == "Sent");
 
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
-        await Browser.SignInAsync(page, _host.BaseAddress, "casemanager", "/messages");
+        var page = await Chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        await Browser.SignInAsync(page, Host.BaseAddress, "casemanager", "/messages");
         await page.WaitForURLAsync("**/messages");
         var table = page.GetByTestId("messages-table");
         await Assertions.Expect(table.GetByText("monthly-summary")).ToBeVisibleAsync(new() { Timeout = 30_000 });
@@ -65,7 +46,7 @@ public sealed class FollowUpBrowserTests : IAsyncLifetime
         await Assertions.Expect(table.Locator(".mud-chip-content", new() { HasTextString = "Sent" })).ToBeVisibleAsync();
         await Browser.ShotAsync(page, "followup-01-casemanager-messages");
 
-        await page.GotoAsync(new Uri(_host.BaseAddress, "/sla").ToString());
+        await page.GotoAsync(new Uri(Host.BaseAddress, "/sla").ToString());
         await Assertions.Expect(page.GetByTestId("sla-breaches")).ToContainTextAsync("0");
         await Browser.ShotAsync(page, "followup-02-casemanager-sla");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Jobs (Hangfire) 后台作业" })).ToHaveCountAsync(0); // Admins only

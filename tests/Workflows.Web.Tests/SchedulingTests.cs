@@ -69,10 +69,11 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
         while (!await done())
         {
             if (DateTime.UtcNow > until)
-                Assert.Fail($"Timed out waiting for: {what}. Recent work: " +
+                // Say what the schedulers were doing: the recent work, the monthly cron, the host's warnings and scheduling log.
+                Assert.Fail($"Timed out waiting for: {what}.\nRecent work: " +
                             string.Join("; ", (await Work.RecentAsync(null, null, 12)).Select(w => $"{w.Key} {w.State} due {w.DueAt:O} {w.LastError}")) +
-"\nCron: " + CronState() + "\nLog warnings: " + string.Join("\n", Directory.GetFiles(factory.LogDirectory).SelectMany(f => ReadShared(f))
-                                .Where(l => l.Contains("\"Warning\"") || l.Contains("\"Error\"") || l.Contains("onthly") || l.Contains("Job") && l.Contains("Quartz"))
+                            "\nCron: " + CronState() + "\nLog: " + string.Join("\n", Directory.GetFiles(factory.LogDirectory).SelectMany(ReadShared)
+                                .Where(l => l.Contains("\"Warning\"") || l.Contains("\"Error\"") || l.Contains("Workflows.Scheduling"))
                                 .TakeLast(25).Select(l => l.Length > 400 ? l[..400] : l)));
             await Task.Delay(100);
         }
@@ -89,7 +90,7 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
         return string.Join(", ", rows) + $" (now {factory.Clock.GetUtcNow().UtcTicks})";
     }
 
-    private static IEnumerable<string> ReadShared(string path)
+    protected static IEnumerable<string> ReadShared(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
@@ -333,6 +334,11 @@ public sealed class MonthlySummaryTests(ScenarioFactory factory) : SchedulingSce
         // Titles and texts are encrypted at rest.
         Assert.Equal(0, Scalar("SELECT COUNT(*) FROM CareRecords WHERE TitleProtected LIKE '%化疗%'"));
         Assert.Equal(0, Scalar("SELECT COUNT(*) FROM Notifications WHERE TextProtected LIKE '%卡培他滨%'"));
+        // Nor in the logs: not the drug, not a record's title, not the insured's ID number or phone.
+        var log = string.Join("\n", Directory.GetFiles(Factory.LogDirectory).SelectMany(ReadShared));
+        Assert.Contains("summaries:2026-10", log);
+        foreach (var secret in new[] { "卡培他滨", "第3周期化疗", "110101198005010011", "13900000001" })
+            Assert.DoesNotContain(secret, log);
     }
 }
 

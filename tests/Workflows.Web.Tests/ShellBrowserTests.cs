@@ -4,32 +4,13 @@ using Microsoft.Playwright;
 namespace Workflows.Web.Tests;
 
 /// <summary>The back-office shell in a real browser against the real host process.</summary>
-public sealed class ShellBrowserTests : IAsyncLifetime
+public sealed class ShellBrowserTests : BrowserAgainstHost
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "wf-ui-" + Guid.NewGuid().ToString("N")[..8]);
-    private BackOfficeProcess _host = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await BackOfficeProcess.StartAsync(_data);
-        (_playwright, _browser) = await Browser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _host.Dispose();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
-
     [Fact]
     public async Task An_analyst_signs_in_and_sees_the_workflow_definitions()
     {
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
-        await Browser.SignInAsync(page, _host.BaseAddress, "analyst", "/workflows");
+        var page = await Chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        await Browser.SignInAsync(page, Host.BaseAddress, "analyst", "/workflows");
 
         await page.WaitForURLAsync("**/workflows");
         // The list is Elsa Studio's, framed in the shell.
@@ -45,15 +26,15 @@ public sealed class ShellBrowserTests : IAsyncLifetime
     public async Task An_auditor_sees_instances_with_their_version_and_status()
     {
         string instanceId;
-        using (var api = new HttpClient { BaseAddress = _host.BaseAddress })
+        using (var api = new HttpClient { BaseAddress = Host.BaseAddress })
         {
             api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await BackOfficeFactory.TokenFor(api, "casemanager"));
             var started = await api.SendAsync(Json.Post("/api/workflow-instances", new { definitionId = "service-request-template" }));
             started.EnsureSuccessStatusCode();
             instanceId = (await started.Body()).GetProperty("instanceId").GetString()!;
         }
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
-        await Browser.SignInAsync(page, _host.BaseAddress, "auditor", "/instances");
+        var page = await Chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        await Browser.SignInAsync(page, Host.BaseAddress, "auditor", "/instances");
 
         await page.WaitForURLAsync("**/instances");
         var list = page.FrameLocator("[data-testid=studio-frame]");
@@ -67,8 +48,8 @@ public sealed class ShellBrowserTests : IAsyncLifetime
     [Fact]
     public async Task A_member_is_refused_the_staff_pages_and_a_wrong_password_is_explained()
     {
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync(new Uri(_host.BaseAddress, "/account/login").ToString());
+        var page = await Chromium.NewPageAsync();
+        await page.GotoAsync(new Uri(Host.BaseAddress, "/account/login").ToString());
         await page.FillAsync("#userName", "member");
         await page.FillAsync("#password", "wrong");
         await page.ClickAsync("button[type=submit]");
@@ -80,7 +61,7 @@ public sealed class ShellBrowserTests : IAsyncLifetime
         await page.ClickAsync("button[type=submit]");
         // Only the redirect matters here; the home page's interactive circuit need not finish loading.
         await page.WaitForURLAsync(u => !u.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        await page.GotoAsync(new Uri(_host.BaseAddress, "/workflows").ToString());
+        await page.GotoAsync(new Uri(Host.BaseAddress, "/workflows").ToString());
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Not allowed");
     }
 }
