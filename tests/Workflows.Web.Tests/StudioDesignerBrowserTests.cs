@@ -97,6 +97,24 @@ public sealed class StudioDesignerBrowserTests(StudioBrowser studio)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_refused_run_shows_why()
+    {
+        // Analysts design; starting cases is for case managers and administrators, so the back office refuses the analyst's ▶.
+        var page = await studio.SignedInPageAsync("analyst", "/workflows/studio-service-a");
+        var frame = StudioBrowser.Studio(page);
+        await Expect(StudioBrowser.PublishButton(frame)).ToBeVisibleAsync(Slow);
+        await frame.Locator("button.mud-icon-button:has(path[d=\"M8 5v14l11-7z\"]) >> visible=true").First.ClickAsync();
+        var notice = frame.Locator("#studio-notice[role=alert]");
+        await Expect(notice).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(notice).ToContainTextAsync("无法启动 · The workflow cannot be started");
+        await Expect(notice).ToContainTextAsync("Your role may not do this");
+        await Browser.ShotAsync(page, "studio-designer-08-refused-run-says-why");
+        await notice.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(notice).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
     private async Task<(IPage, IFrameLocator)> OpenTaskAsync(string id)
     {
         var page = await studio.SignedInPageAsync("analyst", $"/workflows/{id}");
