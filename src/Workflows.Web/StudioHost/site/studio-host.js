@@ -33,11 +33,14 @@
     const view = views[query.get('view') || 'definitions'];
     if (!view) return fail(`Unknown view '${query.get('view')}'.`);
 
-    const tokenResponse = await fetch('/api/auth/session-token', { method: 'POST', credentials: 'same-origin' });
+    // The WebAssembly runtime starts while the token is fetched (it needs no token to start).
+    const [tokenResponse] = await Promise.all([
+        fetch('/api/auth/session-token', { method: 'POST', credentials: 'same-origin' }),
+        Blazor.start(),
+    ]);
     if (!tokenResponse.ok) return fail(tokenResponse.status === 403 ? 'Your role may not open Elsa Studio.' : 'Please sign in again.');
     const { accessToken } = await tokenResponse.json();
 
-    await Blazor.start();
     await customElements.whenDefined(view.tag);
     const element = document.createElement(view.tag);
     element.setAttribute('remote-endpoint', `${location.origin}/elsa/api`);
