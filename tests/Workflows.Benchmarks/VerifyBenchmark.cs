@@ -28,7 +28,7 @@ static class VerifyBenchmark
         for (var i = 0; i < instances; i++)
         {
             keyed.Add(Chain($"inst-{i:D6}", perInstance, ring));
-            plain.Add(Chain($"inst-{i:D6}", perInstance, JournalKeyRing.Unkeyed));
+            if (i < 100) plain.Add(Chain($"inst-{i:D6}", perInstance, JournalKeyRing.Unkeyed)); // the ratio needs no million
         }
         var total = (long)instances * perInstance;
         Console.WriteLine($"{total:N0} journal entries ({instances:N0} instances × {perInstance:N0})");
@@ -88,6 +88,7 @@ static class VerifyBenchmark
             await tx.CommitAsync();
         }
         Console.WriteLine($"loaded into SQLite in {load.Elapsed.TotalSeconds:N1} s ({new FileInfo(db.Path).Length / 1_048_576.0:N0} MB)");
+        var plainChains = plain.Count;
         keyed.Clear();
         plain.Clear();
         GC.Collect();
@@ -112,7 +113,10 @@ static class VerifyBenchmark
         }
 
         Console.WriteLine($"(a) verify keyed (HMAC) chains in memory:      median {Bench.Median(memKeyed):N2} s  ({total / Bench.Median(memKeyed):N0} entries/s)");
-        Console.WriteLine($"(b) verify plain SHA-256 chains in memory:     median {Bench.Median(memPlain):N2} s  (keyed/plain = {Bench.Median(memKeyed) / Bench.Median(memPlain):N2})");
+        var plainCount = (long)plainChains * perInstance;
+        var perKeyed = Bench.Median(memKeyed) / total;
+        var perPlain = Bench.Median(memPlain) / Math.Max(1, plainCount);
+        Console.WriteLine($"(b) verify plain SHA-256 chains in memory:     median {Bench.Median(memPlain):N2} s for {plainCount:N0}  (per entry keyed/plain = {perKeyed / perPlain:N2})");
         Console.WriteLine($"(c) read from SQLite + verify keyed, all:      median {Bench.Median(endToEnd):N2} s  ({total / Bench.Median(endToEnd):N0} entries/s)  target < 10 s");
         Console.WriteLine($"CPU time (less sensitive to a shared machine): (a) {Bench.Median(cpu["a"]):N2} s, (b) {Bench.Median(cpu["b"]):N2} s, (c) {Bench.Median(cpu["c"]):N2} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
         Console.WriteLine($"rounds: {rounds}; (a) {string.Join(", ", memKeyed.Select(x => x.ToString("N2")))}; (c) {string.Join(", ", endToEnd.Select(x => x.ToString("N2")))}");
