@@ -36,8 +36,12 @@ public static class JournalChain
     private static string ComputeKeyedHash(JournalEntry e, string keyId, byte[] key)
     {
         var bytes = Fields(e);
+        // One HMAC context per key and thread, reused: the key schedule is then paid once, not per entry.
+        var contexts = Hmacs ??= new Dictionary<byte[], IncrementalHash>(ReferenceEqualityComparer.Instance);
+        if (!contexts.TryGetValue(key, out var hmac)) contexts[key] = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(bytes);
         Span<byte> digest = stackalloc byte[32];
-        HMACSHA256.HashData(key, bytes, digest);
+        hmac.GetHashAndReset(digest);
         return string.Concat(KeyedPrefix, keyId, ":", Convert.ToHexStringLower(digest));
     }
 
@@ -97,6 +101,7 @@ public static class JournalChain
     // Per thread, reused: the hash context and the buffer are the costly parts of hashing a small entry.
     [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? Buffer;
     [ThreadStatic] private static IncrementalHash? Sha;
+    [ThreadStatic] private static Dictionary<byte[], IncrementalHash>? Hmacs;
 
     private static void Write(System.Buffers.ArrayBufferWriter<byte> buffer, int n)
     {
