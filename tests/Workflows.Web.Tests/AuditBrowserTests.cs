@@ -31,21 +31,23 @@ public sealed class AuditBrowserTests : BrowserAgainstHost
         await page.WaitForURLAsync("**/audit");
         await Assertions.Expect(page.GetByTestId("audit-cases").GetByText(id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Browser.ShotAsync(page, "audit-01-cases");
-        await page.GetByTestId("audit-cases").GetByText(id).ClickAsync();
-        await page.WaitForURLAsync($"**/audit/{id}");
+        await Assertions.Expect(page.GetByTestId("audit-cases").GetByRole(AriaRole.Link, new() { Name = id })).ToHaveAttributeAsync("href", $"/audit/{id}");
+        await page.GotoAsync(new Uri(Host.BaseAddress, $"/audit/{id}").ToString());
 
+        // Buttons and rows act once the page is live (its circuit connected), not on the prerendered first paint.
+        await Assertions.Expect(page.GetByTestId("audit-live")).ToBeAttachedAsync(new() { Timeout = 90_000 });
         var journal = page.GetByTestId("audit-journal");
         await Assertions.Expect(journal.GetByText("casemanager（个案管理师）").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(journal.GetByText("specialist（服务专员）").First).ToBeVisibleAsync();
         await Assertions.Expect(journal.GetByText("任务完成/恢复").First).ToBeVisibleAsync();
 
         await page.GetByTestId("audit-verify").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("audit-verify-result")).ToContainTextAsync("校验通过");
+        await Assertions.Expect(page.GetByTestId("audit-verify-result")).ToContainTextAsync("校验通过", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("audit-verify-result")).ToContainTextAsync("签名检查点");
 
         // The step where the specialist's call task was created: the task was open then (it is done now).
         await journal.Locator("tr", new() { HasTextString = "创建任务/等待" }).First.ClickAsync();
-        await Assertions.Expect(page.GetByTestId("audit-state-title")).ToContainTextAsync("之后的状态");
+        await Assertions.Expect(page.GetByTestId("audit-state-title")).ToContainTextAsync("之后的状态", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("audit-state-status")).ToHaveTextAsync("等待中");
         await Assertions.Expect(page.GetByTestId("audit-state-tasks").Locator("li")).ToHaveCountAsync(1);
         await Browser.ShotAsync(page, "audit-02-case-verified-state-at-step");
