@@ -9,6 +9,18 @@ namespace Workflows.Web.Infrastructure;
 /// </summary>
 public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimeProvider clock, ILogger<AccessTrail> logger)
 {
+    /// <summary>HttpContext.Items key: what an endpoint read or revealed and why (never the value), kept in the row's Detail.</summary>
+    public const string DetailKey = "AccessTrail.Detail";
+    /// <summary>HttpContext.Items key: the instance an endpoint without an {instanceId} route value touched (e.g. a case).</summary>
+    public const string InstanceKey = "AccessTrail.InstanceId";
+
+    /// <summary>Records what the request read or revealed, and the instance it concerned, on its access-trail row.</summary>
+    public static void Note(HttpContext http, string detail, string? instanceId = null)
+    {
+        http.Items[DetailKey] = detail.Length > 500 ? detail[..500] : detail;
+        if (instanceId is not null) http.Items[InstanceKey] = instanceId;
+    }
+
     public async Task InvokeAsync(HttpContext http)
     {
         var path = http.Request.Path;
@@ -20,34 +32,43 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         using var scope = http.Request.RouteValues.TryGetValue("instanceId", out var iid) && iid is not null
             ? Serilog.Context.LogContext.PushProperty("InstanceId", iid.ToString())
             : null;
+        int? failed = null;
         try
         {
             await next(http);
         }
+        catch (Exception e)
+        {
+            // The exception handler (outside this middleware) writes the response later: record the status it will send.
+            failed = ProblemMapping.Classify(e).Status;
+            throw;
+        }
         finally
         {
-            try { Record(http); }
+            try { Record(http, failed); }
             catch (Exception e) { logger.LogError(e, "Could not record access trail for {Method} {Path}", http.Request.Method, path.Value); }
         }
     }
 
-    private void Record(HttpContext http)
+    private void Record(HttpContext http, int? failedStatus)
     {
-        var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : null;
-        Write(db, clock, http.User, http.Request.Method, http.Request.Path.Value ?? "", http.Response.StatusCode, instanceId);
+        var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : http.Items[InstanceKey] as string;
+        Write(db, clock, http.User, http.Request.Method, http.Request.Path.Value ?? "", failedStatus ?? http.Response.StatusCode, instanceId,
+            http.Items[DetailKey] as string);
     }
 
     /// <summary>
     /// Records one access. The API goes through the middleware; pages that read a case directly (the shell's audit page)
     /// call this themselves with a method such as VIEW or VERIFY and the page's path.
     /// </summary>
-    public static void Write(DatabaseOptions db, TimeProvider clock, ClaimsPrincipal user, string method, string path, int status, string? instanceId)
+    public static void Write(DatabaseOptions db, TimeProvider clock, ClaimsPrincipal user, string method, string path, int status, string? instanceId,
+        string? detail = null)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId)
-            VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst)
+            INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId, Detail)
+            VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst, $detail)
             """;
         cmd.Parameters.AddWithValue("$at", clock.GetUtcNow().UtcTicks);
         cmd.Parameters.AddWithValue("$uid", user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous");
@@ -57,6 +78,7 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         cmd.Parameters.AddWithValue("$path", path);
         cmd.Parameters.AddWithValue("$status", status);
         cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
         cmd.ExecuteNonQuery();
     }
 }
