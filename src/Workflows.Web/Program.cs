@@ -5,6 +5,7 @@ using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Localization;
 using Workflows.Web.Studio;
 
 // "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
@@ -17,6 +18,7 @@ builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configura
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddBackOfficeLocalization();
 builder.Services.AddAntiforgery();
 
 var app = builder.Build();
@@ -26,6 +28,7 @@ if (command == "verify-journal")
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 
+app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseExceptionHandler();
 app.UseMiddleware<RequestLimits>();
 app.UseStatusCodePages();
@@ -49,6 +52,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 });
 
 AccountApi.Map(app);
+app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);
