@@ -41,9 +41,20 @@ public abstract class DeadlineTaskActivity : TaskActivity
     protected virtual DateTimeOffset? DueAt(ActivityContext context)
     {
         var hours = ServiceHoursNamed(Hours);
-        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(context.Now, TimeSpan.FromMinutes(minutes), hours);
-        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(context.Now, days, hours) : null;
+        var start = SlaStart(context);
+        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(start, TimeSpan.FromMinutes(minutes), hours);
+        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(start, days, hours) : null;
     }
+
+    /// <summary>
+    /// When the task's SLA clock starts: now, except for the tasks an application opens when it starts, whose clock
+    /// runs from when the insurer received the request (a phone call taken earlier and keyed in later).
+    /// </summary>
+    protected static DateTimeOffset SlaStart(ActivityContext context) =>
+        context.Instance.IsNew && context.Input?["receivedAt"] is JsonValue v && v.ToString() is { Length: > 0 } text &&
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var received) && received < context.Now
+            ? received
+            : context.Now;
 
     internal static ServiceHours ServiceHoursNamed(string name) => name switch
     {
