@@ -158,11 +158,12 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             try
             {
+                long? expected = request.ExpectedRevisions?.TryGetValue(id, out var r) == true ? r : null;
                 var item = request.Action switch
                 {
-                    TaskBulkAction.Claim => await ClaimAsync(caller, id, null, ct),
-                    TaskBulkAction.Release => await ReleaseAsync(caller, id, null, ct),
-                    _ => await AssignAsync(caller, id, request.Assignee, null, ct),
+                    TaskBulkAction.Claim => await ClaimAsync(caller, id, expected, ct),
+                    TaskBulkAction.Release => await ReleaseAsync(caller, id, expected, ct),
+                    _ => await AssignAsync(caller, id, request.Assignee, expected, ct),
                 };
                 results.Add(new TaskActionResult(id, 200, null, item.Assignee, item.Revision));
             }
@@ -193,10 +194,11 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
             {
                 if (bookmark.Kind != Engine.Activities.BookmarkKinds.HumanTask) throw new TaskNotFoundException(taskId);
                 var t = HumanTaskSpec.Of(bookmark);
-                if (!MaySee(scope, t)) throw new TaskNotFoundException(taskId);
-                if (t.Assignee is not null && !scope.HoldsOrStandsIn(t.Assignee)) throw Held(t);
-                if (t.Assignee is null && !MayWork(scope, t))
+                // A member's task is invisible to everyone but that member; a staff task outside the caller's groups is refused.
+                if (t.Role == MemberRole && !MayWork(scope, t)) throw new TaskNotFoundException(taskId);
+                if (!scope.HoldsOrStandsIn(t.Assignee) && !scope.InGroup(t.Role, t.EscalatedTo) && t.Role != MemberRole)
                     throw new TaskActionForbiddenException($"此任务属于 {t.Role} 组。 This task is for the {t.Role} role.");
+                if (t.Assignee is not null && !scope.HoldsOrStandsIn(t.Assignee)) throw Held(t);
                 return new Actor(caller.UserName, ActingRole(scope, caller, t));
             });
         }
@@ -435,7 +437,9 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
     {
         var scope = await ScopeAsync(caller, ct);
         var before = await RowAsync(taskId, ct);
-        if (before is null || before.Status != HumanTaskStatus.Open || !MaySee(scope, before)) throw new TaskNotFoundException(taskId);
+        if (before is null || !MaySee(scope, before)) throw new TaskNotFoundException(taskId);
+        if (before.Status != HumanTaskStatus.Open)
+            throw new TaskConflictException($"任务已{(before.Status == HumanTaskStatus.Completed ? "办结" : "取消")}。 The task was already {before.Status.ToLowerInvariant()}.", null, before.Revision);
         var actor = new Actor(caller.UserName, ActingRole(scope, caller, before.Spec()));
         try
         {
