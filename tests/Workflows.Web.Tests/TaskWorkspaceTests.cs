@@ -320,4 +320,29 @@ public sealed class TaskWorkspaceTests(BackOfficeFactory factory) : IClassFixtur
         // Filters narrow the list: by service (none of the template's tasks has one) and by the due range.
         Assert.Empty((await Ok(await specialist.GetAsync("/api/tasks/inbox?service=cpic-medical-escort&policyNumber=none"))).GetProperty("items").EnumerateArray());
     }
+
+    [Fact]
+    public async Task The_change_feed_reports_tasks_created_claimed_and_completed_after_each_commit()
+    {
+        var feed = factory.Services.GetRequiredService<Workflows.Persistence.Tasks.ITaskChangeFeed>();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<Workflows.Persistence.Tasks.TaskChange>();
+        using (feed.Subscribe(seen.Enqueue))
+        {
+            var taskId = await StartTaskAsync(await factory.ClientAs("CaseManager"));
+            var worker = await UserAsync("feed-worker", "Specialist");
+            await Ok(await worker.PostAsJsonAsync($"/api/tasks/{taskId}/claim", new { }));
+            // A refused action commits nothing and reports nothing.
+            var other = await UserAsync("feed-other", "Specialist");
+            Assert.Equal(HttpStatusCode.Conflict, (await other.PostAsJsonAsync($"/api/tasks/{taskId}/claim", new { })).StatusCode);
+            await Ok(await worker.SendAsync(Json.Post($"/api/tasks/{taskId}/complete", new { outcome = "Reached" }, "feed-complete")));
+            var mine = seen.Where(c => c.TaskId == taskId).ToList();
+            Assert.Equal([Workflows.Persistence.Tasks.TaskChangeKind.Created, Workflows.Persistence.Tasks.TaskChangeKind.Changed, Workflows.Persistence.Tasks.TaskChangeKind.Completed],
+                mine.Select(c => c.Kind));
+            Assert.Equal("feed-worker", mine[1].Assignee);
+            Assert.Equal("Specialist", mine[0].CandidateRole);
+        }
+        var after = seen.Count;
+        await StartTaskAsync(await factory.ClientAs("CaseManager"));
+        Assert.Equal(after, seen.Count); // unsubscribed
+    }
 }
