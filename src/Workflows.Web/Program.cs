@@ -20,6 +20,7 @@ builder.Services.AddWorkspace();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 builder.Services.AddBackOfficeLocalization();
+builder.Services.AddSingleton<ScreenAccess>();
 builder.Services.AddAntiforgery();
 
 var app = builder.Build();
