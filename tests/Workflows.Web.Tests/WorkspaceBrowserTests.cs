@@ -223,4 +223,116 @@ public sealed class WorkspaceBrowserTests(WorkspaceHost host) : IClassFixture<Wo
         Assert.Equal("Booked", (await CaseAsync(specialist, applicationId)).GetProperty("status").GetString());
         watched.AssertClean();
     }
+
+    [Fact]
+    public async Task A_case_manager_answers_two_open_COC_questions()
+    {
+        // Two enrolled members, each with a question open at the same time (one open question per member at a time).
+        await host.CreateUserAsync("coc-member2", "Member");
+        var admin = await host.Api("admin");
+        var imported = await admin.PostAsJsonAsync("/api/policies/import", new { policies = new[] { new
+        {
+            policyNumber = "COC-0002", product = "cpic-breast-cancer-recurrence", effectiveDate = "2026-01-01", endDate = "2026-12-31", specialtyDrugCover = true,
+            insured = new { name = "李四", idNumber = "110101198005010011", phone = "13900000001", birthDate = "1980-05-01", userName = "coc-member2" },
+            diagnoses = Array.Empty<object>(),
+        } } });
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        var caseManager = await host.Api("casemanager");
+        foreach (var (user, policy, question) in new[] { ("member", "DEMO-CPIC-0001", "化疗后白细胞偏低，下周还能按时化疗吗？"), ("coc-member2", "COC-0002", "他莫昔芬漏服一次需要补吗？") })
+        {
+            var member = await host.Api(user);
+            var applicationId = await ApplyAsync(member, "cpic-coc-oncology-follow-up", policy);
+            var intake = await NextTaskAsync(caseManager, applicationId, "Workflows.HumanTask");
+            var enrolled = await caseManager.SendAsync(Json.Post($"/api/tasks/{intake.GetProperty("id").GetString()}/complete", new { outcome = "Enrolled", data = new { } }, Guid.NewGuid().ToString()));
+            Assert.True(enrolled.IsSuccessStatusCode, await enrolled.Content.ReadAsStringAsync());
+            var asked = await member.PostAsJsonAsync($"/api/me/applications/{applicationId}/consultations", new { question });
+            Assert.True(asked.IsSuccessStatusCode, await asked.Content.ReadAsStringAsync());
+        }
+        JsonElement workspace = default;
+        for (var i = 0; i < 100; i++)
+        {
+            workspace = await (await caseManager.GetAsync("/api/coc/workspace")).Body();
+            if (workspace.GetProperty("openQuestions").GetInt32() >= 2) break;
+            await Task.Delay(200);
+        }
+        Assert.Equal(2, workspace.GetProperty("openQuestions").GetInt32());
+
+        var watched = await host.SignInAsync("casemanager", "/coc");
+        var page = watched.Page;
+        var items = page.Locator("[data-testid=coc-item]");
+        await Assertions.Expect(items).ToHaveCountAsync(2, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("coc-questions")).ToContainTextAsync("2");
+        await Browser.ShotAsync(page, "workspace-10-coc");
+        for (var answered = 0; answered < 2; answered++)
+        {
+            var item = items.First;
+            var taskId = await item.GetAttributeAsync("data-task-id");
+            await item.ClickAsync();
+            await page.GetByTestId("coc-read-question").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("coc-question")).ToContainTextAsync("？");
+            await page.GetByTestId("claim-task").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("complete-task")).ToBeEnabledAsync();
+            await page.Locator($"#f-{taskId}-answerSummary").FillAsync("已电话回复会员，建议复查血常规后再定化疗时间。");
+            if (answered == 0) await Browser.ShotAsync(page, "workspace-11-coc-answer");
+            await page.GetByTestId("complete-task").ClickAsync();
+            await Assertions.Expect(page.Locator($"[data-testid=coc-item][data-task-id='{taskId}']")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        }
+        await Assertions.Expect(page.GetByTestId("coc-questions")).ToContainTextAsync("0");
+        await Browser.ShotAsync(page, "workspace-12-coc-answered");
+        Assert.Equal(0, (await (await caseManager.GetAsync("/api/coc/workspace")).Body()).GetProperty("openQuestions").GetInt32());
+        // Reading the questions on the screen is in the access trail, with what was read (never the text).
+        var auditor = await host.Api("auditor");
+        var trail = await (await auditor.GetAsync("/api/access-log?userName=casemanager&take=500")).Content.ReadAsStringAsync();
+        Assert.Contains("read consultation", trail);
+        Assert.DoesNotContain("白细胞", trail);
+        watched.AssertClean();
+    }
+}
+
+/// <summary>The supervisors' board on its own host: the clock moves past a deadline so that a task is escalated.</summary>
+public sealed class SupervisorBoardBrowserTests(WorkspaceHost host) : IClassFixture<WorkspaceHost>
+{
+    [Fact]
+    public async Task A_supervisor_reassigns_an_escalated_task_from_the_board()
+    {
+        await host.CreateUserAsync("specialist2", "Specialist");
+        var member = await host.Api("member");
+        var applied = await member.SendAsync(Json.Post("/api/me/applications", new { serviceCode = "cpic-outpatient-green-channel", policyNumber = "DEMO-CPIC-0001", details = new { hospital = "复旦大学附属肿瘤医院" } }, "board-1"));
+        var applicationId = (await applied.Body()).GetProperty("id").GetString()!;
+        // The first call is due on Tuesday 1 December at 20:00 (Beijing); half a minute later it is overdue and escalated.
+        host.Clock.SetUtcNow(DateTimeOffset.Parse("2026-12-01T12:00:30Z"));
+        var supervisor = await host.Api("supervisor");
+        JsonElement? escalated = null;
+        for (var i = 0; i < 150 && escalated is null; i++)
+        {
+            var page0 = await (await supervisor.GetAsync("/api/tasks/inbox?view=AllEscalated&pageSize=200")).Body();
+            escalated = page0.GetProperty("items").EnumerateArray().Where(t => t.GetProperty("applicationId").GetString() == applicationId).Select(t => (JsonElement?)t).FirstOrDefault();
+            if (escalated is null) await Task.Delay(200);
+        }
+        Assert.NotNull(escalated);
+        var taskId = escalated.Value.GetProperty("id").GetString()!;
+
+        var watched = await host.SignInAsync("supervisor", "/board");
+        var page = watched.Page;
+        var row = page.Locator($"[data-testid=board-task][data-task-id='{taskId}']");
+        await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(row).ToContainTextAsync("已升级");
+        await Assertions.Expect(page.GetByTestId("board-escalated")).ToContainTextAsync("1");
+        await row.GetByTestId("board-check").CheckAsync();
+        await page.GetByTestId("board-assignee").FillAsync("specialist2");
+        await page.Keyboard.PressAsync("Tab");
+        await Browser.ShotAsync(page, "workspace-13-board");
+        await page.GetByTestId("board-reassign").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("board-results")).ToContainTextAsync("已改派给 specialist2");
+        await Assertions.Expect(row.GetByTestId("board-holder")).ToHaveTextAsync("specialist2");
+        await Browser.ShotAsync(page, "workspace-14-board-reassigned");
+
+        var task = await (await supervisor.GetAsync($"/api/tasks/{taskId}")).Body();
+        Assert.Equal("specialist2", task.GetProperty("assignee").GetString());
+        // The new holder finds it under "assigned to me".
+        var specialist2 = await host.Api("specialist2");
+        var mine = await (await specialist2.GetAsync("/api/tasks/inbox?view=Mine")).Body();
+        Assert.Contains(mine.GetProperty("items").EnumerateArray(), t => t.GetProperty("id").GetString() == taskId);
+        watched.AssertClean();
+    }
 }
