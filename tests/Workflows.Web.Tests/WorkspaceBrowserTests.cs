@@ -327,6 +327,14 @@ public sealed class SupervisorBoardBrowserTests(WorkspaceHost host) : IClassFixt
         await Assertions.Expect(row.GetByTestId("board-holder")).ToHaveTextAsync("specialist2");
         await Browser.ShotAsync(page, "workspace-14-board-reassigned");
 
+        // The SLA report names the service and drills down to the task, now with its new holder.
+        await page.GotoAsync(new Uri(host.BaseAddress, "/sla").ToString());
+        await Assertions.Expect(page.GetByTestId("sla-table")).ToContainTextAsync("门诊绿通");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await page.GetByTestId("sla-drill").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("sla-tasks")).ToContainTextAsync("specialist2 处理中");
+        await Browser.ShotAsync(page, "workspace-15-sla-drill-down");
+
         var task = await (await supervisor.GetAsync($"/api/tasks/{taskId}")).Body();
         Assert.Equal("specialist2", task.GetProperty("assignee").GetString());
         // The new holder finds it under "assigned to me".
