@@ -529,6 +529,8 @@ namespace Workflows.Domain.Migrations
 
                     b.HasIndex("GuardianUserName");
 
+                    b.HasIndex("InsuredName");
+
                     b.HasIndex("InsuredUserName");
 
                     b.HasIndex("PolicyNumber")
