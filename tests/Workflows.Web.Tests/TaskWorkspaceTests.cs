@@ -128,6 +128,15 @@ public sealed class TaskWorkspaceTests(BackOfficeFactory factory) : IClassFixtur
                 Assert.Equal(3, items.Where(i => i.GetProperty("hours").ValueKind == JsonValueKind.String).Select(i => i.GetProperty("hours").GetString()).Distinct().Count());
             }
         }
+        // The narrow views (read in one statement) page the same way: due today, and overdue, match their counts.
+        foreach (var (view, count) in new[] { ("DueToday", "dueToday"), ("Overdue", "overdue") })
+        foreach (var sort in new[] { "RemainingWorkingTime", "Due", "Priority" })
+        {
+            var items = await AllPagesAsync(specialist, $"view={view}&sort={sort}&pageSize=7");
+            var ids = items.Select(i => i.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(ids.Count, ids.Distinct().Count());
+            Assert.Equal((await Ok(await specialist.GetAsync("/api/tasks/counts"))).GetProperty(count).GetInt32(), ids.Count);
+        }
         // The legacy list pages too, newest first, with the cursor in a header.
         var legacy = await specialist.GetAsync("/api/tasks?pageSize=50");
         Assert.Equal(50, (await Ok(legacy)).GetArrayLength());

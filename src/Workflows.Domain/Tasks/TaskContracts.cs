@@ -103,7 +103,11 @@ public sealed record TaskItem(
     /// <summary>True when the caller may claim it now (unclaimed, in their groups).</summary>
     bool CanClaim,
     /// <summary>True when the caller may complete it now (claimed by them, or unclaimed in their groups: claim and complete in one go).</summary>
-    bool CanComplete);
+    bool CanComplete)
+{
+    /// <summary>The candidate role, under the name the task list has always used.</summary>
+    public string Role => CandidateRole;
+}
 
 public sealed record TaskCounts(int Mine, int Unclaimed, int Workable, int Overdue, int DueToday);
 

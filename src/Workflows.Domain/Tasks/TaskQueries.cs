@@ -73,12 +73,16 @@ internal sealed class TaskSql
     }
 
     /// <summary>The view's own condition (overdue, due today, escalated) and the filters.</summary>
-    public string Conditions(TaskView view, TaskFilter? f, DateTimeOffset now, DateTimeOffset endOfToday)
+    /// <param name="orderedScan">
+    /// True when the page walks an order index other than due: "overdue" is then written <c>+DueKey</c> so the planner does
+    /// not trade the ordered walk (overdue tasks come first in remaining-time order) for a range over half the tasks.
+    /// </param>
+    public string Conditions(TaskView view, TaskFilter? f, DateTimeOffset now, DateTimeOffset endOfToday, bool orderedScan = false)
     {
         var sb = new StringBuilder();
         switch (view)
         {
-            case TaskView.Overdue or TaskView.AllOverdue: sb.Append($" AND DueKey < {Arg(now.UtcTicks)}"); break;
+            case TaskView.Overdue or TaskView.AllOverdue: sb.Append($" AND {(orderedScan ? "+DueKey" : "DueKey")} < {Arg(now.UtcTicks)}"); break;
             case TaskView.DueToday: sb.Append($" AND DueKey >= {Arg(now.UtcTicks)} AND DueKey < {Arg(endOfToday.UtcTicks)}"); break;
             case TaskView.AllEscalated: sb.Append(" AND EscalatedTo IS NOT NULL"); break;
         }
@@ -122,9 +126,11 @@ internal sealed class TaskSql
     {
         var queues = Queues(s, q.View);
         if (queues.Count == 0) return "";
-        var conditions = Conditions(q.View, q.Filter, now, endOfToday);
         var desc = q.Descending;
         string Dir(bool columnDescending) => columnDescending ^ desc ? "DESC" : "ASC";
+        if (q.View == TaskView.DueToday || !string.IsNullOrWhiteSpace(q.Filter?.PolicyNumber))
+            return Narrow(queues, q, after, nowOrdinals, now, endOfToday, take, Dir);
+        var conditions = Conditions(q.View, q.Filter, now, endOfToday, orderedScan: q.Sort != TaskSort.Due);
         var limit = Arg(take);
         var parts = new List<string>();
         string outerOrder;
@@ -144,6 +150,8 @@ internal sealed class TaskSql
                 default:
                     foreach (var hours in HoursNames)
                     {
+                        // A task without a deadline is never overdue or due today.
+                        if (hours == "" && q.View is TaskView.Overdue or TaskView.AllOverdue) continue;
                         var offset = nowOrdinals.GetValueOrDefault(hours);
                         var keyset = after is null ? "" : Keyset(["RemainingKey", "Id"], [Saturating(after.Values[0].GetInt64(), offset), Value(after.Values[1])], desc);
                         parts.Add(Part($"{queue} AND Hours = {Arg(hours)}", conditions, keyset, $"RemainingKey {Dir(false)}, Id {Dir(false)}",
@@ -160,6 +168,38 @@ internal sealed class TaskSql
             _ => $"SortKey {Dir(false)}, Id {Dir(false)}",
         };
         return $"SELECT * FROM (\n{string.Join("\nUNION ALL\n", parts)}\n) ORDER BY {outerOrder} LIMIT {limit}";
+    }
+
+    /// <summary>
+    /// A view whose rows are few by nature — due today (one day's deadlines), or one policy number — is read in one
+    /// statement from the range or the policy-number index and sorted; no per-queue, per-calendar split is needed.
+    /// </summary>
+    private string Narrow(List<string> queues, TaskQuery q, Cursor? after, IReadOnlyDictionary<string, long> nowOrdinals, DateTimeOffset now,
+        DateTimeOffset endOfToday, int take, Func<bool, string> dir)
+    {
+        var conditions = Conditions(q.View, q.Filter, now, endOfToday);
+        var where = $"Status = 'Open' AND ({string.Join(" OR ", queues.Select(x => $"({x})"))}){conditions}";
+        var remaining = "CASE Hours " + string.Join(" ", HoursNames.Where(h => h != "").Select(h => $"WHEN {Arg(h)} THEN RemainingKey - {Arg(nowOrdinals.GetValueOrDefault(h))}")) +
+                        " ELSE RemainingKey END";
+        string sortKey, order, keyset;
+        switch (q.Sort)
+        {
+            case TaskSort.Due:
+                (sortKey, order, keyset) = ("DueKey", $"DueKey {dir(false)}, Id {dir(false)}", Keyset(["DueKey", "Id"], after?.Values.Select(Value).ToArray(), q.Descending));
+                break;
+            case TaskSort.Created:
+                (sortKey, order, keyset) = ("0", $"Id {dir(false)}", Keyset(["Id"], after?.Values.Select(Value).ToArray(), q.Descending));
+                break;
+            case TaskSort.Priority:
+                (sortKey, order, keyset) = ("0", $"Priority {dir(true)}, DueKey {dir(false)}, Id {dir(false)}", PriorityKeyset(after?.Values, q.Descending));
+                break;
+            default:
+                sortKey = remaining;
+                order = $"SortKey {dir(false)}, Id {dir(false)}";
+                keyset = after is null ? "" : $" AND ({remaining}, Id) {(q.Descending ? "<" : ">")} ({Arg(after.Values[0].GetInt64())}, {Arg(Value(after.Values[1]))})";
+                break;
+        }
+        return $"SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE {where}{keyset} ORDER BY {order} LIMIT {Arg(take)}";
     }
 
     private static string Part(string queue, string conditions, string keyset, string order, string sortKey, string limit) =>
