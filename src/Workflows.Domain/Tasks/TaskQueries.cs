@@ -178,7 +178,6 @@ internal sealed class TaskSql
         DateTimeOffset endOfToday, int take, Func<bool, string> dir)
     {
         var conditions = Conditions(q.View, q.Filter, now, endOfToday);
-        var where = $"Status = 'Open' AND ({string.Join(" OR ", queues.Select(x => $"({x})"))}){conditions}";
         var remaining = "CASE Hours " + string.Join(" ", HoursNames.Where(h => h != "").Select(h => $"WHEN {Arg(h)} THEN RemainingKey - {Arg(nowOrdinals.GetValueOrDefault(h))}")) +
                         " ELSE RemainingKey END";
         string sortKey, order, keyset;
@@ -199,7 +198,17 @@ internal sealed class TaskSql
                 keyset = after is null ? "" : $" AND ({remaining}, Id) {(q.Descending ? "<" : ">")} ({Arg(after.Values[0].GetInt64())}, {Arg(Value(after.Values[1]))})";
                 break;
         }
-        return $"SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE {where}{keyset} ORDER BY {order} LIMIT {Arg(take)}";
+        var limit = Arg(take);
+        if (!string.IsNullOrWhiteSpace(q.Filter?.PolicyNumber))
+        {
+            // One policy's tasks: the policy-number index finds them; the queues are conditions on those few rows.
+            var where = $"Status = 'Open' AND ({string.Join(" OR ", queues.Select(x => $"({x})"))}){conditions}";
+            return $"SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE {where}{keyset} ORDER BY {order} LIMIT {limit}";
+        }
+        // Due today: each queue's due-time index gives that queue's tasks due today (a day's worth), sorted and cut; merged.
+        var parts = queues.Select(queue =>
+            $"SELECT * FROM (SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE Status = 'Open' AND {queue}{conditions}{keyset} ORDER BY {order} LIMIT {limit})");
+        return $"SELECT * FROM (\n{string.Join("\nUNION ALL\n", parts)}\n) ORDER BY {order} LIMIT {limit}";
     }
 
     private static string Part(string queue, string conditions, string keyset, string order, string sortKey, string limit) =>
