@@ -17,6 +17,9 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     public DbSet<ScheduledWorkRecord> ScheduledWork => Set<ScheduledWorkRecord>();
     public DbSet<StateSnapshotRecord> StateSnapshots => Set<StateSnapshotRecord>();
     public DbSet<LegalHoldRecord> LegalHolds => Set<LegalHoldRecord>();
+    public DbSet<Tasks.HumanTaskRecord> HumanTasks => Set<Tasks.HumanTaskRecord>();
+    public DbSet<Tasks.TaskDelegationRecord> TaskDelegations => Set<Tasks.TaskDelegationRecord>();
+    public DbSet<Tasks.SavedTaskFilterRecord> SavedTaskFilters => Set<Tasks.SavedTaskFilterRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -96,6 +99,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.SubjectKind, x.SubjectId });
         });
+        Tasks.TaskSchema.Configure(b);
     }
 }
 

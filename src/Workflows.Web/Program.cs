@@ -5,6 +5,7 @@ using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Localization;
 using Workflows.Web.Studio;
 
 // "verify-journal <instanceId>… | --all", "verify-bundle <file>" etc. (Commands.cs) run a command instead of serving; the remaining "--key value" pairs are configuration.
@@ -18,6 +19,8 @@ builder.AddBackOffice();
 builder.Services.AddWorkspace();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddBackOfficeLocalization();
+builder.Services.AddSingleton<ScreenAccess>();
 builder.Services.AddAntiforgery();
 
 var app = builder.Build();
@@ -27,6 +30,7 @@ if (command is not null)
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 
+app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseExceptionHandler();
 app.UseMiddleware<RequestLimits>();
 app.UseStatusCodePages();
@@ -50,6 +54,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 });
 
 AccountApi.Map(app);
+app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 Workflows.Web.Evidence.EvidenceApi.Map(app);

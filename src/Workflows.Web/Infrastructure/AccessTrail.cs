@@ -78,7 +78,7 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         cmd.Parameters.AddWithValue("$path", path);
         cmd.Parameters.AddWithValue("$status", status);
         cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$detail", (object?)(detail is { Length: > 500 } d ? d[..500] : detail) ?? DBNull.Value);
         cmd.ExecuteNonQuery();
     }
 }

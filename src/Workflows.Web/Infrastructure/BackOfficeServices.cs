@@ -52,6 +52,7 @@ public static class BackOfficeServices
         services.AddSingleton<Workflows.Web.Evidence.SqliteInstances>();
         services.AddHealthServices(database);
         services.AddScoped<DefinitionStore>();
+        services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();
         services.AddScheduling(config, database);
         EvidenceCheckpointJob.AddEvidenceCheckpoints(services);
 

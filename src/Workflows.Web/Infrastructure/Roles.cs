@@ -30,6 +30,10 @@ public static class Policies
     public const string StartInstances = nameof(StartInstances);
     public const string ReadJournal = nameof(ReadJournal);
     public const string WorkTasks = nameof(WorkTasks);
+    /// <summary>The staff inbox: views, counts, claim / release / follow-up / bulk, delegations, saved filters.</summary>
+    public const string StaffTasks = nameof(StaffTasks);
+    /// <summary>Assign and reassign tasks, the supervisors' board.</summary>
+    public const string SuperviseTasks = nameof(SuperviseTasks);
     public const string OperateInstances = nameof(OperateInstances);
     public const string RaiseEvents = nameof(RaiseEvents);
     public const string ReadAccessLog = nameof(ReadAccessLog);
@@ -70,6 +74,8 @@ public static class Policies
         [StartInstances] = [Roles.CaseManager, Roles.Admin],
         [ReadJournal] = [Roles.Auditor, Roles.Admin],
         [WorkTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor, Roles.Member],
+        [StaffTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [SuperviseTasks] = [Roles.Supervisor],
         [OperateInstances] = [Roles.Admin, Roles.CaseManager],
         [RaiseEvents] = [Roles.Admin],
         [ReadAccessLog] = [Roles.Auditor],
