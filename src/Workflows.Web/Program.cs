@@ -24,6 +24,8 @@ if (command == "verify-journal")
     return await Commands.VerifyJournalAsync(app, commandArgs);
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
+if (command == "create-admin")
+    return await Commands.CreateAdminAsync(app, commandArgs);
 
 app.UseExceptionHandler();
 app.UseMiddleware<RequestLimits>();
@@ -51,6 +53,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 
 AccountApi.Map(app);
 MemberAccountApi.Map(app);
+AdminApi.Map(app);
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);
