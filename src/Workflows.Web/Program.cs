@@ -17,6 +17,7 @@ builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configura
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddApiDocument();
 
 var app = builder.Build();
 
@@ -62,6 +63,7 @@ MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
 ElsaApi.Map(app);
+app.MapApiDocument();
 app.UseStudio();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
