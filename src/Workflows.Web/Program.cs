@@ -5,6 +5,7 @@ using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Localization;
 using Workflows.Web.Studio;
 
 // "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
@@ -18,6 +19,7 @@ builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 builder.Services.AddApiDocument();
+builder.Services.AddBackOfficeLocalization();
 
 var app = builder.Build();
 
@@ -28,6 +30,7 @@ await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 if (command == "create-admin")
     return await Commands.CreateAdminAsync(app, commandArgs);
 
+app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseExceptionHandler();
 app.UseMiddleware<RequestLimits>();
 app.UseStatusCodePages();
@@ -55,6 +58,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 AccountApi.Map(app);
 MemberAccountApi.Map(app);
 AdminApi.Map(app);
+app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);
