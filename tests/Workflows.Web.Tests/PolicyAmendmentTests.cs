@@ -71,8 +71,11 @@ public sealed class PolicyAmendmentTests(ScenarioFactory factory) : IClassFixtur
 
         // No new applications after the last day.
         factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-02T02:00:00Z"));
-        var late = await (await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "cpic-medical-escort", policyNumber = number, details = new { city = "上海" } })).Body();
-        Assert.Equal("Refused", late.GetProperty("status").GetString());
+        member = await factory.MemberAsync("term-member"); // a fresh token for the new day
+        admin = await factory.ClientAs("Admin");
+        var lateResponse = await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "cpic-medical-escort", policyNumber = number, details = new { city = "上海" } });
+        var lateText = await lateResponse.Content.ReadAsStringAsync();
+        Assert.True(lateResponse.StatusCode == HttpStatusCode.Created && (await lateResponse.Body()).GetProperty("status").GetString() == "Refused", lateText);
 
         // Versions: the earlier one kept with what changed.
         var versions = (await (await admin.GetAsync($"/api/policies/{number}/versions")).Body()).EnumerateArray().ToList();
@@ -102,7 +105,7 @@ public sealed class PolicyAmendmentTests(ScenarioFactory factory) : IClassFixtur
         var csv = Header + "\n" + Row(number, "feed-member", end: "2026-07-31") + "\n" + Row(number, "feed-member", end: "2026-07-31", diagnosis: "metastasis,2026-05-20,骨转移") +
                   "\n" + Row(other, "feed-member") + "\n" + Row("BAD-" + other, "feed-member", end: "2026-13-01");
         var preview = (await (await admin.PostAsync("/api/policies/import/preview", new StringContent(csv, Encoding.UTF8, "text/csv"))).Body()).EnumerateArray().ToList();
-        Assert.Equal(["修订", "新增", "错误"], preview.Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal(["amend", "new", "error"], preview.Select(r => r.GetProperty("action").GetString()));
         Assert.Contains("终止日期 2026-12-31 → 2026-07-31", preview[0].GetProperty("change").GetString());
         Assert.Contains("新增诊断 metastasis", preview[0].GetProperty("change").GetString());
         Assert.Contains("not a date", preview[2].GetProperty("errors")[0].GetProperty("message").GetString());

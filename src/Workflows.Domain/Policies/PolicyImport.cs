@@ -24,7 +24,7 @@ public sealed record PolicyRecord
     public string? TerminationReason { get; init; }
 }
 
-/// <summary>What an import would do with one row: add a new policy, amend an existing one (and how), or nothing because of its problems.</summary>
+/// <summary>What an import would do with one row: <c>new</c> policy, <c>amend</c> an existing one (and how), or <c>error</c> (nothing, because of its problems).</summary>
 public sealed record ImportPreviewRow(int Row, string? PolicyNumber, string? Product, string InsuredName, string Action, string? Change, IReadOnlyList<ImportError> Errors);
 
 /// <summary>The outcome of an import: policies added and policies amended (each a new version).</summary>
@@ -32,6 +32,12 @@ public sealed record ImportOutcome(IReadOnlyList<Policy> Imported, IReadOnlyList
 
 public sealed record PersonRecord(string? Name, string? IdNumber, string? Phone, string? BirthDate, string? Relation, string? UserName);
 public sealed record DiagnosisRecord(string? Kind, string? DiagnosedOn, string? Detail, bool Confirmed = true);
+
+/// <summary>How large a feed file the console accepts (the API has the host's request limit).</summary>
+public static class PolicyImportLimits
+{
+    public const long MaxFileBytes = 4_000_000;
+}
 
 /// <summary>A problem with one policy of an import; the import stores nothing when there is any.</summary>
 public sealed record ImportError(int Row, string? PolicyNumber, string Field, string Message);
@@ -91,12 +97,12 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         foreach (var (row, record, policy, own) in candidates)
         {
             string? change = null;
-            var action = "新增";
+            var action = "new";
             if (inFile.Contains(policy.PolicyNumber))
                 own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Row {row}: policy {policy.PolicyNumber} appears more than once in this import."));
             else if (own.Count == 0 && existing.TryGetValue(policy.PolicyNumber, out var current))
             {
-                action = "修订";
+                action = "amend";
                 var amendment = new PolicyAmendment
                 {
                     EndDate = record.EndDate, TerminatedOn = record.TerminatedOn, TerminationReason = record.TerminationReason,
@@ -108,7 +114,7 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                 else if (protector.Unprotect(current.InsuredIdNumberProtected) != record.Insured?.IdNumber?.Trim())
                     own.Add(new ImportError(row, policy.PolicyNumber, "insured.idNumber", $"Row {row}: the insured person of policy {policy.PolicyNumber} cannot change; issue a new policy."));
                 else if (amendments is null)
-                    own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Row {row}: policy {policy.PolicyNumber} was already imported."));
+                    own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported."));
                 else
                 {
                     var (changes, problems) = await amendments.CheckAsync(current, amendment, row, ct);
@@ -116,7 +122,7 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                     if (problems.Count == 0 && changes.Count == 0)
                     {
                         duplicates++;
-                        own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Row {row}: policy {policy.PolicyNumber} was already imported (nothing changed)."));
+                        own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported."));
                     }
                     else if (problems.Count == 0)
                     {
@@ -127,7 +133,7 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             }
             else if (own.Count == 0) newPolicies.Add(policy);
             errors.AddRange(own);
-            rows.Add(new ImportPreviewRow(row, policy.PolicyNumber, record.Product, PersonalDataProtector.MaskName(record.Insured?.Name), own.Count > 0 ? "错误" : action, change, own));
+            rows.Add(new ImportPreviewRow(row, policy.PolicyNumber, record.Product, PersonalDataProtector.MaskName(record.Insured?.Name), own.Count > 0 ? "error" : action, change, own));
         }
         return new Plan(newPolicies, amend, errors, errors.Count > 0 && errors.Count == duplicates, rows);
     }
