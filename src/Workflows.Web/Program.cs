@@ -66,6 +66,7 @@ CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
+ClockApi.Map(app);
 ElsaApi.Map(app);
 app.MapApiDocument();
 app.UseStudio();

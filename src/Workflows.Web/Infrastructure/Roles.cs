@@ -53,6 +53,8 @@ public static class Policies
     public const string AmendPolicies = nameof(AmendPolicies);
     /// <summary>The OpenAPI document and the API reference page.</summary>
     public const string ReadApiReference = nameof(ReadApiReference);
+    /// <summary>Move an acceptance clock forward (never available on a production host).</summary>
+    public const string OperateClock = nameof(OperateClock);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
 
@@ -84,6 +86,7 @@ public static class Policies
         [AmendPolicies] = [Roles.Admin],
         // Admins and integrators (an integration account is a staff user with the Admin or Analyst role).
         [ReadApiReference] = [Roles.Admin, Roles.Analyst],
+        [OperateClock] = [Roles.Admin],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
