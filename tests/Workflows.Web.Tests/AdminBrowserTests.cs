@@ -44,7 +44,7 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
         // 1. A file with one bad row: the preview names the row and the problem, and nothing can be imported.
         await page.GetByTestId("feed-file").SetInputFilesAsync(Csv("policies.csv", Row(good, "2026-12-31", "110101197502030021"), Row(other, "2026-13-01", "110101197502030047")));
         await Assertions.Expect(page.GetByTestId("feed-summary")).ToContainTextAsync("有 1 行有问题", new() { Timeout = 30_000 });
-        await Assertions.Expect(page.GetByTestId("feed-preview")).ToContainTextAsync("endDate");
+        await Assertions.Expect(page.GetByTestId("feed-preview")).ToContainTextAsync("终止日期");
         await Assertions.Expect(page.GetByTestId("feed-preview")).ToContainTextAsync("2026-13-01");
         await Assertions.Expect(page.GetByTestId("feed-import")).ToBeDisabledAsync();
         await Browser.ShotAsync(page, "admin-01-feed-bad-row");
