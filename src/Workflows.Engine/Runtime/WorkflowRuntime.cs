@@ -206,8 +206,14 @@ public sealed class WorkflowRuntime(
             ? CompiledWorkflow.Compile(definition, registry, evaluator)
             : _compiled.GetOrAdd(definition.Id, _ => CompiledWorkflow.Compile(definition, registry, evaluator));
 
-    /// <summary>Validation without running: what publishing checks.</summary>
-    public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition) => CompiledWorkflow.Validate(definition, registry, evaluator);
+    /// <summary>What publishing checks: the structure (<see cref="CompiledWorkflow.Validate"/>), then what can be evaluated
+    /// before any case runs (<see cref="PublishChecks"/>: options, scripts over sample values).</summary>
+    public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition)
+    {
+        var errors = CompiledWorkflow.Validate(definition, registry, evaluator);
+        errors.AddRange(PublishChecks.Check(definition, registry, evaluator));
+        return errors;
+    }
 
     /// <summary>What saving a draft checks: the draft may be incomplete, but only of activity types the engine knows.</summary>
     public IReadOnlyList<ValidationError> ValidateDraft(WorkflowDefinition definition) => CompiledWorkflow.ValidateDraft(definition, registry);
