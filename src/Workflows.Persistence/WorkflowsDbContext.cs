@@ -17,6 +17,8 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     public DbSet<ScheduledWorkRecord> ScheduledWork => Set<ScheduledWorkRecord>();
     public DbSet<OneTimeCodeRecord> OneTimeCodes => Set<OneTimeCodeRecord>();
     public DbSet<AdminAuditRecord> AdminAudit => Set<AdminAuditRecord>();
+    public DbSet<StateSnapshotRecord> StateSnapshots => Set<StateSnapshotRecord>();
+    public DbSet<LegalHoldRecord> LegalHolds => Set<LegalHoldRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -100,6 +102,18 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             // Only unfinished work is looked up by state; finished rows stay as the record of what ran.
             e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("State IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
             e.HasIndex(x => new { x.Kind, x.DoneAt });
+        });
+        b.Entity<StateSnapshotRecord>(e =>
+        {
+            e.ToTable("StateSnapshots");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.InstanceId, x.Sequence }).IsUnique();
+        });
+        b.Entity<LegalHoldRecord>(e =>
+        {
+            e.ToTable("LegalHolds");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.SubjectKind, x.SubjectId });
         });
     }
 }

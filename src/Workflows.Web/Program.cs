@@ -8,7 +8,7 @@ using Workflows.Web.Infrastructure;
 using Workflows.Web.Localization;
 using Workflows.Web.Studio;
 
-// "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
+// "verify-journal <instanceId>… | --all", "verify-bundle <file>" etc. (Commands.cs) run a command instead of serving; the remaining "--key value" pairs are configuration.
 var (command, commandArgs, settings) = Commands.Split(args);
 var builder = WebApplication.CreateBuilder(settings);
 // Serve wwwroot and packages' static assets (MudBlazor) from the build output in every environment, not only Development.
@@ -24,12 +24,10 @@ builder.Services.AddBackOfficeLocalization();
 
 var app = builder.Build();
 
-if (command == "verify-journal")
-    return await Commands.VerifyJournalAsync(app, commandArgs);
+if (command is not null)
+    return await Commands.RunAsync(command, app, commandArgs);
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
-if (command == "create-admin")
-    return await Commands.CreateAdminAsync(app, commandArgs);
 
 app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseExceptionHandler();
@@ -62,6 +60,7 @@ AdminApi.Map(app);
 app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
+Workflows.Web.Evidence.EvidenceApi.Map(app);
 TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);

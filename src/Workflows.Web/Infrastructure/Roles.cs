@@ -63,6 +63,12 @@ public static class Policies
     public const string OperateClock = nameof(OperateClock);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
+    /// <summary>Export a case's signed evidence bundle (it carries the whole journal and access trail).</summary>
+    public const string ExportEvidence = nameof(ExportEvidence);
+    /// <summary>Sign a checkpoint of all chain heads now (the job does it periodically).</summary>
+    public const string WriteCheckpoints = nameof(WriteCheckpoints);
+    /// <summary>Place or release a legal hold on a case or a member.</summary>
+    public const string ManageLegalHolds = nameof(ManageLegalHolds);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -98,6 +104,10 @@ public static class Policies
         [OperateClock] = [Roles.Admin],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
+        [ExportEvidence] = [Roles.Auditor],
+        [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
+        // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
+        [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
