@@ -34,6 +34,7 @@ public static class HealthServices
         services.AddSingleton<Workflows.Engine.Runtime.ITaskSubjectSource, Tasks.ApplicationTaskSubjects>();
         services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();
+        services.AddScoped<PolicyAmendments>();
         services.AddScoped<ApplicationService>();
         // Task forms: every completion is checked against the task's form before the instance runs.
         services.AddSingleton<Forms.TaskFormRules>();

@@ -10,7 +10,7 @@ namespace Workflows.Web;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle"];
+    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle", "create-admin"];
 
     /// <summary>Splits the command line into a command, its arguments, and "--key value" configuration settings.</summary>
     public static (string? Command, string[] CommandArgs, string[] Settings) Split(string[] args)
@@ -28,6 +28,43 @@ public static class Commands
         return (args[0], commandArgs.ToArray(), settings.ToArray());
     }
 
+    private static async Task<int> PrepareThenCreateAdminAsync(WebApplication app, string[] args)
+    {
+        await Infrastructure.Startup.PrepareAsync(app.Services, app.Configuration, app.Environment); // migrates a fresh database first
+        return await CreateAdminAsync(app, args);
+    }
+
+    /// <summary>
+    /// <c>create-admin &lt;userName&gt; [--display-name "…"]</c>: creates an Admin with a generated password, printed once
+    /// (the Admin changes it after signing in). The way to the first admin of an installation without demo users; run on
+    /// the server with the host's configuration. Exit code 0 when created, 1 when the name is taken or not valid.
+    /// </summary>
+    public static async Task<int> CreateAdminAsync(WebApplication app, string[] args)
+    {
+        if (args.Length != 1 || args[0].Length is < 2 or > 64 || !args[0].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        {
+            Console.Error.WriteLine("Usage: create-admin <userName>   (2 to 64 letters, digits, '.', '-' or '_')");
+            return 1;
+        }
+        await using var scope = app.Services.CreateAsyncScope();
+        var staff = scope.ServiceProvider.GetRequiredService<Identity.StaffUsers>();
+        try
+        {
+            var password = Identity.StaffUsers.GeneratePassword();
+            await staff.CreateAsync(new Identity.NewStaffUser(args[0], app.Configuration["display-name"] ?? "Administrator", [Infrastructure.Roles.Admin], password),
+                actor: "create-admin (command line)");
+            Console.WriteLine($"Created admin '{args[0]}'. One-time password: {password}");
+            Console.WriteLine("Sign in and change it (账户 → 修改密码) before doing anything else.");
+            return 0;
+        }
+        catch (Identity.AccountRequestException e)
+        {
+            Console.Error.WriteLine($"Not created: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Verifies the journal hash chain of the given instances (or all, with --all). Exit code 0 if every chain is intact, 2 otherwise.</summary>
     public static Task<int> RunAsync(string command, WebApplication app, string[] args) => command switch
     {
         "verify-journal" => VerifyJournalAsync(app, args),
@@ -35,6 +72,7 @@ public static class Commands
         "rotate-journal-key" => Task.FromResult(RotateKey(app)),
         "export-bundle" => ExportBundleAsync(app, args),
         "verify-bundle" => Task.FromResult(VerifyBundle(app, args)),
+        "create-admin" => PrepareThenCreateAdminAsync(app, args),
         _ => Task.FromResult(64),
     };
 

@@ -19,9 +19,9 @@ builder.AddBackOffice();
 builder.Services.AddWorkspace();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddApiDocument();
 builder.Services.AddBackOfficeLocalization();
 builder.Services.AddSingleton<ScreenAccess>();
-builder.Services.AddAntiforgery();
 
 var app = builder.Build();
 
@@ -41,9 +41,11 @@ app.UseSerilogRequestLogging(o =>
 });
 
 app.UseAuthentication();
+app.UseMiddleware<Workflows.Web.Identity.SessionValidation>(); // a renewed security stamp or a disabled user ends the session now
 app.UseMiddleware<AccessTrail>(); // before authorization, so refused calls are recorded too
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseMiddleware<Workflows.Web.Identity.CookieAntiforgery>(); // cookie-authenticated API state changes need the token
 // Hangfire's dashboard: Admins only (it shows and can re-run every job).
 app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 {
@@ -54,6 +56,8 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 });
 
 AccountApi.Map(app);
+MemberAccountApi.Map(app);
+AdminApi.Map(app);
 app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
@@ -66,6 +70,7 @@ FollowUpApi.Map(app);
 WorkspaceApi.Map(app);
 ClockApi.Map(app);
 ElsaApi.Map(app);
+app.MapApiDocument();
 app.UseStudio();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

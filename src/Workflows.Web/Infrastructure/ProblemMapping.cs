@@ -45,9 +45,12 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             _ => [details.Detail!],
         };
         if (exception is Workflows.Domain.Policies.PolicyImportException pe) details.Extensions["rows"] = pe.Errors;
-        details.Extensions["errors"] = exception is Workflows.Domain.Tasks.TaskRequestException tr
-            ? new Dictionary<string, string[]> { [tr.Field] = messages }
-            : new Dictionary<string, string[]> { ["Root"] = messages };
+        details.Extensions["errors"] = exception switch
+        {
+            Workflows.Domain.Tasks.TaskRequestException tr => new Dictionary<string, string[]> { [tr.Field] = messages },
+            Identity.AccountRequestException ae => new Dictionary<string, string[]> { [ae.Field] = [ae.Message], ["Root"] = [ae.Message] },
+            _ => new Dictionary<string, string[]> { ["Root"] = messages },
+        };
         if (exception is Workflows.Domain.Tasks.TaskConflictException tc)
         {
             details.Extensions["heldBy"] = tc.HeldBy;
@@ -71,6 +74,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         Workflows.Domain.Tasks.TaskConflictException => (409, "Conflict: the task is held or changed"),
         Workflows.Domain.Tasks.TaskActionForbiddenException => (403, "Forbidden"),
         Workflows.Domain.Tasks.TaskRequestException => (400, "The request is not valid"),
+        Identity.AccountRequestException a => (a.Status, "The request is not valid"),
         Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
         Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),
         EffectRefusedException => (409, "Conflict"),

@@ -49,6 +49,14 @@ public static class Policies
     public const string KeepCareRecords = nameof(KeepCareRecords);
     public const string RequestDocuments = nameof(RequestDocuments);
     public const string RunSummaries = nameof(RunSummaries);
+    /// <summary>Demo aid: the activation/reset code messages in a member's in-app inbox (embedded default, no SMS gateway).</summary>
+    public const string ReadMemberCodes = nameof(ReadMemberCodes);
+    /// <summary>Staff users: create, disable, reset passwords, assign roles; the administration audit.</summary>
+    public const string ManageUsers = nameof(ManageUsers);
+    /// <summary>Policy amendments (end date, termination, renewal link, cover) through the console.</summary>
+    public const string AmendPolicies = nameof(AmendPolicies);
+    /// <summary>The OpenAPI document and the API reference page.</summary>
+    public const string ReadApiReference = nameof(ReadApiReference);
     /// <summary>The staff workspace's case view and case search (masked personal data).</summary>
     public const string ReadCases = nameof(ReadCases);
     /// <summary>Reveal a masked ID number or phone, with a reason kept in the access trail.</summary>
@@ -91,6 +99,11 @@ public static class Policies
         [KeepCareRecords] = [Roles.CaseManager],
         [RequestDocuments] = [Roles.Specialist, Roles.CaseManager],
         [RunSummaries] = [Roles.CaseManager, Roles.Admin],
+        [ReadMemberCodes] = [Roles.Admin],
+        [ManageUsers] = [Roles.Admin],
+        [AmendPolicies] = [Roles.Admin],
+        // Admins and integrators (an integration account is a staff user with the Admin or Analyst role).
+        [ReadApiReference] = [Roles.Admin, Roles.Analyst],
         [ReadCases] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
         [RevealPersonalData] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
         [FileApplications] = [Roles.Specialist, Roles.CaseManager],

@@ -23,7 +23,7 @@ public static class ElsaApi
         StudioActivityExecutions.Map(elsa);
         StudioScripting.Map(elsa);
         // Lowest precedence: whatever no route above matches.
-        elsa.Map("/{**rest}", Unsupported).RequireAuthorization(Policies.OpenStudio);
+        elsa.MapMethods("/{**rest}", ["GET", "POST", "PUT", "PATCH", "DELETE"], Unsupported).RequireAuthorization(Policies.OpenStudio);
     }
 
     private static IResult Unsupported(HttpContext http, string? rest) =>
