@@ -4,6 +4,7 @@ using Serilog;
 using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
+using Workflows.Web.Components.Portal;
 using Workflows.Web.Infrastructure;
 using Workflows.Web.Studio;
 
@@ -17,6 +18,7 @@ builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configura
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddMemberPortal();
 builder.Services.AddAntiforgery();
 
 var app = builder.Build();
