@@ -15,6 +15,8 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     public DbSet<CommandRecord> Commands => Set<CommandRecord>();
     public DbSet<AccessLogRecord> AccessLog => Set<AccessLogRecord>();
     public DbSet<ScheduledWorkRecord> ScheduledWork => Set<ScheduledWorkRecord>();
+    public DbSet<OneTimeCodeRecord> OneTimeCodes => Set<OneTimeCodeRecord>();
+    public DbSet<AdminAuditRecord> AdminAudit => Set<AdminAuditRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -72,6 +74,23 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.At);
             e.HasIndex(x => x.InstanceId);
+        });
+        b.Entity<AppUser>(e =>
+        {
+            e.HasIndex(x => x.IdNumberHash).IsUnique().HasFilter("IdNumberHash IS NOT NULL");
+        });
+        b.Entity<OneTimeCodeRecord>(e =>
+        {
+            e.ToTable("OneTimeCodes");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.UserId, x.Purpose, x.CreatedAt });
+        });
+        b.Entity<AdminAuditRecord>(e =>
+        {
+            e.ToTable("AdminAudit");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.At);
+            e.HasIndex(x => x.Target);
         });
         b.Entity<ScheduledWorkRecord>(e =>
         {

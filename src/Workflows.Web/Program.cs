@@ -19,7 +19,6 @@ builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 builder.Services.AddMemberPortal();
-builder.Services.AddAntiforgery();
 
 var app = builder.Build();
 
@@ -38,9 +37,11 @@ app.UseSerilogRequestLogging(o =>
 });
 
 app.UseAuthentication();
+app.UseMiddleware<Workflows.Web.Identity.SessionValidation>(); // a renewed security stamp or a disabled user ends the session now
 app.UseMiddleware<AccessTrail>(); // before authorization, so refused calls are recorded too
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseMiddleware<Workflows.Web.Identity.CookieAntiforgery>(); // cookie-authenticated API state changes need the token
 // Hangfire's dashboard: Admins only (it shows and can re-run every job).
 app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 {
@@ -51,6 +52,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 });
 
 AccountApi.Map(app);
+MemberAccountApi.Map(app);
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);

@@ -41,21 +41,34 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A browser-like client signed in through the sign-in form (cookie), as the demo user <paramref name="user"/>.</summary>
-    public async Task<HttpClient> CookieClientAs(string user)
+    public async Task<HttpClient> CookieClientAs(string user, string password = Password)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var login = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["userName"] = user, ["password"] = Password, ["returnUrl"] = "/",
+            ["userName"] = user, ["password"] = password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = await FormToken(client),
         }));
         if (login.StatusCode != System.Net.HttpStatusCode.Redirect || login.Headers.Location?.ToString() != "/")
             throw new InvalidOperationException($"Sign-in as {user} failed: {(int)login.StatusCode} {login.Headers.Location}");
         return client;
     }
 
-    public static async Task<string> TokenFor(HttpClient client, string userName)
+    /// <summary>The antiforgery token of the sign-in form (its cookie stays in the client), as a browser would post it.</summary>
+    public static async Task<string> FormToken(HttpClient client)
     {
-        var response = await client.PostAsJsonAsync("/api/auth/token", new { userName, password = Password });
+        var html = await client.GetStringAsync("/account/login");
+        var m = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"");
+        if (!m.Success) throw new InvalidOperationException("The sign-in form has no antiforgery token.");
+        return System.Net.WebUtility.HtmlDecode(m.Groups[1].Value);
+    }
+
+    /// <summary>The header a script sends with cookie-authenticated state changes (X-CSRF-TOKEN), for this cookie client.</summary>
+    public static async Task<string> ApiToken(HttpClient cookieClient) =>
+        (await cookieClient.GetFromJsonAsync<JsonElement>("/api/auth/antiforgery")).GetProperty("token").GetString()!;
+
+    public static async Task<string> TokenFor(HttpClient client, string userName, string password = Password)
+    {
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { userName, password });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }

@@ -11,7 +11,9 @@ namespace Workflows.Web.Tests;
 /// <summary>Least privilege: every endpoint names its policy, and every role outside it is refused.</summary>
 public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOfficeFactory>
 {
-    private static readonly string[] Anonymous = ["POST /api/auth/token", "POST /account/login"];
+    private static readonly string[] Anonymous = ["POST /api/auth/token", "POST /api/auth/refresh", "POST /account/login",
+        "POST /api/account/activation/request", "POST /api/account/activation/complete", "POST /api/account/password-reset/request",
+        "POST /api/account/password-reset/complete"];
 
     private sealed record Api(string Method, string Template, string Url, string? Policy);
 

@@ -38,7 +38,7 @@ public sealed class PolicyImportException(IReadOnlyList<ImportError> errors, boo
 /// Imports the policy feed: validates every record first, then stores all of them in one transaction, or none.
 /// A policy number already imported is a duplicate (409); diagnoses arriving later go through <see cref="AddDiagnosisAsync"/>.
 /// </summary>
-public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector protector, TimeProvider clock)
+public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector protector, TimeProvider clock, IMemberDirectory? members = null)
 {
     public const int MaxBatch = 5_000;
     private static readonly string[] CsvColumns =
@@ -65,11 +65,30 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         if (duplicates.Count > 0)
             throw new PolicyImportException(duplicates.Select(n => new ImportError(numbers.IndexOf(n) + 1, n, "policyNumber", $"Policy {n} was already imported.")).ToList(), true);
 
+        await LinkMembersAsync(records, policies, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Policies.AddRange(policies);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return policies;
+    }
+
+    /// <summary>
+    /// Links each policy to the member identities of its insured and guardian/agent (created when new), unless the feed
+    /// names the user outright. Identities are created before the policies are stored: an import refused after this
+    /// leaves only unactivated identities with no policy, which the next import of that person links again.
+    /// </summary>
+    private async Task LinkMembersAsync(IReadOnlyList<PolicyRecord> records, List<Policy> policies, CancellationToken ct)
+    {
+        if (members is null) return;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (r, p) = (records[i], policies[i]);
+            if (p.InsuredUserName is null && r.Insured?.IdNumber is { } id)
+                p.InsuredUserName = await members.EnsureMemberAsync(id, p.InsuredName, ct);
+            if (p.GuardianUserName is null && r.Guardian?.IdNumber is { } gid && !string.IsNullOrWhiteSpace(gid))
+                p.GuardianUserName = await members.EnsureMemberAsync(gid, r.Guardian.Name ?? "", ct);
+        }
     }
 
     public async Task<DiagnosisEvent> AddDiagnosisAsync(string policyNumber, DiagnosisRecord record, CancellationToken ct = default)

@@ -2,10 +2,53 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Workflows.Persistence.Entities;
 
-/// <summary>A back-office user (ASP.NET Core Identity). Members are linked to their insured person by <see cref="MemberId"/> in later issues.</summary>
+/// <summary>
+/// A back-office user (ASP.NET Core Identity): staff, created by an Admin, or a member (insured, guardian, agent), created
+/// by the policy feed and matched to their person by <see cref="IdNumberHash"/>, a keyed hash of the ID number (the plain
+/// number is never stored here).
+/// </summary>
 public sealed class AppUser : IdentityUser
 {
     public string DisplayName { get; set; } = "";
+    /// <summary>Members only: HMAC-SHA256 of the normalised ID number under the installation's key (hex); unique.</summary>
+    public string? IdNumberHash { get; set; }
+    /// <summary>Members only: when they set their password with a one-time code. Null: not activated yet (cannot sign in).</summary>
+    public DateTimeOffset? ActivatedAt { get; set; }
+    /// <summary>Disabled users cannot sign in, and their sessions and tokens stop working at once.</summary>
+    public DateTimeOffset? DisabledAt { get; set; }
+    public DateTimeOffset? LastSignInAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A one-time code sent to a member to activate the account or reset the password. Only a keyed hash of the code is
+/// stored; it expires, is used once, and dies after a few wrong tries.
+/// </summary>
+public sealed class OneTimeCodeRecord
+{
+    public string Id { get; set; } = "";
+    public string UserId { get; set; } = "";
+    /// <summary>activate or reset.</summary>
+    public string Purpose { get; set; } = "";
+    public string CodeHash { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+    public int FailedAttempts { get; set; }
+}
+
+/// <summary>One change an Admin made to users, roles or policies: who, when, what, to whom. Never holds passwords or ID numbers.</summary>
+public sealed class AdminAuditRecord
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Actor { get; set; } = "";
+    /// <summary>user-created, user-disabled, user-enabled, password-reset, roles-changed, policy-amended, admin-created…</summary>
+    public string Action { get; set; } = "";
+    /// <summary>The user name or policy number changed.</summary>
+    public string Target { get; set; } = "";
+    /// <summary>What changed, in words (e.g. "roles: Specialist → Specialist, CaseManager").</summary>
+    public string Detail { get; set; } = "";
 }
 
 /// <summary>One version of a workflow definition; <see cref="Json"/> is the full Elsa 3 JSON.</summary>

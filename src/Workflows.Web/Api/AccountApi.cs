@@ -1,37 +1,60 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Workflows.Persistence.Entities;
+using Workflows.Web.Identity;
 using Workflows.Web.Infrastructure;
 
 namespace Workflows.Web.Api;
 
-/// <summary>Sign-in: a bearer token for API clients, a cookie for the browser shell; and who am I.</summary>
+/// <summary>
+/// Sign-in: a bearer token (and refresh token) for API clients, a cookie for the browser shell; who am I; sign-out and
+/// password change, which end every session and token of the user at once (see <see cref="SessionValidation"/>).
+/// </summary>
 public static class AccountApi
 {
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/api/auth/token", Token).AllowAnonymous().WithTags("Account");
-        app.MapPost("/api/auth/session-token", SessionToken).RequireAuthorization(Policies.OpenStudio).WithTags("Account");
+        app.MapPost("/api/auth/refresh", Refresh).AllowAnonymous().WithTags("Account");
+        // Creates no state and its answer cannot be read cross-site: Studio's script calls it with the cookie alone.
+        app.MapPost("/api/auth/session-token", SessionToken).RequireAuthorization(Policies.OpenStudio).DisableAntiforgery().WithTags("Account");
+        app.MapGet("/api/auth/antiforgery", AntiforgeryToken).RequireAuthorization(Policies.SignedIn).WithTags("Account");
+        app.MapPost("/api/auth/logout", ApiLogout).RequireAuthorization(Policies.SignedIn).WithTags("Account");
+        app.MapPost("/api/auth/password", ChangePassword).RequireAuthorization(Policies.SignedIn).WithTags("Account");
         app.MapGet("/api/me", Me).RequireAuthorization(Policies.SignedIn).WithTags("Account");
-        app.MapPost("/account/login", Login).AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/account/logout", (Delegate)Logout).RequireAuthorization(Policies.SignedIn);
+        app.MapPost("/account/login", Login).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/account/logout", (Delegate)Logout).RequireAuthorization(Policies.SignedIn).ExcludeFromDescription();
     }
 
-    public sealed record TokenRequest(string UserName, string Password);
+    public sealed record TokenRequest(string? UserName, string? Password);
 
-    /// <summary>Exchanges user name and password for a bearer token (<c>{"tokenType":"Bearer","accessToken":…,"expiresIn":…}</c>).</summary>
-    private static async Task<Results<SignInHttpResult, ProblemHttpResult>> Token(TokenRequest request, UserManager<AppUser> users,
-        SignInManager<AppUser> signIn)
+    /// <summary>Exchanges user name (members: or ID number) and password for a bearer token and a refresh token.</summary>
+    private static async Task<Results<SignInHttpResult, ProblemHttpResult>> Token(HttpContext http, TokenRequest request, PasswordSignIn passwords,
+        SignInManager<AppUser> signIn, CancellationToken ct)
     {
-        var user = string.IsNullOrWhiteSpace(request.UserName) ? null : await users.FindByNameAsync(request.UserName);
-        if (user is null) return Refused();
-        var check = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
-        if (check.IsLockedOut) return ProblemMapping.Problem(429, "Locked out", "Too many failed sign-ins; try again in 15 minutes.");
+        var check = await passwords.CheckAsync(http, request.UserName, request.Password, ct);
+        if (check.RetryAfterSeconds is { } wait) return TooMany(http, wait);
         if (!check.Succeeded) return Refused();
-        var principal = await signIn.CreateUserPrincipalAsync(user);
-        return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
+        return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(check.User!), authenticationScheme: IdentityConstants.BearerScheme);
+    }
+
+    public sealed record RefreshRequest(string? RefreshToken);
+
+    /// <summary>A new access token for a refresh token, while the user's security stamp is unchanged and the user enabled.</summary>
+    private static async Task<Results<SignInHttpResult, ProblemHttpResult>> Refresh(RefreshRequest request, IOptionsMonitor<BearerTokenOptions> bearer,
+        SignInManager<AppUser> signIn, TimeProvider clock)
+    {
+        var ticket = string.IsNullOrEmpty(request.RefreshToken) ? null
+            : bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector.Unprotect(request.RefreshToken);
+        if (ticket?.Properties.ExpiresUtc is not { } expires || clock.GetUtcNow() >= expires
+            || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { DisabledAt: null } user)
+            return ProblemMapping.Problem(401, "Refresh refused", "The refresh token is not valid any more; sign in again. 刷新令牌已失效，请重新登录。");
+        return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(user), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     /// <summary>
@@ -45,7 +68,22 @@ public static class AccountApi
         return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(user), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
-    private static ProblemHttpResult Refused() => ProblemMapping.Problem(401, "Sign-in failed", "The user name or password is wrong.");
+    public sealed record AntiforgeryView(string HeaderName, string Token);
+
+    /// <summary>For scripts that change state with the cookie: send this token in the named header.</summary>
+    private static Ok<AntiforgeryView> AntiforgeryToken(HttpContext http, IAntiforgery antiforgery)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return TypedResults.Ok(new AntiforgeryView(tokens.HeaderName!, tokens.RequestToken!));
+    }
+
+    private static ProblemHttpResult Refused() => ProblemMapping.Problem(401, "Sign-in failed", "The user name or password is wrong. 用户名或密码错误。");
+
+    private static ProblemHttpResult TooMany(HttpContext http, int wait)
+    {
+        http.Response.Headers.RetryAfter = wait.ToString();
+        return ProblemMapping.Problem(429, "Too many failed sign-ins", $"Too many failed sign-ins; try again in {Math.Max(1, (wait + 59) / 60)} minutes. 登录失败次数过多，请 {Math.Max(1, (wait + 59) / 60)} 分钟后再试。");
+    }
 
     public sealed record MeResponse(string UserName, string? DisplayName, IReadOnlyList<string> Roles);
 
@@ -56,21 +94,57 @@ public static class AccountApi
             Roles.All.Where(http.User.IsInRole).ToList()));
     }
 
-    /// <summary>The browser's sign-in form posts here; on success a cookie is set and the user goes back where they came from.</summary>
-    private static async Task<IResult> Login([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl,
-        SignInManager<AppUser> signIn)
+    public sealed record PasswordChange(string? CurrentPassword, string? NewPassword);
+
+    /// <summary>Changes the caller's password; every cookie and token of theirs (this one too) stops working.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(HttpContext http, PasswordChange request, UserManager<AppUser> users)
     {
-        signIn.AuthenticationScheme = IdentityConstants.ApplicationScheme;
-        var result = await signIn.PasswordSignInAsync(userName ?? "", password ?? "", isPersistent: false, lockoutOnFailure: true);
+        var user = await users.GetUserAsync(http.User);
+        if (user is null) return ProblemMapping.Problem(401, "Not signed in", "Sign in again.");
+        if (string.IsNullOrEmpty(request.NewPassword))
+            throw new AccountRequestException("newPassword", "请填写新密码。");
+        var changed = await users.ChangePasswordAsync(user, request.CurrentPassword ?? "", request.NewPassword);
+        if (!changed.Succeeded)
+        {
+            if (changed.Errors.Any(e => e.Code == "PasswordMismatch")) throw new AccountRequestException("currentPassword", "当前密码不正确。");
+            throw new AccountRequestException("newPassword", PasswordRules.Describe(changed.Errors));
+        }
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The browser's sign-in form posts here (with its antiforgery token); on success a cookie is set and the user goes back where they came from.</summary>
+    private static async Task<IResult> Login(HttpContext http, [FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl,
+        PasswordSignIn passwords, SignInManager<AppUser> signIn, CancellationToken ct)
+    {
         var back = string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') || returnUrl.StartsWith("//") ? "/" : returnUrl;
-        if (result.Succeeded) return Results.LocalRedirect(back);
-        var reason = result.IsLockedOut ? "locked" : "failed";
+        var check = await passwords.CheckAsync(http, userName, password, ct);
+        if (check.Succeeded)
+        {
+            signIn.AuthenticationScheme = IdentityConstants.ApplicationScheme;
+            await signIn.SignInAsync(check.User!, isPersistent: false);
+            return Results.LocalRedirect(back);
+        }
+        var reason = check.RetryAfterSeconds is not null ? "locked" : "failed";
         return Results.LocalRedirect($"/account/login?error={reason}&returnUrl={Uri.EscapeDataString(back)}");
     }
 
-    private static async Task<IResult> Logout(HttpContext http)
+    /// <summary>Signs out everywhere: the security stamp is renewed, so this cookie and every token of the user stop working.</summary>
+    private static async Task<IResult> Logout(HttpContext http, UserManager<AppUser> users)
     {
+        await EndSessionsAsync(http, users);
         await http.SignOutAsync(IdentityConstants.ApplicationScheme);
         return Results.LocalRedirect("/account/login");
+    }
+
+    private static async Task<NoContent> ApiLogout(HttpContext http, UserManager<AppUser> users)
+    {
+        await EndSessionsAsync(http, users);
+        if (http.Request.Cookies.ContainsKey(BackOfficeServices.AuthCookieName)) await http.SignOutAsync(IdentityConstants.ApplicationScheme);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task EndSessionsAsync(HttpContext http, UserManager<AppUser> users)
+    {
+        if (await users.GetUserAsync(http.User) is { } user) await users.UpdateSecurityStampAsync(user);
     }
 }

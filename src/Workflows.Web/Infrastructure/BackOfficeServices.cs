@@ -18,6 +18,7 @@ public static class BackOfficeServices
 {
     /// <summary>Cookie for the browser, bearer token for the API: the scheme is chosen by the presence of an Authorization header.</summary>
     public const string SmartScheme = "CookieOrBearer";
+    public const string AuthCookieName = "backoffice.auth";
 
     public static WebApplicationBuilder AddBackOffice(this WebApplicationBuilder builder)
     {
@@ -46,8 +47,10 @@ public static class BackOfficeServices
         services.AddIdentityCore<AppUser>(o =>
             {
                 o.User.RequireUniqueEmail = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // Failed sign-ins are limited by SignInThrottle (per client and per account, windows that end), not by
+                // Identity's lockout, which would let anyone lock another person out.
+                o.Lockout.AllowedForNewUsers = false;
+                o.Password.RequiredLength = 8;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<WorkflowsDbContext>()
@@ -71,7 +74,7 @@ public static class BackOfficeServices
             {
                 o.LoginPath = "/account/login";
                 o.AccessDeniedPath = "/account/denied";
-                o.Cookie.Name = "backoffice.auth";
+                o.Cookie.Name = AuthCookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.SlidingExpiration = true;
@@ -80,6 +83,13 @@ public static class BackOfficeServices
                 o.Events.OnRedirectToLogin = ctx => Redirect(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => Redirect(ctx, StatusCodes.Status403Forbidden);
             });
+        services.AddSingleton(sp => Identity.KeyedHasher.FromConfiguration(config, dataDir));
+        services.AddSingleton<Identity.SignInThrottle>();
+        services.AddScoped<Identity.MemberAccounts>();
+        services.AddScoped<Workflows.Domain.Policies.IMemberDirectory>(sp => sp.GetRequiredService<Identity.MemberAccounts>());
+        services.AddScoped<Identity.PasswordSignIn>();
+        services.AddAntiforgery(o => o.HeaderName = "X-CSRF-TOKEN");
+
         services.AddAuthorization(o =>
         {
             foreach (var (policy, roles) in Policies.RolesFor)

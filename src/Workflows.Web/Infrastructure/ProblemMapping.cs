@@ -36,7 +36,9 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             _ => [details.Detail!],
         };
         if (exception is Workflows.Domain.Policies.PolicyImportException pe) details.Extensions["rows"] = pe.Errors;
-        details.Extensions["errors"] = new Dictionary<string, string[]> { ["Root"] = messages };
+        details.Extensions["errors"] = exception is Identity.AccountRequestException ae
+            ? new Dictionary<string, string[]> { [ae.Field] = [ae.Message], ["Root"] = [ae.Message] }
+            : new Dictionary<string, string[]> { ["Root"] = messages };
         if (exception is WorkflowValidationException ve)
             details.Extensions["activities"] = ve.Errors.Where(e => e.ActivityId is not null).Select(e => e.ActivityId).Distinct().ToArray();
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
@@ -52,6 +54,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "The request is too large" : "The request is not valid"),
         DefinitionNotFoundException or InstanceNotFoundException or BookmarkNotFoundException or WorkflowNotFoundException => (404, "Not found"),
         Api.TaskForbiddenException => (403, "Forbidden"),
+        Identity.AccountRequestException a => (a.Status, "The request is not valid"),
         Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
         Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),
         EffectRefusedException => (409, "Conflict"),

@@ -45,6 +45,14 @@ public static class Policies
     public const string KeepCareRecords = nameof(KeepCareRecords);
     public const string RequestDocuments = nameof(RequestDocuments);
     public const string RunSummaries = nameof(RunSummaries);
+    /// <summary>Demo aid: the activation/reset code messages in a member's in-app inbox (embedded default, no SMS gateway).</summary>
+    public const string ReadMemberCodes = nameof(ReadMemberCodes);
+    /// <summary>Staff users: create, disable, reset passwords, assign roles; the administration audit.</summary>
+    public const string ManageUsers = nameof(ManageUsers);
+    /// <summary>Policy amendments (end date, termination, renewal link, cover) through the console.</summary>
+    public const string AmendPolicies = nameof(AmendPolicies);
+    /// <summary>The OpenAPI document and the API reference page.</summary>
+    public const string ReadApiReference = nameof(ReadApiReference);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
 
@@ -71,6 +79,11 @@ public static class Policies
         [KeepCareRecords] = [Roles.CaseManager],
         [RequestDocuments] = [Roles.Specialist, Roles.CaseManager],
         [RunSummaries] = [Roles.CaseManager, Roles.Admin],
+        [ReadMemberCodes] = [Roles.Admin],
+        [ManageUsers] = [Roles.Admin],
+        [AmendPolicies] = [Roles.Admin],
+        // Admins and integrators (an integration account is a staff user with the Admin or Analyst role).
+        [ReadApiReference] = [Roles.Admin, Roles.Analyst],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],

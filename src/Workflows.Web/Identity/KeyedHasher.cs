@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Workflows.Web.Identity;
+
+/// <summary>
+/// HMAC-SHA256 under the installation's secret key: how a member identity is matched to an ID number (never stored in
+/// plain) and how one-time codes are stored. The key is "Identity:HashKey" (base64, 32 bytes) or, when that is not set,
+/// a random key created once in the data folder's keys/ directory (keys/identity-hash.key) beside the Data Protection keys.
+/// </summary>
+public sealed class KeyedHasher
+{
+    private readonly byte[] _key;
+
+    public KeyedHasher(byte[] key)
+    {
+        if (key.Length < 32) throw new ArgumentException("The identity hash key must have at least 32 bytes.");
+        _key = key;
+    }
+
+    public static KeyedHasher FromConfiguration(IConfiguration config, string dataDirectory)
+    {
+        if (config["Identity:HashKey"] is { Length: > 0 } configured) return new KeyedHasher(Convert.FromBase64String(configured));
+        var path = Path.Combine(dataDirectory, "keys", "identity-hash.key");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            f.Write(RandomNumberGenerator.GetBytes(32));
+        }
+        catch (IOException) when (File.Exists(path)) { } // created before (or by another node at the same moment)
+        for (var i = 0; ; i++)
+        {
+            var key = File.ReadAllBytes(path);
+            if (key.Length >= 32 || i > 50) return new KeyedHasher(key);
+            Thread.Sleep(20); // another node is still writing it
+        }
+    }
+
+    /// <summary>The ID number as the feed and members type it: trimmed, upper-case check character (x → X).</summary>
+    public static string NormaliseIdNumber(string idNumber) => idNumber.Trim().ToUpperInvariant();
+
+    public string HashIdNumber(string idNumber) => Hash("id:" + NormaliseIdNumber(idNumber));
+
+    public string HashCode(string codeId, string code) => Hash($"code:{codeId}:{code.Trim()}");
+
+    private string Hash(string value) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(value)));
+}
