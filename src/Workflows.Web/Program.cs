@@ -6,6 +6,7 @@ using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Components.Portal;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Localization;
 using Workflows.Web.Studio;
 
 // "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
@@ -18,6 +19,7 @@ builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configura
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddBackOfficeLocalization();
 builder.Services.AddMemberPortal();
 
 var app = builder.Build();
@@ -27,6 +29,7 @@ if (command == "verify-journal")
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 
+app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseExceptionHandler();
 app.UseMiddleware<RequestLimits>();
 app.UseStatusCodePages();
@@ -53,6 +56,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 
 AccountApi.Map(app);
 MemberAccountApi.Map(app);
+app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 TasksApi.Map(app);

@@ -95,6 +95,9 @@ public sealed class WorkflowRuntime(
             throw new InstanceStateException($"Workflow instance {instance.Id} is faulted ({instance.Incident?.Message}); retry the incident first.");
         // The caller may check the bookmark (e.g. the task's role) and decide in which role the actor acts.
         if (authorize is not null) actor = authorize(bookmark, instance);
+        // A human task's completion is checked against its form before anything runs: refused, nothing changes.
+        if (bookmark.Kind == BookmarkKinds.HumanTask && services.GetService(typeof(IEnumerable<Activities.Forms.ITaskCompletionGuard>)) is IEnumerable<Activities.Forms.ITaskCompletionGuard> guards)
+            foreach (var guard in guards) input = await guard.CheckAsync(bookmark, instance, input, ct);
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var revision = instance.Revision;
