@@ -28,11 +28,7 @@ public abstract class MemberPage : ComponentBase
     protected virtual Task LoadAsync() => Task.CompletedTask;
 
     /// <summary>An instant in Asia/Shanghai with its weekday: 2026-12-03 周四 09:30.</summary>
-    protected string Time(DateTimeOffset at)
-    {
-        var local = TimeZoneInfo.ConvertTime(at, BusinessCalendar.Shanghai);
-        return $"{local:yyyy-MM-dd} {T["Weekday_" + (int)local.DayOfWeek]} {local:HH:mm}";
-    }
+    protected static string Time(DateTimeOffset at) => Display.TimeWithWeekday(at);
 
     protected string ServiceName(string zh, string en) => PortalText.Pick(zh, en);
 }

@@ -1,7 +1,28 @@
-# Generates PortalText.resx (Chinese, the default) and PortalText.en.resx from one table, so the two never drift.
+# Generates MemberTexts.resx (Chinese, the default) and MemberTexts.en.resx from one table, so the two never drift.
 # Run: python3 src/Workflows.Web/Components/Portal/portal-text.py
 import os, html
 T = {
+ "Activate_Title": ("开通账户", "Activate your account"),
+ "Activate_Intro": ("请输入身份证号和您名下任一保单号，我们会把验证码发到您登记的手机/消息中心。", "Enter your ID number and the number of one of your policies; we send a code to your registered phone or message centre."),
+ "Activate_Submit": ("开通账户", "Activate"),
+ "Activate_Done": ("账户已开通。请用登录名 {0} 或身份证号登录。", "Your account is active. Sign in with the login name {0} or your ID number."),
+ "Reset_Title": ("找回密码", "Reset your password"),
+ "Reset_Intro": ("请输入身份证号或登录名，我们会把验证码发到您登记的手机/消息中心。", "Enter your ID number or login name; we send a code to your registered phone or message centre."),
+ "Reset_Login": ("身份证号或登录名", "ID number or login name"),
+ "Reset_Submit": ("重置密码", "Reset password"),
+ "Reset_Done": ("密码已重置（登录名 {0}），之前的登录已全部退出。", "Your password is reset (login name {0}); every earlier session has ended."),
+ "Account_IdNumber": ("身份证号", "ID number"),
+ "Account_PolicyNumber": ("保单号", "Policy number"),
+ "Account_SendCode": ("获取验证码", "Send code"),
+ "Account_CodeSent": ("如果信息与保单登记一致，验证码已发送到您登记的手机/消息中心，10 分钟内有效。", "If the details match a policy, a code was sent to your registered phone or message centre; it is valid for 10 minutes."),
+ "Account_Code": ("验证码（6 位数字）", "Code (6 digits)"),
+ "Account_NewPassword": ("设置密码", "New password"),
+ "Account_ConfirmPassword": ("再次输入密码", "Repeat the password"),
+ "Account_PasswordsDiffer": ("两次输入的密码不一致。", "The two passwords differ."),
+ "Account_TooMany": ("请求过于频繁，请 {0} 分钟后再试。", "Too many requests; try again in {0} minutes."),
+ "Account_ToLogin": ("去登录", "Sign in"),
+ "Account_ForgotPassword": ("忘记密码", "Forgot password"),
+ "Account_Activate": ("开通账户", "Activate account"),
  "PortalName": ("我的保障", "My cover"),
  "SignOut": ("退出", "Sign out"),
  "NavPolicies": ("我的保单", "My policies"),
@@ -18,7 +39,6 @@ T = {
  "Variant": ("版本", "Variant"),
  "Variant_with-social-insurance": ("有社保版", "With social insurance"),
  "Variant_without-social-insurance": ("无社保版", "Without social insurance"),
- "Variant_": ("", ""),
  "RenewalOf": ("续保自", "Renews"),
  "Insured": ("被保险人", "Insured"),
  "IdNumber": ("证件号", "ID number"),
@@ -123,8 +143,8 @@ T = {
  "Template_missing-documents": ("补充材料", "Documents needed"),
  "Template_monthly-summary": ("月度小结", "Monthly summary"),
  "Template_sla-breach": ("服务时效", "Service time"),
- "Template_activation-code": ("激活码", "Activation code"),
- "Template_password-reset": ("重置密码", "Password reset"),
+ "Template_member-activation-code": ("激活验证码", "Activation code"),
+ "Template_member-reset-code": ("重置密码验证码", "Password reset code"),
  "EstimateTitle": ("特药理赔试算", "Drug claim estimate"),
  "EstimateHelp": ("按您的保单版本试算京东安联对一次特药购药的给付金额。药品须在特药清单内。", "Estimates what JD Allianz pays for one specialty-drug purchase under your policy's variant. The drug must be on the list."),
  "NoJdPolicy": ("试算适用于京东安联特药保单，您名下没有此类保单。", "The estimate is for JD Allianz drug policies; you hold none."),
@@ -147,8 +167,6 @@ T = {
  "Status_Completed": ("已完成", "Completed"),
  "Status_NoShow": ("未到诊", "No-show"),
  "Status_Cancelled": ("已取消", "Cancelled"),
- "Weekday_0": ("周日", "Sun"), "Weekday_1": ("周一", "Mon"), "Weekday_2": ("周二", "Tue"), "Weekday_3": ("周三", "Wed"),
- "Weekday_4": ("周四", "Thu"), "Weekday_5": ("周五", "Fri"), "Weekday_6": ("周六", "Sat"),
 }
 HEAD = '''<?xml version="1.0" encoding="utf-8"?>
 <root>
@@ -159,8 +177,8 @@ HEAD = '''<?xml version="1.0" encoding="utf-8"?>
 '''
 here = os.path.dirname(os.path.abspath(__file__))
 for suffix, idx in (("", 0), (".en", 1)):
-    with open(os.path.join(here, f"PortalText{suffix}.resx"), "w", encoding="utf-8") as f:
+    with open(os.path.join(here, f"MemberTexts{suffix}.resx"), "w", encoding="utf-8") as f:
         f.write(HEAD)
         for k, v in T.items():
-            f.write(f'  <data name="{k}" xml:space="preserve"><value>{html.escape(v[idx], quote=False)}</value></data>\n')
+            f.write(f'  <data name="{k.replace("_", ".")}" xml:space="preserve"><value>{html.escape(v[idx], quote=False)}</value></data>\n')
         f.write("</root>\n")
