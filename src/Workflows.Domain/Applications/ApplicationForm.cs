@@ -48,7 +48,7 @@ public sealed record ApplicationForm(
         // Services without a booking (drug purchase, consultations, COC enrolment) do not ask for preferred dates.
         var dates = s.CancellationNoticeWorkingDays is not null || hospitals != HospitalList.None || cities is CityList.Named or CityList.Escort;
         return new ApplicationForm(s, hospitals, cities, s.RegionLimit?.Cities ?? [], drug,
-            Prescription: s.Code == "jd-reservation-purchase", GreenChannel: s.Code == "jd-green-channel", proof, s.RequiredDocuments, dates);
+            Prescription: s.Code == "jd-reservation-purchase", GreenChannel: s.Code == "jd-green-channel", proof, s.RequiredDocuments ?? [], dates); // null in the catalogue for some JD services
     }
 
     /// <summary>The cities the city picker offers, in list order, without duplicates.</summary>

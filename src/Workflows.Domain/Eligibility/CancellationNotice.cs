@@ -24,7 +24,8 @@ public static class CancellationNotice
     {
         var notice = service?.CancellationNoticeWorkingDays;
         int? given = appointmentDay is { } day ? calendar.WorkingDaysBetween(today, day) : null;
-        var usedOnlyWhenSampled = service?.QuotaConsumedWhen.Contains("sample-taken") == true;
+        // The catalogue leaves quotaConsumedWhen out for some services (JSON null despite the default).
+        var usedOnlyWhenSampled = (service?.QuotaConsumedWhen ?? []).Contains("sample-taken");
         var limited = service?.QuotaPerPolicyPeriod is not null;
         var restored = usedOnlyWhenSampled || given is null || notice is null || given >= notice;
         return (given, notice, restored) switch
