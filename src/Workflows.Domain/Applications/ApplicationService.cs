@@ -184,7 +184,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             var chainStart = await CheckEligibility.ChainStartAsync(db, policy, ct);
             var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
             var services = new List<EntitlementView>();
-            foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer).OrderBy(s => s.Code))
+            foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer)) // the catalogue's (handbook's) order
             {
                 var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
                 var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, ct);

@@ -17,6 +17,12 @@ public abstract class MemberPage : ComponentBase
     /// <summary>The signed-in member's user name: the only identity any query of the portal is made with.</summary>
     protected string Me { get; private set; } = "";
 
+    /// <summary>
+    /// Whether the page is live (its circuit connected). Forms and buttons are shown only then: what a member typed into the
+    /// first, server-rendered copy of a page would be lost when it comes alive.
+    /// </summary>
+    protected bool Live => RendererInfo.IsInteractive;
+
     protected DateOnly Today => Calendar.LocalDate(Clock.GetUtcNow());
 
     protected override async Task OnInitializedAsync()
