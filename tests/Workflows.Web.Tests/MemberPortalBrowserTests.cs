@@ -251,7 +251,8 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await Assertions.Expect(page.GetByTestId("application-row")).ToContainTextAsync(Refusals.GreenChannelNeedsRefusedPrescription.MessageZh);
         await page.GotoAsync(new Uri(Host.BaseAddress, "/me/estimate").ToString());
         await page.FillAsync("#drug-search", "奥拉帕利");
-        await page.GetByRole(AriaRole.Option).First.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "奥拉帕利（利普卓）" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("drug-chosen")).ToHaveTextAsync("奥拉帕利（利普卓）");
         await page.FillAsync("#cost", "10000");
         await page.Locator("#cost").PressAsync("Tab");
         await page.GetByTestId("estimate").ClickAsync();
