@@ -18,6 +18,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<ReferenceData.DesignatedHospital> DesignatedHospitals => Set<ReferenceData.DesignatedHospital>();
     public DbSet<Policies.Policy> Policies => Set<Policies.Policy>();
     public DbSet<Policies.DiagnosisEvent> Diagnoses => Set<Policies.DiagnosisEvent>();
+    public DbSet<Policies.PolicyVersion> PolicyVersions => Set<Policies.PolicyVersion>();
     public DbSet<Applications.ServiceApplication> Applications => Set<Applications.ServiceApplication>();
     public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
     public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
@@ -70,11 +71,17 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
         {
             e.ToTable("Policies");
             e.HasIndex(x => x.PolicyNumber).IsUnique();
+            e.Property(x => x.Version).HasDefaultValue(1);
             e.HasIndex(x => x.InsuredUserName);
             e.HasIndex(x => x.GuardianUserName);
             e.HasMany(x => x.Diagnoses).WithOne().HasForeignKey(d => d.PolicyId);
         });
         b.Entity<Policies.DiagnosisEvent>(e => e.ToTable("DiagnosisEvents"));
+        b.Entity<Policies.PolicyVersion>(e =>
+        {
+            e.ToTable("PolicyVersions");
+            e.HasIndex(x => new { x.PolicyId, x.Version }).IsUnique();
+        });
         b.Entity<Applications.ServiceApplication>(e =>
         {
             e.ToTable("ServiceApplications");

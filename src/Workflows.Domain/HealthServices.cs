@@ -32,6 +32,7 @@ public static class HealthServices
             return ReferenceLookup.LoadAsync(db).GetAwaiter().GetResult();
         });
         services.AddScoped<PolicyImport>();
+        services.AddScoped<PolicyAmendments>();
         services.AddScoped<ApplicationService>();
         return services;
     }

@@ -5,7 +5,7 @@ namespace Workflows.Web;
 /// <summary>Command-line operations run with the host's configuration instead of serving (e.g. <c>verify-journal &lt;instanceId&gt;…</c>).</summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["verify-journal"];
+    private static readonly string[] Known = ["verify-journal", "create-admin"];
 
     /// <summary>Splits the command line into a command, its arguments, and "--key value" configuration settings.</summary>
     public static (string? Command, string[] CommandArgs, string[] Settings) Split(string[] args)
@@ -21,6 +21,36 @@ public static class Commands
             else commandArgs.Add(args[i]);
         }
         return (args[0], commandArgs.ToArray(), settings.ToArray());
+    }
+
+    /// <summary>
+    /// <c>create-admin &lt;userName&gt; [--display-name "…"]</c>: creates an Admin with a generated password, printed once
+    /// (the Admin changes it after signing in). The way to the first admin of an installation without demo users; run on
+    /// the server with the host's configuration. Exit code 0 when created, 1 when the name is taken or not valid.
+    /// </summary>
+    public static async Task<int> CreateAdminAsync(WebApplication app, string[] args)
+    {
+        if (args.Length != 1 || args[0].Length is < 2 or > 64 || !args[0].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        {
+            Console.Error.WriteLine("Usage: create-admin <userName>   (2 to 64 letters, digits, '.', '-' or '_')");
+            return 1;
+        }
+        await using var scope = app.Services.CreateAsyncScope();
+        var staff = scope.ServiceProvider.GetRequiredService<Identity.StaffUsers>();
+        try
+        {
+            var password = Identity.StaffUsers.GeneratePassword();
+            await staff.CreateAsync(new Identity.NewStaffUser(args[0], app.Configuration["display-name"] ?? "Administrator", [Infrastructure.Roles.Admin], password),
+                actor: "create-admin (command line)");
+            Console.WriteLine($"Created admin '{args[0]}'. One-time password: {password}");
+            Console.WriteLine("Sign in and change it (账户 → 修改密码) before doing anything else.");
+            return 0;
+        }
+        catch (Identity.AccountRequestException e)
+        {
+            Console.Error.WriteLine($"Not created: {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>Verifies the journal hash chain of the given instances (or all, with --all). Exit code 0 if every chain is intact, 2 otherwise.</summary>

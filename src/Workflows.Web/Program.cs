@@ -19,6 +19,7 @@ builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configura
 builder.AddBackOffice();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddApiDocument();
 builder.Services.AddBackOfficeLocalization();
 builder.Services.AddMemberPortal();
 
@@ -28,6 +29,8 @@ if (command == "verify-journal")
     return await Commands.VerifyJournalAsync(app, commandArgs);
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
+if (command == "create-admin")
+    return await Commands.CreateAdminAsync(app, commandArgs);
 
 app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseExceptionHandler();
@@ -56,6 +59,7 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 
 AccountApi.Map(app);
 MemberAccountApi.Map(app);
+AdminApi.Map(app);
 app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
@@ -65,6 +69,7 @@ MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
 ElsaApi.Map(app);
+app.MapApiDocument();
 app.UseStudio();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -48,7 +48,8 @@ public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOff
     [Fact]
     public async Task Each_role_is_refused_where_it_does_not_belong_and_admitted_where_it_does()
     {
-        var endpoints = Endpoints().Where(e => e.Policy is not null).ToList();
+        // Signing out ends every session of the user (security stamp), so those two go last for each role.
+        var endpoints = Endpoints().Where(e => e.Policy is not null).OrderBy(e => e.Template.EndsWith("/logout")).ToList();
         var anonymous = factory.CreateClient(new() { AllowAutoRedirect = false });
         foreach (var e in endpoints)
             Assert.Equal(e.Url.StartsWith("/api") || e.Url.StartsWith("/elsa/api") ? HttpStatusCode.Unauthorized : HttpStatusCode.Redirect, (await Send(anonymous, e)).StatusCode);
@@ -58,6 +59,8 @@ public sealed class RoleTests(BackOfficeFactory factory) : IClassFixture<BackOff
             var client = await factory.ClientAs(role);
             foreach (var e in endpoints)
             {
+                // Signing out ends every session of the user, so each sign-out gets a fresh token.
+                if (e.Template.EndsWith("/logout")) client = await factory.ClientAs(role);
                 var status = (await Send(client, e)).StatusCode;
                 var admitted = Policies.RolesFor[e.Policy!].Contains(role);
                 if (admitted)

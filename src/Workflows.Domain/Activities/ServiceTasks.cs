@@ -117,6 +117,13 @@ public sealed class Booking : DeadlineTaskActivity
             throw new ResumeRejectedException("Booked needs appointmentAt: the appointment's date and time (Beijing time), e.g. 2026-03-10 09:30.");
         if (at < context.Now) throw new ResumeRejectedException("The appointment cannot be in the past.");
         var local = TimeZoneInfo.ConvertTime(at, BusinessCalendar.Shanghai);
+        // A policy ended early (or whose end date was moved) covers no appointment after its last day.
+        using (var db = context.Db())
+        {
+            var end = (from a in db.Applications join p in db.Policies on a.PolicyId equals p.Id where a.Id == context.CorrelationId select (DateOnly?)p.EndDate).FirstOrDefault();
+            if (end is { } last && DateOnly.FromDateTime(local.DateTime) > last)
+                throw new ResumeRejectedException($"预约日期 {local:yyyy-MM-dd} 晚于保单的最后保障日 {last:yyyy-MM-dd}，不能预约。 The appointment is after the policy's last day of cover ({last:yyyy-MM-dd}).");
+        }
         context.Status(ApplicationStatus.Booked, $"已为您预约 {local:yyyy-MM-dd HH:mm}。", $"Booked for {local:yyyy-MM-dd HH:mm} (Beijing time).", appointmentAt: at);
     }
 }

@@ -501,8 +501,19 @@ namespace Workflows.Domain.Migrations
                     b.Property<bool>("SpecialtyDrugCover")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateOnly?>("TerminatedOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TerminationReason")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Variant")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1);
 
                     b.Property<DateOnly?>("WaitingPeriodEnd")
                         .HasColumnType("TEXT");
@@ -517,6 +528,46 @@ namespace Workflows.Domain.Migrations
                         .IsUnique();
 
                     b.ToTable("Policies", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.Policies.PolicyVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Change")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyNumber")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SnapshotProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("PolicyVersions", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.DesignatedHospital", b =>

@@ -41,6 +41,29 @@ public sealed class Policy
     public DateTimeOffset ImportedAt { get; set; }
     public string ImportedBy { get; set; } = "";
     public List<DiagnosisEvent> Diagnoses { get; set; } = [];
+
+    /// <summary>1 when imported; each amendment (feed or console) adds one. Earlier versions are kept in <see cref="PolicyVersion"/>.</summary>
+    public int Version { get; set; } = 1;
+    /// <summary>Early termination (退保/解约): the last day of cover. <see cref="EndDate"/> is set to it; the agreed end date stays in the earlier version.</summary>
+    public DateOnly? TerminatedOn { get; set; }
+    public string? TerminationReason { get; set; }
+}
+
+/// <summary>
+/// A superseded version of a policy: its state (encrypted JSON, it holds names) before amendment <see cref="Version"/> + 1,
+/// what that amendment changed, who made it and when.
+/// </summary>
+public sealed class PolicyVersion
+{
+    public long Id { get; set; }
+    public string PolicyId { get; set; } = "";
+    public string PolicyNumber { get; set; } = "";
+    public int Version { get; set; }
+    public string SnapshotProtected { get; set; } = "";
+    /// <summary>What the next version changed, in words (Chinese), e.g. "提前终止：2026-09-30（退保）".</summary>
+    public string Change { get; set; } = "";
+    public DateTimeOffset ChangedAt { get; set; }
+    public string ChangedBy { get; set; } = "";
 }
 
 /// <summary>A diagnosis the insurer recorded: confirmed recurrence (复发) or metastasis (转移) for CPIC, first malignant tumour (初次罹患恶性肿瘤) for JD.</summary>

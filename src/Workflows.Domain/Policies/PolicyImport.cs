@@ -19,10 +19,25 @@ public sealed record PolicyRecord
     public PersonRecord? Insured { get; init; }
     public PersonRecord? Guardian { get; init; }
     public List<DiagnosisRecord> Diagnoses { get; init; } = [];
+    /// <summary>Amendments through the feed: early termination (the last day of cover) and its reason.</summary>
+    public string? TerminatedOn { get; init; }
+    public string? TerminationReason { get; init; }
 }
+
+/// <summary>What an import would do with one row: <c>new</c> policy, <c>amend</c> an existing one (and how), or <c>error</c> (nothing, because of its problems).</summary>
+public sealed record ImportPreviewRow(int Row, string? PolicyNumber, string? Product, string InsuredName, string Action, string? Change, IReadOnlyList<ImportError> Errors);
+
+/// <summary>The outcome of an import: policies added and policies amended (each a new version).</summary>
+public sealed record ImportOutcome(IReadOnlyList<Policy> Imported, IReadOnlyList<AmendmentResult> Amended);
 
 public sealed record PersonRecord(string? Name, string? IdNumber, string? Phone, string? BirthDate, string? Relation, string? UserName);
 public sealed record DiagnosisRecord(string? Kind, string? DiagnosedOn, string? Detail, bool Confirmed = true);
+
+/// <summary>How large a feed file the console accepts (the API has the host's request limit).</summary>
+public static class PolicyImportLimits
+{
+    public const long MaxFileBytes = 4_000_000;
+}
 
 /// <summary>A problem with one policy of an import; the import stores nothing when there is any.</summary>
 public sealed record ImportError(int Row, string? PolicyNumber, string Field, string Message);
@@ -38,7 +53,8 @@ public sealed class PolicyImportException(IReadOnlyList<ImportError> errors, boo
 /// Imports the policy feed: validates every record first, then stores all of them in one transaction, or none.
 /// A policy number already imported is a duplicate (409); diagnoses arriving later go through <see cref="AddDiagnosisAsync"/>.
 /// </summary>
-public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector protector, TimeProvider clock, IMemberDirectory? members = null)
+public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector protector, TimeProvider clock, IMemberDirectory? members = null,
+    PolicyAmendments? amendments = null)
 {
     public const int MaxBatch = 5_000;
     private static readonly string[] CsvColumns =
@@ -49,28 +65,101 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         "diagnosis_kind", "diagnosed_on", "diagnosis_detail",
     ];
 
-    public async Task<IReadOnlyList<Policy>> ImportAsync(IReadOnlyList<PolicyRecord> records, string importedBy, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Policy>> ImportAsync(IReadOnlyList<PolicyRecord> records, string importedBy, CancellationToken ct = default) =>
+        (await ImportWithAmendmentsAsync(records, importedBy, ct)).Imported;
+
+    private sealed record Plan(List<Policy> New, List<(int Row, Policy Policy, PolicyAmendment Amendment, List<string> Changes)> Amend, List<ImportError> Errors, bool OnlyDuplicates,
+        List<ImportPreviewRow> Rows);
+
+    /// <summary>
+    /// Validates every record and works out what it would do: a new policy, an amendment of an existing one (a policy
+    /// number already imported whose record differs: end date, termination, renewal link, cover, new diagnoses), or a
+    /// refusal. An unchanged re-import is a duplicate (409 "already imported").
+    /// </summary>
+    private async Task<Plan> PlanAsync(IReadOnlyList<PolicyRecord> records, CancellationToken ct)
     {
         if (records.Count == 0) throw new PolicyImportException([new ImportError(0, null, "policies", "The import holds no policies.")], false);
         if (records.Count > MaxBatch) throw new PolicyImportException([new ImportError(0, null, "policies", $"At most {MaxBatch:N0} policies per import.")], false);
         var errors = new List<ImportError>();
-        var policies = new List<Policy>();
-        for (var i = 0; i < records.Count; i++) policies.Add(Validate(i + 1, records[i], errors));
-        if (errors.Count > 0) throw new PolicyImportException(errors, false);
+        var rows = new List<ImportPreviewRow>();
+        var candidates = new List<(int Row, PolicyRecord Record, Policy Policy, List<ImportError> Errors)>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var own = new List<ImportError>();
+            candidates.Add((i + 1, records[i], Validate(i + 1, records[i], own), own));
+        }
+        var numbers = candidates.Select(c => c.Policy.PolicyNumber).ToList();
+        var inFile = numbers.Where(n => n.Length > 0).GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        var existing = await db.Policies.Include(p => p.Diagnoses).Where(p => numbers.Contains(p.PolicyNumber)).ToDictionaryAsync(p => p.PolicyNumber, ct);
+        var newPolicies = new List<Policy>();
+        var amend = new List<(int, Policy, PolicyAmendment, List<string>)>();
+        var duplicates = 0;
+        foreach (var (row, record, policy, own) in candidates)
+        {
+            string? change = null;
+            var action = "new";
+            if (inFile.Contains(policy.PolicyNumber))
+                own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Row {row}: policy {policy.PolicyNumber} appears more than once in this import."));
+            else if (own.Count == 0 && existing.TryGetValue(policy.PolicyNumber, out var current))
+            {
+                action = "amend";
+                var amendment = new PolicyAmendment
+                {
+                    EndDate = record.EndDate, TerminatedOn = record.TerminatedOn, TerminationReason = record.TerminationReason,
+                    PreviousPolicyNumber = record.PreviousPolicyNumber, SpecialtyDrugCover = record.SpecialtyDrugCover, Variant = record.Variant, Diagnoses = record.Diagnoses,
+                };
+                if (current.TerminatedOn is not null && amendment.TerminatedOn == current.TerminatedOn.Value.ToString("yyyy-MM-dd")) amendment = amendment with { TerminatedOn = null, TerminationReason = null };
+                if (current.Product != policy.Product)
+                    own.Add(new ImportError(row, policy.PolicyNumber, "product", $"Row {row}: policy {policy.PolicyNumber} is a {current.Product} policy; the product of an imported policy cannot change."));
+                else if (protector.Unprotect(current.InsuredIdNumberProtected) != record.Insured?.IdNumber?.Trim())
+                    own.Add(new ImportError(row, policy.PolicyNumber, "insured.idNumber", $"Row {row}: the insured person of policy {policy.PolicyNumber} cannot change; issue a new policy."));
+                else if (amendments is null)
+                    own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported."));
+                else
+                {
+                    var (changes, problems) = await amendments.CheckAsync(current, amendment, row, ct);
+                    own.AddRange(problems);
+                    if (problems.Count == 0 && changes.Count == 0)
+                    {
+                        duplicates++;
+                        own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported."));
+                    }
+                    else if (problems.Count == 0)
+                    {
+                        amend.Add((row, current, amendment, changes));
+                        change = string.Join("；", changes);
+                    }
+                }
+            }
+            else if (own.Count == 0) newPolicies.Add(policy);
+            errors.AddRange(own);
+            rows.Add(new ImportPreviewRow(row, policy.PolicyNumber, record.Product, PersonalDataProtector.MaskName(record.Insured?.Name), own.Count > 0 ? "error" : action, change, own));
+        }
+        return new Plan(newPolicies, amend, errors, errors.Count > 0 && errors.Count == duplicates, rows);
+    }
 
-        var numbers = policies.Select(p => p.PolicyNumber).ToList();
-        var duplicates = numbers.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key)
-            .Concat(await db.Policies.Where(p => numbers.Contains(p.PolicyNumber)).Select(p => p.PolicyNumber).ToListAsync(ct))
-            .Distinct().ToList();
-        if (duplicates.Count > 0)
-            throw new PolicyImportException(duplicates.Select(n => new ImportError(numbers.IndexOf(n) + 1, n, "policyNumber", $"Policy {n} was already imported.")).ToList(), true);
+    /// <summary>What the import would do, row by row, storing nothing (the console's preview).</summary>
+    public async Task<IReadOnlyList<ImportPreviewRow>> PreviewAsync(IReadOnlyList<PolicyRecord> records, CancellationToken ct = default) =>
+        (await PlanAsync(records, ct)).Rows;
 
-        await LinkMembersAsync(records, policies, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Policies.AddRange(policies);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return policies;
+    /// <summary>All or nothing: any problem in any row stores nothing. New policies are added, changed ones amended (new versions).</summary>
+    public async Task<ImportOutcome> ImportWithAmendmentsAsync(IReadOnlyList<PolicyRecord> records, string importedBy, CancellationToken ct = default)
+    {
+        var plan = await PlanAsync(records, ct);
+        if (plan.Errors.Count > 0) throw new PolicyImportException(plan.Errors, plan.OnlyDuplicates);
+        foreach (var p in plan.New) p.ImportedBy = importedBy;
+        await LinkMembersAsync(records.Where((_, i) => plan.New.Any(p => p.PolicyNumber == records[i].PolicyNumber?.Trim())).ToList(), plan.New, ct);
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            db.Policies.AddRange(plan.New);
+            foreach (var (_, policy, amendment, changes) in plan.Amend) amendments!.Apply(policy, amendment, changes, importedBy);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        var amended = new List<AmendmentResult>();
+        foreach (var (_, policy, _, changes) in plan.Amend)
+            amended.Add(new AmendmentResult(policy.PolicyNumber, policy.Version, string.Join("；", changes), await amendments!.TakeEffectAsync(policy, importedBy, ct)));
+        return new ImportOutcome(plan.New, amended);
     }
 
     /// <summary>
@@ -141,6 +230,8 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                 Diagnoses = diagnosis is null ? [] : [diagnosis],
                 CoolingOffEnd = Field(f, "cooling_off_end"),     // optional columns: the policy's own period ends
                 WaitingPeriodEnd = Field(f, "waiting_period_end"),
+                TerminatedOn = Field(f, "terminated_on"),         // optional columns: amendments through the feed
+                TerminationReason = Field(f, "termination_reason"),
             };
             byNumber[number] = record;
             ordered.Add(record);

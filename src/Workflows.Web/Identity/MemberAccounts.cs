@@ -112,6 +112,7 @@ public sealed class MemberAccounts(UserManager<AppUser> users, WorkflowsDbContex
         Require(password, "password", "请设置密码。");
         var user = await FindByIdNumberAsync(idNumber, ct);
         if (user is null || user.ActivatedAt is not null || user.DisabledAt is not null) throw new AccountRequestException("code", CodeRefused);
+        await CheckPasswordRulesAsync(user, password!); // before the code is used: a weak password does not cost the code
         await UseCodeAsync(user, CodePurposes.Activate, code!, ct);
         await SetPasswordAsync(user, password!);
         user.ActivatedAt = clock.GetUtcNow();
@@ -137,6 +138,7 @@ public sealed class MemberAccounts(UserManager<AppUser> users, WorkflowsDbContex
         Require(password, "password", "请设置新密码。");
         var user = await FindByLoginAsync(login, ct);
         if (user is null || user.IdNumberHash is null || user.ActivatedAt is null || user.DisabledAt is not null) throw new AccountRequestException("code", CodeRefused);
+        await CheckPasswordRulesAsync(user, password!);
         await UseCodeAsync(user, CodePurposes.Reset, code!, ct);
         await SetPasswordAsync(user, password!);
         logger.LogInformation("Member {UserName} reset their password", user.UserName);
@@ -189,13 +191,18 @@ public sealed class MemberAccounts(UserManager<AppUser> users, WorkflowsDbContex
         await identityDb.SaveChangesAsync(ct); // used before the password is set: a second use of the same code fails
     }
 
-    private async Task SetPasswordAsync(AppUser user, string password)
+    private async Task CheckPasswordRulesAsync(AppUser user, string password)
     {
         foreach (var validator in users.PasswordValidators)
         {
             var check = await validator.ValidateAsync(users, user, password);
             if (!check.Succeeded) throw new AccountRequestException("password", PasswordRules.Describe(check.Errors));
         }
+    }
+
+    private async Task SetPasswordAsync(AppUser user, string password)
+    {
+        await CheckPasswordRulesAsync(user, password);
         if (await users.HasPasswordAsync(user)) await users.RemovePasswordAsync(user);
         var added = await users.AddPasswordAsync(user, password); // also renews the security stamp: old sessions end
         if (!added.Succeeded) throw new AccountRequestException("password", PasswordRules.Describe(added.Errors));

@@ -88,6 +88,7 @@ public static class BackOfficeServices
         services.AddScoped<Identity.MemberAccounts>();
         services.AddScoped<Workflows.Domain.Policies.IMemberDirectory>(sp => sp.GetRequiredService<Identity.MemberAccounts>());
         services.AddScoped<Identity.PasswordSignIn>();
+        services.AddScoped<Identity.StaffUsers>();
         services.AddAntiforgery(o => o.HeaderName = "X-CSRF-TOKEN");
 
         services.AddAuthorization(o =>

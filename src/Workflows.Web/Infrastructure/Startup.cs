@@ -73,7 +73,7 @@ public static class Startup
         {
             var name = role.ToLowerInvariant();
             if (await users.FindByNameAsync(name) is not null) continue;
-            var user = new AppUser { UserName = name, DisplayName = $"Demo {role}" };
+            var user = new AppUser { UserName = name, DisplayName = $"Demo {role}", CreatedAt = DateTimeOffset.UtcNow };
             var created = await users.CreateAsync(user, password);
             if (!created.Succeeded) throw new InvalidOperationException($"Could not create demo user {name}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
             await users.AddToRoleAsync(user, role);

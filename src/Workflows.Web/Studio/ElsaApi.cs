@@ -22,7 +22,7 @@ public static class ElsaApi
         StudioInstances.Map(elsa);
         StudioActivityExecutions.Map(elsa);
         // Lowest precedence: whatever no route above matches.
-        elsa.Map("/{**rest}", Unsupported).RequireAuthorization(Policies.OpenStudio);
+        elsa.MapMethods("/{**rest}", ["GET", "POST", "PUT", "PATCH", "DELETE"], Unsupported).RequireAuthorization(Policies.OpenStudio);
     }
 
     private static IResult Unsupported(HttpContext http, string? rest) =>
