@@ -88,6 +88,11 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.HasIndex(x => new { x.ApplicantUserName, x.CreatedAt });
             e.HasIndex(x => x.PolicyId);
             e.HasIndex(x => x.InstanceId);
+            // Staff case search: newest receipt first, keyset paged on (ReceivedAt, Id); by policy number; by service and status.
+            e.HasIndex(x => new { x.ReceivedAt, x.Id });
+            e.HasIndex(x => x.PolicyNumber);
+            e.HasIndex(x => new { x.ServiceCode, x.Status, x.ReceivedAt });
+            e.Property(x => x.Channel).HasDefaultValue(Workflows.Domain.Applications.ApplicationChannels.App);
         });
         b.Entity<Applications.ApplicationEvent>(e =>
         {

@@ -31,9 +31,14 @@ public static class HealthServices
             using var db = sp.GetRequiredService<IDbContextFactory<DomainDbContext>>().CreateDbContext();
             return ReferenceLookup.LoadAsync(db).GetAwaiter().GetResult();
         });
+        services.AddSingleton<Workflows.Engine.Runtime.ITaskSubjectSource, Tasks.ApplicationTaskSubjects>();
+        services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();
         services.AddScoped<PolicyAmendments>();
         services.AddScoped<ApplicationService>();
+        // Task forms: every completion is checked against the task's form before the instance runs.
+        services.AddSingleton<Forms.TaskFormRules>();
+        services.AddSingleton<Workflows.Engine.Activities.Forms.ITaskCompletionGuard>(sp => sp.GetRequiredService<Forms.TaskFormRules>());
         return services;
     }
 

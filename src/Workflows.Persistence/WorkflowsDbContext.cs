@@ -17,6 +17,9 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     public DbSet<ScheduledWorkRecord> ScheduledWork => Set<ScheduledWorkRecord>();
     public DbSet<OneTimeCodeRecord> OneTimeCodes => Set<OneTimeCodeRecord>();
     public DbSet<AdminAuditRecord> AdminAudit => Set<AdminAuditRecord>();
+    public DbSet<Tasks.HumanTaskRecord> HumanTasks => Set<Tasks.HumanTaskRecord>();
+    public DbSet<Tasks.TaskDelegationRecord> TaskDelegations => Set<Tasks.TaskDelegationRecord>();
+    public DbSet<Tasks.SavedTaskFilterRecord> SavedTaskFilters => Set<Tasks.SavedTaskFilterRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -101,6 +104,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("State IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
             e.HasIndex(x => new { x.Kind, x.DoneAt });
         });
+        Tasks.TaskSchema.Configure(b);
     }
 }
 

@@ -80,7 +80,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
         var city = application.Details.City;
         var sameCity = lookup is not null && city is not null &&
                        (application.ServiceCode.StartsWith("jd-", StringComparison.Ordinal) ? lookup.HasJdPharmacy(city) : lookup.HasCpicPharmacy(city));
-        return context.Calendar().DeadlineAfter(context.Now, sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
+        return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
     }
 
     protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", "Expired"];

@@ -29,20 +29,32 @@ public abstract class DeadlineTaskActivity : TaskActivity
     /// <summary>The activity's own SLA in working days when the workflow names none (e.g. 1 for the specialist's first call).</summary>
     protected virtual int? DefaultWorkingDays => null;
 
-    protected override JsonObject TaskPayload(ActivityContext context)
+    protected override HumanTaskSpec Task(ActivityContext context)
     {
-        var payload = base.TaskPayload(context);
-        if (DueAt(context) is { } due) payload["dueAt"] = due.ToString("O");
-        return payload;
+        var task = base.Task(context);
+        if (DueAt(context) is not { } due) return task;
+        var calendar = context.Calendar();
+        return task with { DueAt = due, Hours = Hours, DueWorkingMinute = calendar.WorkingMinuteOf(due, ServiceHoursNamed(Hours)) };
     }
 
     /// <summary>When the task is due, or null for no deadline.</summary>
     protected virtual DateTimeOffset? DueAt(ActivityContext context)
     {
         var hours = ServiceHoursNamed(Hours);
-        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(context.Now, TimeSpan.FromMinutes(minutes), hours);
-        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(context.Now, days, hours) : null;
+        var start = SlaStart(context);
+        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(start, TimeSpan.FromMinutes(minutes), hours);
+        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(start, days, hours) : null;
     }
+
+    /// <summary>
+    /// When the task's SLA clock starts: now, except for the tasks an application opens when it starts, whose clock
+    /// runs from when the insurer received the request (a phone call taken earlier and keyed in later).
+    /// </summary>
+    protected static DateTimeOffset SlaStart(ActivityContext context) =>
+        context.Instance.IsNew && context.Input?["receivedAt"] is JsonValue v && v.ToString() is { Length: > 0 } text &&
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var received) && received < context.Now
+            ? received
+            : context.Now;
 
     internal static ServiceHours ServiceHoursNamed(string name) => name switch
     {

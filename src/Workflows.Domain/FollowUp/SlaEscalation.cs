@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Workflows.Engine.Activities;
 using Workflows.Engine.Runtime;
 using Workflows.Persistence;
 using Workflows.Persistence.Stores;
@@ -31,17 +32,13 @@ public sealed class SlaEscalation(WorkflowRuntime runtime, TimeProvider clock) :
     /// <summary>The escalation of an open task whose deadline has passed, or null (not escalated: not due yet, or escalated already).</summary>
     public static BookmarkChange? Escalate(Bookmark task, WorkflowInstance instance, DateTimeOffset now)
     {
-        if (task.Payload is not { } payload || payload["escalatedAt"] is not null) return null;
-        if (payload["dueAt"]?.GetValue<string>() is not { } dueText) return null;
-        var dueAt = DateTimeOffset.Parse(dueText, CultureInfo.InvariantCulture);
-        if (now < dueAt) return null;
-        var changed = payload.DeepClone().AsObject();
-        var priority = (payload["priority"]?.GetValue<int>() ?? 0) + 1;
-        changed["priority"] = priority;
-        changed["escalatedTo"] = SupervisorGroup;
-        changed["escalatedAt"] = now.ToString("O");
-        var title = payload["title"]?.GetValue<string>() ?? task.Name;
-        var role = payload["role"]?.GetValue<string>() ?? "";
+        if (task.Kind != BookmarkKinds.HumanTask) return null;
+        var spec = HumanTaskSpec.Of(task);
+        if (spec.EscalatedAt is not null || spec.DueAt is not { } dueAt || now < dueAt) return null;
+        var priority = spec.Priority + 1;
+        var changed = (spec with { Priority = priority, EscalatedTo = SupervisorGroup, EscalatedAt = now, Revision = spec.Revision + 1 }).ToPayload();
+        var title = spec.Title;
+        var role = spec.Role;
         var breach = new JsonObject
         {
             ["bookmarkId"] = task.Id, ["definitionId"] = instance.DefinitionId, ["applicationId"] = instance.CorrelationId,

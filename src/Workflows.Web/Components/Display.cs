@@ -60,4 +60,24 @@ public static class Display
         workingTimeLeft is null ? "—"
         : workingTimeLeft.Value < TimeSpan.Zero ? string.Format(CultureInfo.CurrentUICulture, T("Duration.Overdue"), WorkingTime(workingTimeLeft.Value))
         : string.Format(CultureInfo.CurrentUICulture, T("Duration.Left"), WorkingTime(workingTimeLeft.Value));
+
+    /// <summary>
+    /// Text authored in both languages at once ("致电客户确认门诊需求 Call the member…", "任务已由 X 认领。 Task claimed by X."):
+    /// workflow task titles and some server messages are written so. Shows the part in the current language: the Chinese
+    /// up to its last Chinese character, or the Latin text after it. Text in one language is shown as it is.
+    /// </summary>
+    public static string OneLanguage(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return text ?? "";
+        var last = -1;
+        for (var i = 0; i < text.Length; i++)
+            if (IsChinese(text[i])) last = i;
+        if (last < 0) return text;
+        var zh = text[..(last + 1)].Trim();
+        var en = text[(last + 1)..].Trim().TrimStart('/', '·', '|', '-', ' ').Trim();
+        if (en.Length == 0 || !en.Any(char.IsAsciiLetter)) return text;
+        return Localization.Cultures.IsEnglish ? en : zh;
+    }
+
+    private static bool IsChinese(char c) => c is >= '\u4e00' and <= '\u9fff' or >= '\u3000' and <= '\u303f' or >= '\uff00' and <= '\uffef';
 }

@@ -41,6 +41,7 @@ public static class BackOfficeServices
             .AddFromAssembly(typeof(Workflows.Domain.Activities.CheckEligibility).Assembly));
         services.AddHealthServices(database);
         services.AddScoped<DefinitionStore>();
+        services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();
         services.AddScheduling(config, database);
 
         // Identity, on the same database

@@ -29,6 +29,15 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             Type = $"https://httpstatuses.io/{status}",
         };
         // Elsa Studio shows errors.Root[] in its snackbar.
+        if (exception is Workflows.Engine.Activities.Forms.FormValidationException form)
+        {
+            // The form's errors by field, each message in Chinese and English, and the typed list for the UI.
+            details.Title = "表单有误 / The form has errors";
+            details.Detail = string.Join(" ", form.Errors.Select(e => e.MessageZh)) + " " + string.Join(" ", form.Errors.Select(e => e.MessageEn));
+            details.Extensions["errors"] = form.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => $"{e.MessageZh} / {e.MessageEn}").ToArray());
+            details.Extensions["fieldErrors"] = form.Errors;
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
+        }
         var messages = exception switch
         {
             WorkflowValidationException v => v.Errors.Select(e => e.Message).ToArray(),
@@ -36,9 +45,17 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             _ => [details.Detail!],
         };
         if (exception is Workflows.Domain.Policies.PolicyImportException pe) details.Extensions["rows"] = pe.Errors;
-        details.Extensions["errors"] = exception is Identity.AccountRequestException ae
-            ? new Dictionary<string, string[]> { [ae.Field] = [ae.Message], ["Root"] = [ae.Message] }
-            : new Dictionary<string, string[]> { ["Root"] = messages };
+        details.Extensions["errors"] = exception switch
+        {
+            Identity.AccountRequestException ae => new Dictionary<string, string[]> { [ae.Field] = [ae.Message], ["Root"] = [ae.Message] },
+            Workflows.Domain.Tasks.TaskRequestException tr => new Dictionary<string, string[]> { [tr.Field] = messages },
+            _ => new Dictionary<string, string[]> { ["Root"] = messages },
+        };
+        if (exception is Workflows.Domain.Tasks.TaskConflictException tc)
+        {
+            details.Extensions["heldBy"] = tc.HeldBy;
+            details.Extensions["revision"] = tc.Revision;
+        }
         if (exception is WorkflowValidationException ve)
             details.Extensions["activities"] = ve.Errors.Where(e => e.ActivityId is not null).Select(e => e.ActivityId).Distinct().ToArray();
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
@@ -55,6 +72,10 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         DefinitionNotFoundException or InstanceNotFoundException or BookmarkNotFoundException or WorkflowNotFoundException => (404, "Not found"),
         Api.TaskForbiddenException => (403, "Forbidden"),
         Identity.AccountRequestException a => (a.Status, "The request is not valid"),
+        Workflows.Domain.Tasks.TaskNotFoundException => (404, "Not found"),
+        Workflows.Domain.Tasks.TaskConflictException => (409, "Conflict: the task is held or changed"),
+        Workflows.Domain.Tasks.TaskActionForbiddenException => (403, "Forbidden"),
+        Workflows.Domain.Tasks.TaskRequestException => (400, "The request is not valid"),
         Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
         Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),
         EffectRefusedException => (409, "Conflict"),

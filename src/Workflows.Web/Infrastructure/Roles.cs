@@ -30,6 +30,10 @@ public static class Policies
     public const string StartInstances = nameof(StartInstances);
     public const string ReadJournal = nameof(ReadJournal);
     public const string WorkTasks = nameof(WorkTasks);
+    /// <summary>The staff inbox: views, counts, claim / release / follow-up / bulk, delegations, saved filters.</summary>
+    public const string StaffTasks = nameof(StaffTasks);
+    /// <summary>Assign and reassign tasks, the supervisors' board.</summary>
+    public const string SuperviseTasks = nameof(SuperviseTasks);
     public const string OperateInstances = nameof(OperateInstances);
     public const string RaiseEvents = nameof(RaiseEvents);
     public const string ReadAccessLog = nameof(ReadAccessLog);
@@ -53,6 +57,12 @@ public static class Policies
     public const string AmendPolicies = nameof(AmendPolicies);
     /// <summary>The OpenAPI document and the API reference page.</summary>
     public const string ReadApiReference = nameof(ReadApiReference);
+    /// <summary>The staff workspace's case view and case search (masked personal data).</summary>
+    public const string ReadCases = nameof(ReadCases);
+    /// <summary>Reveal a masked ID number or phone, with a reason kept in the access trail.</summary>
+    public const string RevealPersonalData = nameof(RevealPersonalData);
+    /// <summary>File an application on a member's behalf (a call to the hotline).</summary>
+    public const string FileApplications = nameof(FileApplications);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
 
@@ -64,6 +74,8 @@ public static class Policies
         [StartInstances] = [Roles.CaseManager, Roles.Admin],
         [ReadJournal] = [Roles.Auditor, Roles.Admin],
         [WorkTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor, Roles.Member],
+        [StaffTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [SuperviseTasks] = [Roles.Supervisor],
         [OperateInstances] = [Roles.Admin, Roles.CaseManager],
         [RaiseEvents] = [Roles.Admin],
         [ReadAccessLog] = [Roles.Auditor],
@@ -84,6 +96,9 @@ public static class Policies
         [AmendPolicies] = [Roles.Admin],
         // Admins and integrators (an integration account is a staff user with the Admin or Analyst role).
         [ReadApiReference] = [Roles.Admin, Roles.Analyst],
+        [ReadCases] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [RevealPersonalData] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [FileApplications] = [Roles.Specialist, Roles.CaseManager],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],

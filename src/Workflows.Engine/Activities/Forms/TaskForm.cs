@@ -119,7 +119,7 @@ public static class FormErrorRules
 }
 
 /// <summary>A completion that does not fit the task's form: nothing ran, nothing changed.</summary>
-public sealed class FormValidationException(IReadOnlyList<FormError> errors)
+public class FormValidationException(IReadOnlyList<FormError> errors)
     : Runtime.ResumeRejectedException(string.Join(" ", errors.Select(e => $"{e.Field}: {e.MessageEn}")))
 {
     public IReadOnlyList<FormError> Errors { get; } = errors;

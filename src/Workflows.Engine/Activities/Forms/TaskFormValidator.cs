@@ -11,7 +11,7 @@ public interface IFormOptions
     bool IsKnown(FormField field, string value);
 
     /// <summary>The list's entries matching <paramref name="query"/> (by any part of the name), at most <paramref name="take"/>.</summary>
-    IReadOnlyList<FormOption> Search(FormField field, string? query, int take);
+    Task<IReadOnlyList<FormOption>> SearchAsync(FormField field, string? query, int take, CancellationToken ct);
 
     /// <summary>Whether the field has a closed list for this task (unknown values are refused).</summary>
     bool HasList(FormField field);
