@@ -70,6 +70,7 @@ MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
 WorkspaceApi.Map(app);
+ClockApi.Map(app);
 ElsaApi.Map(app);
 app.MapApiDocument();
 app.UseStudio();

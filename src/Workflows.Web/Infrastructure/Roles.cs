@@ -63,6 +63,8 @@ public static class Policies
     public const string RevealPersonalData = nameof(RevealPersonalData);
     /// <summary>File an application on a member's behalf (a call to the hotline).</summary>
     public const string FileApplications = nameof(FileApplications);
+    /// <summary>Move an acceptance clock forward (never available on a production host).</summary>
+    public const string OperateClock = nameof(OperateClock);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
 
@@ -99,6 +101,7 @@ public static class Policies
         [ReadCases] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
         [RevealPersonalData] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
         [FileApplications] = [Roles.Specialist, Roles.CaseManager],
+        [OperateClock] = [Roles.Admin],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
