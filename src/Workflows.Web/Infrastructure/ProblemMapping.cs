@@ -70,7 +70,6 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         JsonException => (400, "The request body is not valid JSON"),
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "The request is too large" : "The request is not valid"),
         DefinitionNotFoundException or InstanceNotFoundException or BookmarkNotFoundException or WorkflowNotFoundException => (404, "Not found"),
-        Api.TaskForbiddenException => (403, "Forbidden"),
         Identity.AccountRequestException a => (a.Status, "The request is not valid"),
         Workflows.Domain.Tasks.TaskNotFoundException => (404, "Not found"),
         Workflows.Domain.Tasks.TaskConflictException => (409, "Conflict: the task is held or changed"),
