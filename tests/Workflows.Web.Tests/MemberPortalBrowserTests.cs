@@ -20,6 +20,9 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
     private static readonly BusinessCalendar Calendar = BusinessCalendar.Default;
     private const string NewPassword = "Portal#2026x";
 
+    // Two cores shared by several hosts and browsers: give each step room (a wrong page still fails, only later).
+    static MemberPortalBrowserTests() => Assertions.SetDefaultExpectTimeout(20_000);
+
     private async Task<HttpClient> Api(string user, string password = BackOfficeFactory.Password)
     {
         var c = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -94,10 +97,15 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         return page;
     }
 
-    private Task<IBrowserContext> PhoneAsync() => Chromium.NewContextAsync(new()
+    private async Task<IBrowserContext> PhoneAsync()
     {
-        ViewportSize = new() { Width = 390, Height = 844 }, DeviceScaleFactor = 2, IsMobile = true, HasTouch = true, Locale = "zh-CN",
-    });
+        var context = await Chromium.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, DeviceScaleFactor = 2, IsMobile = true, HasTouch = true, Locale = "zh-CN",
+        });
+        context.SetDefaultTimeout(60_000);
+        return context;
+    }
 
     [Fact]
     public async Task A_member_from_the_feed_activates_applies_reads_the_answer_and_the_timeline_and_cancels_after_the_preview()
@@ -232,8 +240,9 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await page.WaitForURLAsync("**/me/apply/**");
-        await page.FillAsync("#hospital-search", "肿瘤");
-        await page.GetByRole(AriaRole.Option).First.ClickAsync();
+        await page.FillAsync("#hospital-search", "北京大学肿瘤医院");
+        await page.GetByRole(AriaRole.Option, new() { Name = "北京大学肿瘤医院" }).First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("hospital-chosen")).ToBeVisibleAsync();
         await page.GetByText("我认可京东安联的处方审核结果").ClickAsync();
         await page.FillAsync("#preferred0", Calendar.LocalDate(DateTimeOffset.UtcNow).AddDays(3).ToString("yyyy-MM-dd"));
         await page.Locator("#preferred0").PressAsync("Tab");
@@ -265,6 +274,7 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
     public async Task The_portal_works_at_desktop_width_and_in_English()
     {
         await using var desktop = await Chromium.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        desktop.SetDefaultTimeout(60_000);
         var page = await SignInAsync(desktop, "member", BackOfficeFactory.Password);
         var problems = Watch(page);
         await Assertions.Expect(page.Locator("[data-testid=policy-card][data-policy='DEMO-CPIC-0001']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
