@@ -74,6 +74,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.Property(x => x.Version).HasDefaultValue(1);
             e.HasIndex(x => x.InsuredUserName);
             e.HasIndex(x => x.GuardianUserName);
+            e.HasIndex(x => x.InsuredName); // staff case search by the member's name (whole or masked pattern)
             e.HasMany(x => x.Diagnoses).WithOne().HasForeignKey(d => d.PolicyId);
         });
         b.Entity<Policies.DiagnosisEvent>(e => e.ToTable("DiagnosisEvents"));

@@ -540,6 +540,8 @@ namespace Workflows.Domain.Migrations
 
                     b.HasIndex("GuardianUserName");
 
+                    b.HasIndex("InsuredName");
+
                     b.HasIndex("InsuredUserName");
 
                     b.HasIndex("PolicyNumber")

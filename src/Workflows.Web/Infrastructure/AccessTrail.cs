@@ -32,18 +32,25 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         using var scope = http.Request.RouteValues.TryGetValue("instanceId", out var iid) && iid is not null
             ? Serilog.Context.LogContext.PushProperty("InstanceId", iid.ToString())
             : null;
+        int? failed = null;
         try
         {
             await next(http);
         }
+        catch (Exception e)
+        {
+            // The exception handler (outside this middleware) writes the response later: record the status it will send.
+            failed = ProblemMapping.Classify(e).Status;
+            throw;
+        }
         finally
         {
-            try { Record(http); }
+            try { Record(http, failed); }
             catch (Exception e) { logger.LogError(e, "Could not record access trail for {Method} {Path}", http.Request.Method, path.Value); }
         }
     }
 
-    private void Record(HttpContext http)
+    private void Record(HttpContext http, int? failedStatus)
     {
         var user = http.User;
         var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : http.Items[InstanceKey] as string;
@@ -59,7 +66,7 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         cmd.Parameters.AddWithValue("$roles", string.Join(",", user.FindAll(ClaimTypes.Role).Select(r => r.Value)));
         cmd.Parameters.AddWithValue("$method", http.Request.Method);
         cmd.Parameters.AddWithValue("$path", http.Request.Path.Value ?? "");
-        cmd.Parameters.AddWithValue("$status", http.Response.StatusCode);
+        cmd.Parameters.AddWithValue("$status", failedStatus ?? http.Response.StatusCode);
         cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$detail", (object?)(http.Items[DetailKey] as string) ?? DBNull.Value);
         cmd.ExecuteNonQuery();

@@ -123,12 +123,13 @@ public abstract class TaskActivity : Activity
             throw new ResumeRejectedException($"Task '{Title}' must be completed with one of: {string.Join(", ", TaskOutcomes)}.");
         // The same checks as before the step (types, required fields, options), so an activity never sees data of the
         // wrong shape even when a caller bypasses the guard; reference data and policy rules are the guard's.
-        var checkedForm = TaskFormValidator.Validate(DeclareForm(TaskOutcomes), outcome, input.Data, new FormValidationContext(context.Now));
-        if (!checkedForm.IsValid) throw new FormValidationException(checkedForm.Errors);
-        var data = checkedForm.Data;
-        if (!string.IsNullOrEmpty(ResultVariable)) context.SetVariable(ResultVariable, data);
+        JsonObject data;
         try
         {
+            var checkedForm = TaskFormValidator.Validate(DeclareForm(TaskOutcomes), outcome, input.Data, new FormValidationContext(context.Now));
+            if (!checkedForm.IsValid) throw new FormValidationException(checkedForm.Errors);
+            data = checkedForm.Data;
+            if (!string.IsNullOrEmpty(ResultVariable)) context.SetVariable(ResultVariable, data);
             OnCompleted(context, outcome, data);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or ArgumentException or KeyNotFoundException)

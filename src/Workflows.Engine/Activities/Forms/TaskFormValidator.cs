@@ -64,18 +64,25 @@ public static class TaskFormValidator
     }
 
     private static bool IsEmpty(JsonNode? node) =>
-        node is null || (node is JsonValue v && v.GetValueKind() == JsonValueKind.String && string.IsNullOrWhiteSpace(v.GetValue<string>()));
+        node is null || (node is JsonValue v && v.GetValueKind() == JsonValueKind.String && string.IsNullOrWhiteSpace(Text(v)));
+
+    /// <summary>A string value whatever CLR type backs the node (a parsed element, a string, a char…).</summary>
+    private static string Text(JsonValue v) => v.TryGetValue<string>(out var s) ? s : v.ToString();
+
+    /// <summary>A number value whatever CLR type backs the node (int, long, double, decimal, a parsed element).</summary>
+    private static decimal? Number(JsonValue v) =>
+        decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
 
     private static (FormError? Error, JsonNode? Value) Check(FormField f, JsonNode node, FormValidationContext context)
     {
         FormError Err(string rule, string zh, string en) => new(f.Name, rule, zh, en);
-        string? text = node is JsonValue sv && sv.GetValueKind() == JsonValueKind.String ? sv.GetValue<string>().Trim() : null;
+        string? text = node is JsonValue sv && sv.GetValueKind() == JsonValueKind.String ? Text(sv).Trim() : null;
 
         switch (f.Type)
         {
             case FormFieldType.Number:
             {
-                decimal? number = node is JsonValue nv && nv.GetValueKind() == JsonValueKind.Number ? nv.GetValue<decimal>()
+                decimal? number = node is JsonValue nv && nv.GetValueKind() == JsonValueKind.Number ? Number(nv)
                     : text is not null && decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
                 if (number is null) return (Err(FormErrorRules.Type, $"“{f.LabelZh}”应为数字。", $"{f.LabelEn} must be a number."), null);
                 if (number < f.Min || number > f.Max)
@@ -83,7 +90,7 @@ public static class TaskFormValidator
                 return (null, JsonValue.Create(number.Value));
             }
             case FormFieldType.Boolean:
-                if (node is JsonValue bv && bv.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return (null, JsonValue.Create(bv.GetValue<bool>()));
+                if (node is JsonValue bv && bv.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return (null, JsonValue.Create(bv.GetValueKind() == JsonValueKind.True));
                 if (text is "true" or "false") return (null, JsonValue.Create(text == "true"));
                 return (Err(FormErrorRules.Type, $"“{f.LabelZh}”应为“是”或“否”。", $"{f.LabelEn} must be yes or no (true or false)."), null);
         }

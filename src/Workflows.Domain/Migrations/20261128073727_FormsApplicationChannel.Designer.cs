@@ -11,7 +11,7 @@ using Workflows.Domain;
 namespace Workflows.Domain.Migrations
 {
     [DbContext(typeof(DomainDbContext))]
-    [Migration("20261128065100_FormsApplicationChannel")]
+    [Migration("20261128073727_FormsApplicationChannel")]
     partial class FormsApplicationChannel
     {
         /// <inheritdoc />
@@ -531,6 +531,8 @@ namespace Workflows.Domain.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("GuardianUserName");
+
+                    b.HasIndex("InsuredName");
 
                     b.HasIndex("InsuredUserName");
 

@@ -47,6 +47,11 @@ namespace Workflows.Domain.Migrations
                 name: "IX_ServiceApplications_ServiceCode_Status_ReceivedAt",
                 table: "ServiceApplications",
                 columns: new[] { "ServiceCode", "Status", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Policies_InsuredName",
+                table: "Policies",
+                column: "InsuredName");
         }
 
         /// <inheritdoc />
@@ -63,6 +68,10 @@ namespace Workflows.Domain.Migrations
             migrationBuilder.DropIndex(
                 name: "IX_ServiceApplications_ServiceCode_Status_ReceivedAt",
                 table: "ServiceApplications");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Policies_InsuredName",
+                table: "Policies");
 
             migrationBuilder.DropColumn(
                 name: "Channel",
