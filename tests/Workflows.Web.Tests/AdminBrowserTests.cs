@@ -20,6 +20,9 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
     private static FilePayload Csv(string name, params string[] rows) =>
         new() { Name = name, MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(Header + "\n" + string.Join("\n", rows) + "\n") };
 
+    /// <summary>A MudBlazor text field's input, whichever element carries the test id.</summary>
+    private static ILocator Field(IPage page, string testId) => page.Locator($"[data-testid={testId}] input, input[data-testid={testId}]").First;
+
     private async Task<HttpClient> ApiAs(string user, string password = BackOfficeFactory.Password)
     {
         var api = new HttpClient { BaseAddress = Host.BaseAddress };
@@ -36,6 +39,7 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
         await Browser.SignInAsync(page, Host.BaseAddress, "admin", "/admin/policies");
         await page.WaitForURLAsync("**/admin/policies");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "保单数据导入" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("page-interactive")).ToBeAttachedAsync(new() { Timeout = 60_000 });
 
         // 1. A file with one bad row: the preview names the row and the problem, and nothing can be imported.
         await page.GetByTestId("feed-file").SetInputFilesAsync(Csv("policies.csv", Row(good, "2026-12-31", "110101197502030021"), Row(other, "2026-13-01", "110101197502030047")));
@@ -65,9 +69,10 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
         // 3. A new specialist.
         await page.GotoAsync(new Uri(Host.BaseAddress, "/admin/users").ToString());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "用户管理" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("page-interactive")).ToBeAttachedAsync(new() { Timeout = 60_000 });
         var name = "zhang.wei." + suffix.ToLowerInvariant();
-        await page.GetByTestId("new-username").Locator("input").FillAsync(name);
-        await page.GetByTestId("new-displayname").Locator("input").FillAsync("张伟");
+        await Field(page, "new-username").FillAsync(name);
+        await Field(page, "new-displayname").FillAsync("张伟");
         await page.GetByTestId("create-user").ClickAsync();
         var notice = page.GetByTestId("users-notice");
         await Assertions.Expect(notice).ToContainTextAsync($"已创建用户 {name}");
@@ -83,13 +88,13 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
 
         // 4. Terminate the policy: its open application and task are closed.
         await page.GotoAsync(new Uri(Host.BaseAddress, "/admin/policies").ToString());
-        await Assertions.Expect(page.GetByTestId("amend-number")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-        await page.GetByTestId("amend-number").Locator("input").FillAsync(good);
+        await Assertions.Expect(page.GetByTestId("page-interactive")).ToBeAttachedAsync(new() { Timeout = 60_000 });
+        await Field(page, "amend-number").FillAsync(good);
         await page.GetByTestId("amend-open").ClickAsync();
         await Assertions.Expect(page.GetByTestId("amend-current")).ToContainTextAsync("当前版本 v1");
         var today = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd");
-        await page.GetByTestId("terminate-on").Locator("input").FillAsync(today);
-        await page.GetByTestId("terminate-reason").Locator("input").FillAsync("投保人申请退保");
+        await Field(page, "terminate-on").FillAsync(today);
+        await Field(page, "terminate-reason").FillAsync("投保人申请退保");
         await page.GetByTestId("terminate").ClickAsync();
         await Assertions.Expect(page.GetByTestId("amend-done")).ToContainTextAsync("关闭未完成申请 1 个");
         await Assertions.Expect(page.GetByTestId("amend-versions")).ToContainTextAsync("提前终止");

@@ -98,6 +98,7 @@ public static class BackOfficeServices
                 o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
         });
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Identity.CircuitRevalidation>();
 
         services.AddProblemDetails();
         // Malformed bodies surface as exceptions, so ProblemMapping can say what is wrong with them.
