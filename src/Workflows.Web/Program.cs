@@ -23,6 +23,8 @@ builder.Services.AddMudServices();
 builder.Services.AddApiDocument();
 builder.Services.AddBackOfficeLocalization();
 builder.Services.AddMemberPortal();
+builder.Services.AddSingleton<ScreenAccess>();
+builder.Services.AddAntiforgery();
 
 var app = builder.Build();
 

@@ -109,7 +109,9 @@ public sealed record TaskCounts(int Mine, int Unclaimed, int Workable, int Overd
 
 public enum TaskBulkAction { Claim, Release, Reassign }
 
-public sealed record TaskBulkRequest(TaskBulkAction Action, IReadOnlyList<string> TaskIds, string? Assignee = null);
+/// <summary>A bulk action; <see cref="ExpectedRevisions"/> optionally gives, per task id, the revision the screen showed.</summary>
+public sealed record TaskBulkRequest(TaskBulkAction Action, IReadOnlyList<string> TaskIds, string? Assignee = null,
+    IReadOnlyDictionary<string, long>? ExpectedRevisions = null);
 
 /// <summary>The result for one task of a bulk action: 200, or the status and message a single action would have had.</summary>
 public sealed record TaskActionResult(string TaskId, int Status, string? Error, string? Assignee, long? Revision);

@@ -42,7 +42,7 @@ internal sealed class TaskSql
 
     public string Arg(object? value)
     {
-        var name = $"$p{_n++}";
+        var name = $"@p{_n++}";
         _args.Add((name, value));
         return name;
     }

@@ -43,12 +43,11 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         var sql = new TaskSql();
         var text = sql.Page(scope, query, cursor, ordinals, now, EndOfToday(now), query.PageSize + 1);
         if (text.Length == 0) return new TaskPage([], null);
+        // The SQL text depends only on the shape of the request (view, sort, which filters, how many roles), so the reader
+        // connection keeps it prepared and later requests only bind new values.
         var rows = await connections.ReadAsync(async c =>
         {
-            await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = text;
-            TaskSql.Bind(cmd, sql.Args);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await using var r = await c.Command(text, null, [.. sql.Args]).ExecuteReaderAsync(ct);
             var list = new List<(TaskRow Row, long SortKey)>();
             while (await r.ReadAsync(ct)) list.Add((TaskRow.Read(r), r.GetInt64(27)));
             return list;
@@ -72,6 +71,34 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         return new TaskPage(items, next);
     }
 
+    /// <summary>SQLite's query plan of a page (or, with <paramref name="counts"/>, of the counts) — for docs/workspace.md and the benchmark.</summary>
+    public async Task<IReadOnlyList<string>> ExplainAsync(TaskCaller caller, TaskQuery query, bool counts = false, CancellationToken ct = default)
+    {
+        var scope = await ScopeAsync(caller, ct);
+        var now = clock.GetUtcNow();
+        var sql = new TaskSql();
+        var text = counts
+            ? $"SELECT {sql.Count(scope, TaskView.Mine, query.Filter, now, EndOfToday(now))}, {sql.Count(scope, TaskView.Unclaimed, query.Filter, now, EndOfToday(now))}, " +
+              $"{sql.Count(scope, TaskView.Overdue, query.Filter, now, EndOfToday(now))}, {sql.Count(scope, TaskView.DueToday, query.Filter, now, EndOfToday(now))}"
+            : sql.Page(scope, query, null, WorkingClock.Ordinals(calendar, now), now, EndOfToday(now), query.PageSize + 1);
+        return await connections.ReadAsync(async c =>
+        {
+            await using var cmd = c.Connection.CreateCommand();
+            cmd.CommandText = "EXPLAIN QUERY PLAN " + text;
+            TaskSql.Bind(cmd, sql.Args);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            var lines = new List<string>();
+            var depth = new Dictionary<long, int>();
+            while (await r.ReadAsync(ct))
+            {
+                var d = depth.TryGetValue(r.GetInt64(1), out var pd) ? pd + 1 : 0;
+                depth[r.GetInt64(0)] = d;
+                lines.Add(new string(' ', 2 * d) + r.GetString(3));
+            }
+            return (IReadOnlyList<string>)lines;
+        });
+    }
+
     public async Task<TaskCounts> CountAsync(TaskCaller caller, TaskFilter? filter = null, CancellationToken ct = default)
     {
         CheckFilter(filter);
@@ -83,10 +110,7 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
                    $"{sql.Count(scope, TaskView.Overdue, filter, now, eod)}, {sql.Count(scope, TaskView.DueToday, filter, now, eod)}";
         return await connections.ReadAsync(async c =>
         {
-            await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = text;
-            TaskSql.Bind(cmd, sql.Args);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await using var r = await c.Command(text, null, [.. sql.Args]).ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
             int mine = r.GetInt32(0), unclaimed = r.GetInt32(1);
             return new TaskCounts(mine, unclaimed, mine + unclaimed, r.GetInt32(2), r.GetInt32(3));
@@ -158,11 +182,12 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             try
             {
+                long? expected = request.ExpectedRevisions?.TryGetValue(id, out var r) == true ? r : null;
                 var item = request.Action switch
                 {
-                    TaskBulkAction.Claim => await ClaimAsync(caller, id, null, ct),
-                    TaskBulkAction.Release => await ReleaseAsync(caller, id, null, ct),
-                    _ => await AssignAsync(caller, id, request.Assignee, null, ct),
+                    TaskBulkAction.Claim => await ClaimAsync(caller, id, expected, ct),
+                    TaskBulkAction.Release => await ReleaseAsync(caller, id, expected, ct),
+                    _ => await AssignAsync(caller, id, request.Assignee, expected, ct),
                 };
                 results.Add(new TaskActionResult(id, 200, null, item.Assignee, item.Revision));
             }
@@ -193,10 +218,11 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
             {
                 if (bookmark.Kind != Engine.Activities.BookmarkKinds.HumanTask) throw new TaskNotFoundException(taskId);
                 var t = HumanTaskSpec.Of(bookmark);
-                if (!MaySee(scope, t)) throw new TaskNotFoundException(taskId);
-                if (t.Assignee is not null && !scope.HoldsOrStandsIn(t.Assignee)) throw Held(t);
-                if (t.Assignee is null && !MayWork(scope, t))
+                // A member's task is invisible to everyone but that member; a staff task outside the caller's groups is refused.
+                if (t.Role == MemberRole && !MayWork(scope, t)) throw new TaskNotFoundException(taskId);
+                if (!scope.HoldsOrStandsIn(t.Assignee) && !scope.InGroup(t.Role, t.EscalatedTo) && t.Role != MemberRole)
                     throw new TaskActionForbiddenException($"此任务属于 {t.Role} 组。 This task is for the {t.Role} role.");
+                if (t.Assignee is not null && !scope.HoldsOrStandsIn(t.Assignee)) throw Held(t);
                 return new Actor(caller.UserName, ActingRole(scope, caller, t));
             });
         }
@@ -214,9 +240,9 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         return await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "SELECT Id, Delegator, Delegate, \"From\", \"To\" FROM TaskDelegations WHERE (Delegator = $u OR Delegate = $u) AND \"To\" >= $today ORDER BY \"From\", Id";
-            cmd.Parameters.AddWithValue("$u", caller.UserName);
-            cmd.Parameters.AddWithValue("$today", today.ToString("yyyy-MM-dd"));
+            cmd.CommandText = "SELECT Id, Delegator, Delegate, \"From\", \"To\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"To\" >= @today ORDER BY \"From\", Id";
+            cmd.Parameters.AddWithValue("@u", caller.UserName);
+            cmd.Parameters.AddWithValue("@today", today.ToString("yyyy-MM-dd"));
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var list = new List<TaskDelegation>();
             while (await r.ReadAsync(ct))
@@ -251,15 +277,15 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             using var cmd = c.Connection.CreateCommand();
             cmd.CommandText = """
-                INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "From", "To", CreatedAt) VALUES ($a, $b, $roles, $from, $to, $at);
-                SELECT last_insert_rowid();
+                INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "From", "To", CreatedAt) VALUES (@a, @b, @roles, @from, @to, @at)
+                RETURNING Id;
                 """;
-            cmd.Parameters.AddWithValue("$a", caller.UserName);
-            cmd.Parameters.AddWithValue("$b", delegateName);
-            cmd.Parameters.AddWithValue("$roles", string.Join(",", staffRoles));
-            cmd.Parameters.AddWithValue("$from", from.ToString("yyyy-MM-dd"));
-            cmd.Parameters.AddWithValue("$to", to.ToString("yyyy-MM-dd"));
-            cmd.Parameters.AddWithValue("$at", now.UtcTicks);
+            cmd.Parameters.AddWithValue("@a", caller.UserName);
+            cmd.Parameters.AddWithValue("@b", delegateName);
+            cmd.Parameters.AddWithValue("@roles", string.Join(",", staffRoles));
+            cmd.Parameters.AddWithValue("@from", from.ToString("yyyy-MM-dd"));
+            cmd.Parameters.AddWithValue("@to", to.ToString("yyyy-MM-dd"));
+            cmd.Parameters.AddWithValue("@at", now.UtcTicks);
             return (long)cmd.ExecuteScalar()!;
         })), ct);
         logger.LogInformation("Delegation {DelegationId}: {Delegator} to {Delegate} from {From} to {To}", id, caller.UserName, delegateName, from, to);
@@ -272,9 +298,9 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         var rows = await connections.WriteAsync(c =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM TaskDelegations WHERE Id = $id AND Delegator = $u";
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.Parameters.AddWithValue("$u", caller.UserName);
+            cmd.CommandText = "DELETE FROM TaskDelegations WHERE Id = @id AND Delegator = @u";
+            cmd.Parameters.AddWithValue("@id", id);
+            cmd.Parameters.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
         }, ct);
         if (rows == 0) throw new TaskRequestException("id", $"没有编号为 {id} 的委托。 You have no delegation {id}.");
@@ -288,8 +314,8 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = $u ORDER BY Name";
-            cmd.Parameters.AddWithValue("$u", caller.UserName);
+            cmd.CommandText = "SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = @u ORDER BY Name";
+            cmd.Parameters.AddWithValue("@u", caller.UserName);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var list = new List<SavedTaskFilter>();
             while (await r.ReadAsync(ct))
@@ -311,14 +337,14 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
             using var cmd = c.Connection.CreateCommand();
             // Saving under an existing name replaces that filter.
             cmd.CommandText = """
-                INSERT INTO SavedTaskFilters (UserName, Name, QueryJson, CreatedAt) VALUES ($u, $n, $q, $at)
-                ON CONFLICT (UserName, Name) DO UPDATE SET QueryJson = excluded.QueryJson;
-                SELECT Id FROM SavedTaskFilters WHERE UserName = $u AND Name = $n;
+                INSERT INTO SavedTaskFilters (UserName, Name, QueryJson, CreatedAt) VALUES (@u, @n, @q, @at)
+                ON CONFLICT (UserName, Name) DO UPDATE SET QueryJson = excluded.QueryJson
+                RETURNING Id;
                 """;
-            cmd.Parameters.AddWithValue("$u", caller.UserName);
-            cmd.Parameters.AddWithValue("$n", name);
-            cmd.Parameters.AddWithValue("$q", json);
-            cmd.Parameters.AddWithValue("$at", clock.GetUtcNow().UtcTicks);
+            cmd.Parameters.AddWithValue("@u", caller.UserName);
+            cmd.Parameters.AddWithValue("@n", name);
+            cmd.Parameters.AddWithValue("@q", json);
+            cmd.Parameters.AddWithValue("@at", clock.GetUtcNow().UtcTicks);
             return (long)cmd.ExecuteScalar()!;
         })), ct);
         return new SavedTaskFilter(id, name, request.View, request.Filter, request.Sort, request.Descending);
@@ -329,9 +355,9 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         var rows = await connections.WriteAsync(c =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM SavedTaskFilters WHERE Id = $id AND UserName = $u";
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.Parameters.AddWithValue("$u", caller.UserName);
+            cmd.CommandText = "DELETE FROM SavedTaskFilters WHERE Id = @id AND UserName = @u";
+            cmd.Parameters.AddWithValue("@id", id);
+            cmd.Parameters.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
         }, ct);
         if (rows == 0) throw new TaskRequestException("id", $"没有编号为 {id} 的已存筛选。 You have no saved filter {id}.");
@@ -350,11 +376,11 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
             await using (var cmd = c.Connection.CreateCommand())
             {
                 cmd.CommandText = """
-                    SELECT Assignee, COUNT(*), SUM(DueKey < $now), SUM(EscalatedTo IS NOT NULL), SUM(DueKey >= $now AND DueKey < $eod)
+                    SELECT Assignee, COUNT(*), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey >= @now AND DueKey < @eod THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' AND Assignee IS NOT NULL GROUP BY Assignee ORDER BY COUNT(*) DESC, Assignee
                     """;
-                cmd.Parameters.AddWithValue("$now", now.UtcTicks);
-                cmd.Parameters.AddWithValue("$eod", eod.UtcTicks);
+                cmd.Parameters.AddWithValue("@now", now.UtcTicks);
+                cmd.Parameters.AddWithValue("@eod", eod.UtcTicks);
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) people.Add(new PersonWorkload(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
             }
@@ -362,10 +388,10 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
             await using (var cmd = c.Connection.CreateCommand())
             {
                 cmd.CommandText = """
-                    SELECT CandidateRole, SUM(Assignee IS NULL), SUM(Assignee IS NOT NULL), SUM(DueKey < $now), SUM(EscalatedTo IS NOT NULL)
+                    SELECT CandidateRole, SUM(CASE WHEN Assignee IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN Assignee IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' GROUP BY CandidateRole ORDER BY CandidateRole
                     """;
-                cmd.Parameters.AddWithValue("$now", now.UtcTicks);
+                cmd.Parameters.AddWithValue("@now", now.UtcTicks);
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) groups.Add(new GroupWorkload(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
             }
@@ -413,8 +439,8 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
             var delegations = await connections.ReadAsync(async c =>
             {
                 var list = new List<(string, string)>();
-                await using var r = await c.Command("SELECT Delegator, DelegatorRoles FROM TaskDelegations WHERE Delegate = $u AND \"To\" >= $today AND \"From\" <= $today",
-                    null, ("$u", caller.UserName), ("$today", today)).ExecuteReaderAsync(ct);
+                await using var r = await c.Command("SELECT Delegator, DelegatorRoles FROM TaskDelegations WHERE Delegate = @u AND \"To\" >= @today AND \"From\" <= @today",
+                    null, ("@u", caller.UserName), ("@today", today)).ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1)));
                 return list;
             });
@@ -435,7 +461,9 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
     {
         var scope = await ScopeAsync(caller, ct);
         var before = await RowAsync(taskId, ct);
-        if (before is null || before.Status != HumanTaskStatus.Open || !MaySee(scope, before)) throw new TaskNotFoundException(taskId);
+        if (before is null || !MaySee(scope, before)) throw new TaskNotFoundException(taskId);
+        if (before.Status != HumanTaskStatus.Open)
+            throw new TaskConflictException($"任务已{(before.Status == HumanTaskStatus.Completed ? "办结" : "取消")}。 The task was already {before.Status.ToLowerInvariant()}.", null, before.Revision);
         var actor = new Actor(caller.UserName, ActingRole(scope, caller, before.Spec()));
         try
         {
@@ -471,7 +499,7 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
     private Task<TaskRow?> RowAsync(string id, CancellationToken ct) =>
         connections.ReadAsync(async c =>
         {
-            await using var r = await c.Command($"SELECT {TaskSql.Columns}, 0 FROM HumanTasks WHERE Id = $id", null, ("$id", id)).ExecuteReaderAsync(ct);
+            await using var r = await c.Command($"SELECT {TaskSql.Columns}, 0 FROM HumanTasks WHERE Id = @id", null, ("@id", id)).ExecuteReaderAsync(ct);
             return await r.ReadAsync(ct) ? TaskRow.Read(r) : null;
         });
 

@@ -88,7 +88,7 @@ public static class TasksApi
     private static async Task<Ok<TaskItem>> FollowUp(ITaskService tasks, HttpContext http, string taskId, FollowUpRequest? request, CancellationToken ct) =>
         TypedResults.Ok(await tasks.SetFollowUpAsync(http.User.Caller(), taskId, request?.FollowUpAt, request?.ExpectedRevision, ct));
 
-    public sealed record BulkRequest(string? Action, IReadOnlyList<string>? TaskIds, string? Assignee);
+    public sealed record BulkRequest(string? Action, IReadOnlyList<string>? TaskIds, string? Assignee, Dictionary<string, long>? ExpectedRevisions);
 
     /// <summary>Claim, release or (supervisors) reassign several tasks: one result per task, each as a single action would answer.</summary>
     private static async Task<Results<Ok<IReadOnlyList<TaskActionResult>>, ProblemHttpResult>> Bulk(ITaskService tasks, HttpContext http, BulkRequest? request,
@@ -96,7 +96,7 @@ public static class TasksApi
     {
         if (!Enum.TryParse<TaskBulkAction>(request?.Action, true, out var action) || !Enum.IsDefined(action))
             return Field("action", "action 须为 Claim、Release 或 Reassign。 action must be Claim, Release or Reassign.");
-        return TypedResults.Ok(await tasks.BulkAsync(http.User.Caller(), new TaskBulkRequest(action, request!.TaskIds ?? [], request.Assignee), ct));
+        return TypedResults.Ok(await tasks.BulkAsync(http.User.Caller(), new TaskBulkRequest(action, request!.TaskIds ?? [], request.Assignee, request.ExpectedRevisions), ct));
     }
 
     public sealed record CompleteRequest(string? Outcome, JsonObject? Data);
