@@ -240,6 +240,14 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await page.WaitForURLAsync("**/me/apply/**");
+        try { await page.Locator("#hospital-search").WaitForAsync(); } // the form appears once the page is live
+        catch (TimeoutException) // keep what the page and the host showed
+
+        {
+            await Browser.ShotAsync(page, "portal-debug-apply");
+            File.WriteAllText(Path.Combine(Browser.ScreenshotDirectory, "portal-debug-host.log"), Host.Output);
+            throw;
+        }
         await page.FillAsync("#hospital-search", "北京大学肿瘤医院");
         await page.GetByRole(AriaRole.Option, new() { Name = "北京大学肿瘤医院" }).First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("hospital-chosen")).ToBeVisibleAsync();
