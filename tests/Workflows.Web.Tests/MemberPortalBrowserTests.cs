@@ -94,6 +94,8 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await page.FillAsync("#password", password);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**" + path);
+        // The policies page says when it is live; a tap before that would be lost on a slow connection.
+        if (path == "/me") await page.Locator("h1[data-live=true]").WaitForAsync();
         return page;
     }
 
