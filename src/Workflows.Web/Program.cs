@@ -4,6 +4,7 @@ using Serilog;
 using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
+using Workflows.Web.Components.Portal;
 using Workflows.Web.Infrastructure;
 using Workflows.Web.Localization;
 using Workflows.Web.Studio;
@@ -21,6 +22,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 builder.Services.AddApiDocument();
 builder.Services.AddBackOfficeLocalization();
+builder.Services.AddMemberPortal();
 builder.Services.AddSingleton<ScreenAccess>();
 
 var app = builder.Build();

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Workflows.Domain.Activities;
 using Workflows.Domain.Calendar;
 using Workflows.Domain.Catalogue;
+using Workflows.Domain.Eligibility;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Domain.Applications;
@@ -120,28 +121,32 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         if (ApplicationStatus.Final.Contains(app.Status))
             throw new ApplicationRequestException(409, "Already ended", $"The application is already {app.Status}; it cannot be cancelled.");
-        catalogue.TryGet(app.ServiceCode, out var service);
-        var notice = service?.CancellationNoticeWorkingDays;
-        var today = calendar.LocalDate(clock.GetUtcNow());
-        int? given = app.AppointmentAt is { } at ? calendar.WorkingDaysBetween(today, calendar.LocalDate(at)) : null;
-        // Gene testing counts as used only once the sample is taken (C 739-741): before that, a cancellation gives it back.
-        var usedOnlyWhenSampled = service?.QuotaConsumedWhen.Contains("sample-taken") == true;
-        var restored = usedOnlyWhenSampled || given is null || notice is null || given >= notice;
-        var (zh, en) = (given, notice, restored) switch
-        {
-            _ when usedOnlyWhenSampled => ("申请已取消（尚未采样），服务次数已退回。", "Cancelled before the sample was taken; the use was given back."),
-            (null, _, _) => ("申请已取消（尚未预约），服务次数已退回。", "Cancelled before any booking; the use was given back."),
-            (_, null, _) => ("申请已取消，服务次数已退回。", "Cancelled; the use was given back."),
-            (_, _, true) => ($"已提前 {given} 个工作日取消（须至少提前 {notice} 个），服务次数已退回。", $"Cancelled {given} working days ahead (at least {notice} required); the use was given back."),
-            _ => ($"取消时距预约仅 {given} 个工作日（须至少提前 {notice} 个），本次服务视为已使用。", $"Cancelled only {given} working days ahead (at least {notice} required); the use counts as taken."),
-        };
+        var outcome = Notice(app);
+        var (restored, zh, en) = (outcome.QuotaRestored, outcome.ExplanationZh, outcome.ExplanationEn);
         await runtime.CancelAsync(app.InstanceId, "Cancelled by the member", new Actor(user, "Member"),
         [
             // The instance's correlation id is the application's id, so the effects need not name it.
             new StepEffect(restored ? ApplicationEffects.ReleaseQuota : ApplicationEffects.ConsumeQuota, new(), "cancel"),
             new StepEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(ApplicationStatus.Cancelled, zh, en), "cancel"),
         ], idempotencyKey, ct);
-        return new CancelResult((await GetAsync(user, app.Id, ct))!, restored, notice, given, zh, en);
+        return new CancelResult((await GetAsync(user, app.Id, ct))!, restored, outcome.NoticeRequiredWorkingDays, outcome.NoticeGivenWorkingDays, zh, en);
+    }
+
+    /// <summary>What cancelling now would mean, before the member confirms: the same rule the cancellation applies. Null when not theirs.</summary>
+    public async Task<CancellationOutcome?> PreviewCancelAsync(string user, string applicationId, CancellationToken ct = default)
+    {
+        var app = await MyApplications(user).FirstOrDefaultAsync(a => a.Id == applicationId, ct);
+        if (app is null) return null;
+        if (ApplicationStatus.Final.Contains(app.Status))
+            throw new ApplicationRequestException(409, "Already ended", $"The application is already {app.Status}; it cannot be cancelled.");
+        return Notice(app);
+    }
+
+    private CancellationOutcome Notice(ServiceApplication app)
+    {
+        catalogue.TryGet(app.ServiceCode, out var service);
+        var now = clock.GetUtcNow();
+        return CancellationNotice.Judge(service, calendar.LocalDate(now), app.AppointmentAt is { } at ? calendar.LocalDate(at) : null, calendar);
     }
 
     /// <summary>
@@ -190,6 +195,99 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             }
         }
         return result;
+    }
+
+    /// <summary>One service of a policy as the member sees it: uses left, the first day it may be used, and what stands in the way now.</summary>
+    public sealed record EntitlementView(string ServiceCode, string ServiceNameZh, string ServiceNameEn, int? Quota, int Used, int? Remaining,
+        DateOnly UsableFrom, bool CanApplyNow, RefusalView? Blocker);
+
+    public sealed record PolicyEntitlements(Policies.Policy Policy, string YourRole, IReadOnlyList<EntitlementView> Services);
+
+    /// <summary>
+    /// Each of the member's policies (CPIC and JD, renewals), and for each service of its insurer: remaining uses in the
+    /// current quota period, the date it becomes usable (cooling-off or waiting period from the renewal chain's start,
+    /// not before the policy starts), and the first rule that would refuse an application today regardless of what the
+    /// form says (policy in force, start condition, optional cover, diagnosis, quota). The application itself is judged again.
+    /// </summary>
+    public async Task<IReadOnlyList<PolicyEntitlements>> EntitlementsAsync(string user, CancellationToken ct = default)
+    {
+        var today = calendar.LocalDate(clock.GetUtcNow());
+        var result = new List<PolicyEntitlements>();
+        var policies = await db.Policies.AsNoTracking().Include(p => p.Diagnoses)
+            .Where(p => p.InsuredUserName == user || p.GuardianUserName == user).OrderByDescending(p => p.EndDate).ThenBy(p => p.PolicyNumber).ToListAsync(ct);
+        foreach (var policy in policies)
+        {
+            var chainStart = await CheckEligibility.ChainStartAsync(db, policy, ct);
+            var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
+            var services = new List<EntitlementView>();
+            foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer)) // the catalogue's (handbook's) order
+            {
+                var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
+                var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, ct);
+                var x = new EligibilityInput
+                {
+                    Policy = policy, ChainStart = chainStart, Service = service, Today = today, ApplicantUserName = user, Details = new ApplicationDetails(), QuotaUsed = used,
+                };
+                var usableFrom = EligibilityRules.UsableFrom(x);
+                if (service.Code == "cpic-special-drug-direct-pay")
+                {
+                    var coolingOffEnd = policy.CoolingOffEnd ?? chainStart.AddDays(EligibilityRules.CpicCoolingOffDays);
+                    if (coolingOffEnd > usableFrom) usableFrom = coolingOffEnd;
+                }
+                if (policy.EffectiveDate > usableFrom) usableFrom = policy.EffectiveDate;
+                var blocker = EligibilityRules.PolicyInForce(x) ?? EligibilityRules.StartConditionPassed(x) ?? EligibilityRules.OptionalCoverBought(x)
+                              ?? EligibilityRules.DiagnosisConfirmed(x) ?? EligibilityRules.QuotaLeft(x);
+                var quota = service.QuotaPerPolicyPeriod;
+                services.Add(new EntitlementView(service.Code, service.NameZh, service.NameEn, quota, used, quota is { } q ? Math.Max(0, q - used) : null,
+                    usableFrom, blocker is null, blocker is null ? null : new RefusalView(blocker.Code, blocker.MessageZh, blocker.MessageEn)));
+            }
+            result.Add(new PolicyEntitlements(policy, role, services));
+        }
+        return result;
+    }
+
+    /// <summary>The application form for one of the member's policies and a service of its insurer; null when the policy is not theirs.</summary>
+    public async Task<(Policies.Policy Policy, ApplicationForm Form)?> FormAsync(string user, string policyNumber, string serviceCode, CancellationToken ct = default)
+    {
+        var policy = await MyPolicies(user).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, ct);
+        if (policy is null || !catalogue.TryGet(serviceCode, out var service) || service.Insurer != policy.Insurer) return null;
+        var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
+        return (policy, ApplicationForm.For(service, role));
+    }
+
+    public sealed record EstimateResult(Reimbursement.PayableAmount? Payable, ReferenceData.ListedDrug? Drug, string? RefusalZh, string? RefusalEn);
+
+    /// <summary>
+    /// JD 理赔试算: the drug is looked up on the JD specialty-drug list (附件二) by name; a drug not on it is not payable,
+    /// whatever the caller says. The social-insurance facts are the member's (the list does not carry them). Null when
+    /// the member has no such JD policy.
+    /// </summary>
+    public async Task<EstimateResult?> EstimateAsync(string user, string? policyNumber, string? drug, Reimbursement.DrugPurchase purchase,
+        ReferenceData.ReferenceLookup refs, CancellationToken ct = default)
+    {
+        var policy = await MyPolicies(user).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber && p.Insurer == "JD", ct);
+        if (policy is null) return null;
+        var listed = refs.FindJdDrug(drug);
+        if (listed is null)
+            return new EstimateResult(null, null, $"“{drug}”不在京东安联特药清单内，不予给付。", $"'{drug}' is not on the JD Allianz specialty-drug list; it is not payable.");
+        return new EstimateResult(Reimbursement.JdReimbursement.Calculate(policy.Variant ?? "", purchase), listed, null, null);
+    }
+
+    public sealed record ConsultationView(string Id, string ApplicationId, string Question, DateTimeOffset AskedAt, bool Answered);
+
+    /// <summary>The member's own COC questions (decrypted for them), newest first, with whether the case manager has answered since.</summary>
+    public async Task<IReadOnlyList<ConsultationView>> ConsultationsAsync(string user, string applicationId, Policies.PersonalDataProtector protector, CancellationToken ct = default)
+    {
+        var app = await MyApplications(user).FirstOrDefaultAsync(a => a.Id == applicationId, ct);
+        if (app is null) return [];
+        var asked = await db.Consultations.AsNoTracking().Where(c => c.ApplicationId == app.Id).ToListAsync(ct);
+        var answers = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id && e.MessageZh == "已回复您的咨询。").Select(e => e.At).ToListAsync(ct);
+        var ordered = asked.OrderBy(c => c.AskedAt).ToList();
+        return ordered.Select((c, i) =>
+        {
+            var next = i + 1 < ordered.Count ? ordered[i + 1].AskedAt : DateTimeOffset.MaxValue;
+            return new ConsultationView(c.Id, c.ApplicationId, protector.Unprotect(c.QuestionProtected)!, c.AskedAt, answers.Any(a => a >= c.AskedAt && a < next));
+        }).Reverse().ToList();
     }
 
     public IQueryable<Policies.Policy> MyPolicies(string user) =>

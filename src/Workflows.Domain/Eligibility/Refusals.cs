@@ -50,4 +50,27 @@ public static class Refusals
         new("APPLICANT_NOT_ENTITLED", "仅被保险人本人或其监护人/代理人可申请。", "Only the insured, or their guardian or agent, may apply.");
     public static readonly Refusal ProofRequired =
         new("PROOF_REQUIRED", "监护人或代理人申请须上传监护关系或授权委托证明。", "A guardian or agent must attach proof of guardianship or a power of attorney.");
+
+    /// <summary>What would change the answer, for the member, by refusal code (null when nothing the member can do would).</summary>
+    public static (string Zh, string En)? Remedy(string code) => code switch
+    {
+        "SERVICE_NOT_IN_POLICY" => ("请选择您保单所含的服务。", "Choose a service your policy includes."),
+        "POLICY_NOT_IN_FORCE" => ("续保或在保单有效期内再申请。", "Renew the policy, or apply while it is in force."),
+        "COOLING_OFF_PERIOD" or "WAITING_PERIOD" => ("请在上面所写日期当天或之后再申请。", "Apply again on or after the date given above."),
+        "OPTIONAL_COVER_MISSING" => ("投保特定药品费用医疗保险金可选责任后可申请。", "It becomes available once the optional specialty-drug cover is bought."),
+        "RECURRENCE_NOT_CONFIRMED" => ("确诊复发或转移后，请联系保险公司登记诊断，再申请。", "Once a recurrence or metastasis is confirmed and recorded by the insurer, apply again."),
+        "DIAGNOSIS_BEFORE_WAITING_PERIOD_END" => ("仅等待期结束后确诊的复发或转移可使用本服务。", "Only a diagnosis made after the waiting period qualifies."),
+        "FIRST_DIAGNOSIS_MISSING" => ("等待期后确诊并经保险公司登记后可申请。", "Apply once a diagnosis after the waiting period is recorded by the insurer."),
+        "QUOTA_EXHAUSTED" => ("次数在下一个保单年度或续保后恢复。", "Uses come back in the next policy year or after renewal."),
+        "HOSPITAL_NOT_COVERED" or "HOSPITAL_REQUIRED" => ("请从服务的医院列表中选择医院后重新申请。", "Apply again choosing a hospital from the service's list."),
+        "CITY_NOT_COVERED" or "CITY_REQUIRED" => ("请选择服务覆盖的城市后重新申请。", "Apply again choosing a covered city."),
+        "DRUG_NOT_LISTED" => ("请从特药清单中选择药品后重新申请。", "Apply again choosing a drug from the list."),
+        "PRESCRIPTION_TOO_LONG" => ("请医生开具不超过1个月用量的处方后重新申请。", "Ask the doctor for a prescription of at most one month and apply again."),
+        "PRESCRIPTION_OUTSIDE_POLICY" => ("请使用保险期间内开具的处方，并在合同终止后30日内购药。", "Use a prescription issued while the policy was in force, within 30 days after it ends."),
+        "GREEN_CHANNEL_NEEDS_REFUSED_PRESCRIPTION" => ("如处方审核未通过，可再申请门诊绿色通道。", "If a prescription review is refused, the green channel becomes available."),
+        "REVIEW_RESULT_NOT_ACCEPTED" => ("确认认可处方审核结果后重新申请。", "Apply again confirming that you accept the review result."),
+        "APPLICANT_NOT_ENTITLED" => ("请由被保险人本人或保单上登记的监护人/代理人申请。", "The insured, or the guardian or agent on the policy, must apply."),
+        "PROOF_REQUIRED" => ("上传监护关系证明或授权委托书后重新申请。", "Attach the proof of guardianship or power of attorney and apply again."),
+        _ => null,
+    };
 }

@@ -45,7 +45,29 @@ public sealed class ReferenceLookup
             .Select(p => Names.CityKey(p.City))
             .ToHashSet(KeyComparer);
         _jdDesignatedHospitals = designatedHospitals.SelectMany(h => HospitalKeys(h.Hospital)).ToHashSet(KeyComparer);
+        GreenChannelHospitals = greenChannelHospitals.ToArray();
+        DesignatedHospitals = designatedHospitals.ToArray();
+        EscortCities = escortCities.ToArray();
+        CpicDrugs = drugs.Where(d => d.Source == ReferenceDataLoader.Cpic).ToArray();
+        JdDrugs = drugs.Where(d => d.Source == ReferenceDataLoader.Jd).ToArray();
+        CpicPharmacyCities = pharmacyCities.Where(p => p.Source == ReferenceDataLoader.Cpic).ToArray();
+        JdPharmacyCities = pharmacyCities.Where(p => p.Source == ReferenceDataLoader.Jd).ToArray();
     }
+
+    /// <summary>CPIC 附件1, in list order (for pickers).</summary>
+    public IReadOnlyList<GreenChannelHospital> GreenChannelHospitals { get; }
+    /// <summary>JD 附件三, in list order (for pickers).</summary>
+    public IReadOnlyList<DesignatedHospital> DesignatedHospitals { get; }
+    /// <summary>CPIC 附件2, in list order (for pickers).</summary>
+    public IReadOnlyList<EscortCity> EscortCities { get; }
+    /// <summary>CPIC 附件3's three drug lists, in list order.</summary>
+    public IReadOnlyList<ListedDrug> CpicDrugs { get; }
+    /// <summary>JD 附件二, in list order.</summary>
+    public IReadOnlyList<ListedDrug> JdDrugs { get; }
+    /// <summary>CPIC 附件3 (2) pharmacy cities, in list order.</summary>
+    public IReadOnlyList<PharmacyCity> CpicPharmacyCities { get; }
+    /// <summary>JD 附件一 pharmacy cities, in list order.</summary>
+    public IReadOnlyList<PharmacyCity> JdPharmacyCities { get; }
 
     /// <summary>
     /// A listed hospital answers to its name as printed, to the name without its bracketed part and to the bracketed

@@ -21,6 +21,7 @@ public static class MemberApi
         me.MapPost("/applications", Apply);
         me.MapGet("/applications/{applicationId}", MyApplication);
         me.MapPost("/applications/{applicationId}/cancel", Cancel);
+        me.MapGet("/applications/{applicationId}/cancellation-preview", CancellationPreview);
         me.MapPost("/reimbursement-estimate", Estimate);
         me.MapPost("/applications/{applicationId}/consultations", Ask);
         app.MapGet("/api/consultations/{consultationId}", ReadConsultation).RequireAuthorization(Policies.AnswerConsultations).WithTags("Consultations");
@@ -45,15 +46,19 @@ public static class MemberApi
         return c is null ? TypedResults.NotFound() : TypedResults.Ok(new ConsultationView(c.Id, c.ApplicationId, protector.Unprotect(c.QuestionProtected)!, c.AskedAt));
     }
 
-    public sealed record EstimateRequest(string? PolicyNumber, decimal DrugCost, bool OnSocialInsuranceList, bool SettledThroughSocialInsurance, decimal SocialInsurancePaid);
+    /// <param name="Drug">The drug's generic or brand name; when given it is looked up on the JD list (附件二), and a drug not on it is not payable.</param>
+    public sealed record EstimateRequest(string? PolicyNumber, decimal DrugCost, bool OnSocialInsuranceList, bool SettledThroughSocialInsurance, decimal SocialInsurancePaid,
+        string? Drug = null);
 
     /// <summary>JD: what the insurer pays for a specialty-drug purchase under the member's policy variant.</summary>
     private static async Task<Results<Ok<Workflows.Domain.Reimbursement.PayableAmount>, NotFound<ProblemDetailsBody>>> Estimate(ApplicationService applications,
-        HttpContext http, EstimateRequest request, CancellationToken ct)
+        Workflows.Domain.ReferenceData.ReferenceLookup refs, HttpContext http, EstimateRequest request, CancellationToken ct)
     {
         var policy = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
             applications.MyPolicies(http.User.Identity!.Name!), p => p.PolicyNumber == request.PolicyNumber && p.Insurer == "JD", ct);
         if (policy is null) return TypedResults.NotFound(new ProblemDetailsBody($"You have no JD policy numbered '{request.PolicyNumber}'."));
+        if (request.Drug is not null && refs.FindJdDrug(request.Drug) is null)
+            throw new ApplicationRequestException(400, "Drug not listed", $"drug: '{request.Drug}' is not on the JD Allianz specialty-drug list (附件二); it is not payable.");
         return TypedResults.Ok(Workflows.Domain.Reimbursement.JdReimbursement.Calculate(policy.Variant ?? "",
             new(request.DrugCost, request.OnSocialInsuranceList, request.SettledThroughSocialInsurance, request.SocialInsurancePaid)));
     }
@@ -89,6 +94,13 @@ public static class MemberApi
         var view = await applications.ApplyAsync(http.User.Identity!.Name!, request, key, ct);
         return TypedResults.Created($"/api/me/applications/{view.Id}", view);
     }
+
+    /// <summary>What cancelling now would mean for the quota, and why: the rule the cancellation itself applies (<see cref="Workflows.Domain.Eligibility.CancellationNotice"/>).</summary>
+    private static async Task<Results<Ok<Workflows.Domain.Eligibility.CancellationOutcome>, NotFound<ProblemDetailsBody>>> CancellationPreview(ApplicationService applications,
+        HttpContext http, string applicationId, CancellationToken ct) =>
+        await applications.PreviewCancelAsync(http.User.Identity!.Name!, applicationId, ct) is { } outcome
+            ? TypedResults.Ok(outcome)
+            : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
 
     private static async Task<Results<Ok<ApplicationService.CancelResult>, NotFound<ProblemDetailsBody>>> Cancel(ApplicationService applications, HttpContext http,
         string applicationId, [FromHeader(Name = InstancesApi.IdempotencyHeader)] string? key, CancellationToken ct) =>
