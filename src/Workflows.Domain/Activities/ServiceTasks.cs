@@ -94,7 +94,7 @@ public sealed class Booking : DeadlineTaskActivity
             return;
         }
         if (data["appointmentAt"]?.GetValue<string>() is not { } text ||
-            !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+            !Calendar.BusinessCalendar.TryParseWithOffset(text, out var at))
             throw new ResumeRejectedException("Booked needs appointmentAt: the appointment's date and time with offset, e.g. 2026-03-10T09:30:00+08:00.");
         if (at < context.Now) throw new ResumeRejectedException("The appointment cannot be in the past.");
         var local = TimeZoneInfo.ConvertTime(at, BusinessCalendar.Shanghai);

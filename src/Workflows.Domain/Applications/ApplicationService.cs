@@ -33,6 +33,9 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         var details = Validate(request.Details ?? new ApplicationDetails());
         var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
 
+        // The command is what the member asked (service, policy, details), not the ids generated for it: a retry with the
+        // same key and the same request is answered with the first result, the same key with another request gets 422.
+        var fingerprint = $"apply:{service.Code}:{WorkflowRuntime.Digest(policy.PolicyNumber, JsonSerializer.Serialize(details, ApplicationInput.Json))}";
         for (var attempt = 1; ; attempt++)
         {
             var applicationId = Guid.CreateVersion7().ToString("N");
@@ -45,7 +48,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             try
             {
                 var result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), new Actor(user, "Member"), applicationId,
-                    idempotencyKey, ct, [create]);
+                    idempotencyKey, ct, [create], fingerprint);
                 var id = result.Replayed ? await db.Applications.Where(a => a.InstanceId == result.InstanceId).Select(a => a.Id).FirstAsync(ct) : applicationId;
                 return (await GetAsync(user, id, ct))!;
             }
@@ -66,11 +69,31 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         var timeline = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id).OrderBy(e => e.Id)
             .Select(e => new TimelineEntry(e.At, e.Status, e.MessageZh, e.MessageEn)).ToListAsync(ct);
-        return View(app, timeline);
+        var faulted = await FaultedAsync([app.InstanceId], ct);
+        return View(app, timeline, faulted);
     }
 
-    public async Task<IReadOnlyList<ApplicationView>> ListAsync(string user, CancellationToken ct = default) =>
-        (await MyApplications(user).OrderByDescending(a => a.CreatedAt).Take(500).ToListAsync(ct)).Select(a => View(a, [])).ToList();
+    public async Task<IReadOnlyList<ApplicationView>> ListAsync(string user, CancellationToken ct = default)
+    {
+        var apps = await MyApplications(user).OrderByDescending(a => a.CreatedAt).Take(500).ToListAsync(ct);
+        var faulted = await FaultedAsync(apps.Select(a => a.InstanceId).ToList(), ct);
+        return apps.Select(a => View(a, [], faulted)).ToList();
+    }
+
+    /// <summary>
+    /// Of these instances, those stopped by an incident (a faulted step) and since when: their applications are shown as
+    /// delayed, whatever their last status said, until staff retry them (see the incident queue).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> FaultedAsync(IReadOnlyList<string> instanceIds, CancellationToken ct = default)
+    {
+        if (instanceIds.Count == 0) return new Dictionary<string, DateTimeOffset>();
+        var ids = JsonSerializer.Serialize(instanceIds);
+        var rows = await db.Database.SqlQuery<FaultedRow>(
+            $"SELECT Id, UpdatedAt FROM WorkflowInstances WHERE SubStatus = 'Faulted' AND Id IN (SELECT value FROM json_each({ids}))").ToListAsync(ct);
+        return rows.ToDictionary(r => r.Id, r => new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero));
+    }
+
+    private sealed record FaultedRow(string Id, long UpdatedAt);
 
     public sealed record CancelResult(ApplicationView Application, bool QuotaRestored, int? NoticeRequiredWorkingDays, int? NoticeGivenWorkingDays, string ExplanationZh, string ExplanationEn);
 
@@ -189,17 +212,31 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         return d;
     }
 
-    private ApplicationView View(ServiceApplication a, IReadOnlyList<TimelineEntry> timeline)
+    private ApplicationView View(ServiceApplication a, IReadOnlyList<TimelineEntry> timeline, IReadOnlyDictionary<string, DateTimeOffset> faulted)
     {
         catalogue.TryGet(a.ServiceCode, out var s);
         return new ApplicationView(a.Id, a.PolicyNumber, a.ServiceCode, s?.NameZh ?? a.ServiceCode, s?.NameEn ?? a.ServiceCode, a.ApplicantRole, a.Status,
             a.RefusalCode is null ? null : new RefusalView(a.RefusalCode, a.RefusalMessageZh ?? "", a.RefusalMessageEn ?? ""),
-            a.AppointmentAt, a.CreatedAt, a.UpdatedAt, timeline);
+            a.AppointmentAt, a.CreatedAt, a.UpdatedAt, timeline,
+            faulted.TryGetValue(a.InstanceId, out var since) && !ApplicationStatus.Final.Contains(a.Status) ? DelayView.From(since) : null);
     }
 }
 
 public sealed record ApplicationView(string Id, string PolicyNumber, string ServiceCode, string ServiceNameZh, string ServiceNameEn, string ApplicantRole,
-    string Status, RefusalView? Refusal, DateTimeOffset? AppointmentAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TimelineEntry> Timeline);
+    string Status, RefusalView? Refusal, DateTimeOffset? AppointmentAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TimelineEntry> Timeline,
+    DelayView? Delay = null)
+{
+    /// <summary>True while processing is stopped on the insurer's side (an incident staff must resolve).</summary>
+    public bool Delayed => Delay is not null;
+}
+
+/// <summary>The application is delayed: its workflow stopped at a faulted step and waits for staff (the incident queue).</summary>
+public sealed record DelayView(DateTimeOffset Since, string MessageZh, string MessageEn)
+{
+    public static DelayView From(DateTimeOffset since) => new(since,
+        "您的申请处理出现延误，工作人员正在处理，无需重新提交。",
+        "Your application is delayed: processing stopped on our side and staff are working on it. You do not need to apply again.");
+}
 
 public sealed record RefusalView(string Code, string MessageZh, string MessageEn);
 public sealed record TimelineEntry(DateTimeOffset At, string Status, string MessageZh, string MessageEn);

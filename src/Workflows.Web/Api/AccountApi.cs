@@ -62,7 +62,7 @@ public static class AccountApi
     {
         signIn.AuthenticationScheme = IdentityConstants.ApplicationScheme;
         var result = await signIn.PasswordSignInAsync(userName ?? "", password ?? "", isPersistent: false, lockoutOnFailure: true);
-        var back = string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') || returnUrl.StartsWith("//") ? "/" : returnUrl;
+        var back = LocalUrls.SafeReturnUrl(returnUrl);
         if (result.Succeeded) return Results.LocalRedirect(back);
         var reason = result.IsLockedOut ? "locked" : "failed";
         return Results.LocalRedirect($"/account/login?error={reason}&returnUrl={Uri.EscapeDataString(back)}");

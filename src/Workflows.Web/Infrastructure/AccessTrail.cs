@@ -20,18 +20,26 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         using var scope = http.Request.RouteValues.TryGetValue("instanceId", out var iid) && iid is not null
             ? Serilog.Context.LogContext.PushProperty("InstanceId", iid.ToString())
             : null;
+        int? status = null;
         try
         {
             await next(http);
         }
+        catch (Exception e)
+        {
+            // A refusal raised as an exception: the exception handler outside answers with the status ProblemMapping gives
+            // it, so that is what the client got and what the trail records.
+            status = http.RequestAborted.IsCancellationRequested ? 499 : ProblemMapping.Classify(e).Status;
+            throw;
+        }
         finally
         {
-            try { Record(http); }
+            try { Record(http, status ?? http.Response.StatusCode); }
             catch (Exception e) { logger.LogError(e, "Could not record access trail for {Method} {Path}", http.Request.Method, path.Value); }
         }
     }
 
-    private void Record(HttpContext http)
+    private void Record(HttpContext http, int status)
     {
         var user = http.User;
         var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : null;
@@ -47,7 +55,7 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         cmd.Parameters.AddWithValue("$roles", string.Join(",", user.FindAll(ClaimTypes.Role).Select(r => r.Value)));
         cmd.Parameters.AddWithValue("$method", http.Request.Method);
         cmd.Parameters.AddWithValue("$path", http.Request.Path.Value ?? "");
-        cmd.Parameters.AddWithValue("$status", http.Response.StatusCode);
+        cmd.Parameters.AddWithValue("$status", status);
         cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
         cmd.ExecuteNonQuery();
     }
