@@ -18,25 +18,20 @@ public sealed class SecurityHeaders(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext http)
     {
+        // The path as requested: inside app.Map("/studio") the request's path is rebased by the time the response starts.
+        var path = http.Request.Path;
         http.Response.OnStarting(() =>
         {
             var headers = http.Response.Headers;
-            var path = http.Request.Path;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
             if (http.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
-            if (path.StartsWithSegments("/studio"))
-            {
-                headers.ContentSecurityPolicy = StudioPolicy;
-                headers.XFrameOptions = "SAMEORIGIN";
-            }
-            else
-            {
-                headers.XFrameOptions = "SAMEORIGIN";
-            }
+            // Only our own pages may frame any page (the shell frames Studio); Studio also gets its content security policy.
+            headers.XFrameOptions = "SAMEORIGIN";
+            if (path.StartsWithSegments("/studio")) headers.ContentSecurityPolicy = StudioPolicy;
             // Personal data may be in any API answer or signed-in page: never kept by the browser or a proxy. Static files
             // (scripts, styles, Studio's framework files) keep their own caching.
-            if (IsPersonal(http) || IsApi(path))
+            if (IsPersonal(http, path) || IsApi(path))
             {
                 headers.CacheControl = "no-store";
                 headers.Pragma = "no-cache";
@@ -51,7 +46,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
         path.StartsWithSegments("/api") || path.StartsWithSegments("/elsa/api") || path.StartsWithSegments("/hangfire");
 
     /// <summary>HTML pages of the shell (rendered with the user's data) and the Blazor circuit.</summary>
-    private static bool IsPersonal(HttpContext http) =>
-        http.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true && !http.Request.Path.StartsWithSegments("/studio")
-        || http.Request.Path.StartsWithSegments("/_blazor");
+    private static bool IsPersonal(HttpContext http, PathString path) =>
+        http.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true && !path.StartsWithSegments("/studio")
+        || path.StartsWithSegments("/_blazor");
 }
