@@ -20,8 +20,13 @@ public sealed class HardeningFactory : ScenarioFactory
     public HardeningFactory()
     {
         Clock.SetUtcNow(DateTimeOffset.Parse("2026-07-01T02:00:00Z"));
-        var source = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "workflows");
-        var target = Path.Combine(DataDirectory, "workflows");
+        WorkflowsDirectoryOverride = WriteWorkflows(Path.Combine(DataDirectory, "workflows"));
+    }
+
+    /// <summary>The repository's workflows with the faulting step in <see cref="FaultingService"/>, written to <paramref name="target"/>.</summary>
+    public static string WriteWorkflows(string target)
+    {
+        var source = Path.Combine(BackOfficeProcess.RepositoryRoot, "workflows");
         Directory.CreateDirectory(target);
         foreach (var file in Directory.EnumerateFiles(source, "*.json"))
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
@@ -40,7 +45,7 @@ public sealed class HardeningFactory : ScenarioFactory
         eligible["target"] = JsonNode.Parse("""{ "activity": "preference", "port": "In" }""");
         connections.Add(JsonNode.Parse("""{ "source": { "activity": "preference", "port": "Done" }, "target": { "activity": "call", "port": "In" }, "vertices": [] }"""));
         File.WriteAllText(path, json.ToJsonString());
-        WorkflowsDirectoryOverride = target;
+        return target;
     }
 
     private string WorkflowsDirectoryOverride { get; }
@@ -483,5 +488,77 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
         }
         // Control: the rest of the note is there, so the search would have found the numbers.
         Assert.Contains("请尽快联系", views[3]);
+    }
+}
+
+/// <summary>The incident queue page (异常队列): a case manager finds the faulted case, corrects its data and retries, in a real browser.</summary>
+public sealed class IncidentsBrowserTests : IAsyncLifetime
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "wf-inc-" + Guid.NewGuid().ToString("N")[..8]);
+    private Microsoft.Playwright.IPlaywright _playwright = null!;
+    private BackOfficeProcess _host = null!;
+    private Microsoft.Playwright.IBrowser _chromium = null!;
+
+    public async Task InitializeAsync()
+    {
+        var workflows = HardeningFactory.WriteWorkflows(Path.Combine(_data, "workflows"));
+        _host = await BackOfficeProcess.StartAsync(_data, workflows);
+        (_playwright, _chromium) = await Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _chromium.DisposeAsync();
+        _playwright.Dispose();
+        _host.Dispose();
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_case_manager_corrects_a_faulted_application_and_retries_it_from_the_incident_queue()
+    {
+        var member = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        member.DefaultRequestHeaders.Authorization = new("Bearer", await BackOfficeFactory.TokenFor(member, "member"));
+        var applied = await member.PostAsJsonAsync("/api/me/applications", new
+        {
+            serviceCode = HardeningFactory.FaultingService, policyNumber = "DEMO-CPIC-0001", details = new { hospital = "复旦大学附属肿瘤医院" },
+        });
+        var app = await applied.Body();
+        Assert.True(applied.StatusCode == HttpStatusCode.Created, app.ToString());
+        Assert.True(app.GetProperty("delayed").GetBoolean(), app.ToString());
+        var appId = app.GetProperty("id").GetString()!;
+
+        var page = await _chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        await Browser.SignInAsync(page, _host.BaseAddress, "casemanager", "/incidents");
+        await page.WaitForURLAsync("**/incidents");
+        var table = page.GetByTestId("incident-table");
+        await Microsoft.Playwright.Assertions.Expect(table.GetByText(appId)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Microsoft.Playwright.Assertions.Expect(table.GetByText("preference")).ToBeVisibleAsync();
+        await Browser.ShotAsync(page, "incidents-01-queue");
+
+        // The table is prerendered before the page is interactive: click until the circuit answers.
+        var detail = page.GetByTestId("incident-detail");
+        for (var i = 0; i < 20 && !await detail.IsVisibleAsync(); i++)
+        {
+            await page.GetByTestId("incident-open").First.ClickAsync();
+            try { await detail.WaitForAsync(new() { Timeout = 1000 }); } catch (TimeoutException) { }
+        }
+        await Microsoft.Playwright.Assertions.Expect(detail).ToBeVisibleAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("incident-input")).ToContainTextAsync("复旦大学附属肿瘤医院");
+        // Not valid JSON: a message in Chinese, nothing retried.
+        var patch = page.Locator("textarea[data-testid=incident-input-patch], [data-testid=incident-input-patch] textarea").First;
+        await patch.FillAsync("{details: 上午}");
+        await page.GetByTestId("incident-retry").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("incident-error")).ToContainTextAsync("不是有效的 JSON");
+        await Browser.ShotAsync(page, "incidents-02-invalid-correction");
+
+        await patch.FillAsync("{\"details\": {\"preferredTime\": \"上午\"}}");
+        await page.GetByTestId("incident-retry").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("incident-done")).ToContainTextAsync("流程继续运行");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("incident-empty")).ToBeVisibleAsync();
+        await Browser.ShotAsync(page, "incidents-03-retried");
+
+        var after = await (await member.GetAsync($"/api/me/applications/{appId}")).Body();
+        Assert.False(after.GetProperty("delayed").GetBoolean(), after.ToString());
     }
 }
