@@ -62,6 +62,7 @@ MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
 IncidentsApi.Map(app);
+ClockApi.Map(app);
 ElsaApi.Map(app);
 app.UseStudio();
 app.MapStaticAssets();

@@ -30,7 +30,7 @@ public static class BackOfficeServices
             Synchronous = config["Database:Synchronous"] ?? "NORMAL",
         };
         services.AddSingleton(database);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Clock(builder));
         services.AddDbContextFactory<WorkflowsDbContext>(database.Configure);
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkflowsDbContext>>().CreateDbContext());
 
@@ -102,6 +102,21 @@ public static class BackOfficeServices
             k.AddServerHeader = false; // no "Server: Kestrel"
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The host's clock: the real one, or the acceptance clock of the <c>Clock</c> section, which is refused in Production
+    /// (a production host never runs on a shifted or frozen clock).
+    /// </summary>
+    private static TimeProvider Clock(WebApplicationBuilder builder)
+    {
+        var options = ClockOptions.From(builder.Configuration);
+        if (!options.IsConfigured) return TimeProvider.System;
+        if (builder.Environment.IsProduction())
+            throw new InvalidOperationException(
+                "The acceptance clock (Clock:Now, Clock:Offset, Clock:Frozen) is refused in the Production environment. " +
+                "Start the host with --environment Acceptance (or Development) to use it.");
+        return new AcceptanceClock(options, TimeProvider.System);
     }
 
     private static Task Redirect(RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)

@@ -45,6 +45,8 @@ public static class Policies
     public const string KeepCareRecords = nameof(KeepCareRecords);
     public const string RequestDocuments = nameof(RequestDocuments);
     public const string RunSummaries = nameof(RunSummaries);
+    /// <summary>Move an acceptance clock forward (never available on a production host).</summary>
+    public const string OperateClock = nameof(OperateClock);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
 
@@ -71,6 +73,7 @@ public static class Policies
         [KeepCareRecords] = [Roles.CaseManager],
         [RequestDocuments] = [Roles.Specialist, Roles.CaseManager],
         [RunSummaries] = [Roles.CaseManager, Roles.Admin],
+        [OperateClock] = [Roles.Admin],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
