@@ -23,6 +23,7 @@ using Workflows.Persistence.Stores;
 // The "timers" mode (TimersBenchmark.cs) measures timers through the schedulers instead.
 
 if (args is ["timers", ..]) return await TimersBenchmark.RunAsync(args);
+if (args is ["http", ..]) return await HttpBenchmark.RunAsync(args);
 
 var seconds = Arg("--seconds", 3.0);
 var rounds = (int)Arg("--rounds", 5.0);

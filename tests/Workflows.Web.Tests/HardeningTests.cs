@@ -455,39 +455,127 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
         Assert.Contains("max-age=", secure.Headers.GetValues("Strict-Transport-Security").Single());
     }
 
-    // ---- 5 (part). Free text in staff views is masked by content ----
+    // ---- 5. Free text: encrypted at rest, a reference in the workflow, masked by content in staff views ----
+
+    /// <summary>The forms a value can take in stored or served text: raw, JSON-escaped (\\uXXXX) and URL-encoded.</summary>
+    private static IEnumerable<string> Forms(string value) =>
+    [
+        value,
+        string.Concat(value.Select(c => c < 128 ? c.ToString() : $"\\u{(int)c:X4}")),
+        Uri.EscapeDataString(value),
+    ];
+
+    /// <summary>For a failure message: the tables and columns whose text holds <paramref name="value"/>.</summary>
+    private string TablesHolding(string value)
+    {
+        using var c = factory.Database.Open();
+        var found = new List<string>();
+        var tables = new List<string>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) tables.Add(r.GetString(0));
+        }
+        foreach (var t in tables)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"SELECT * FROM \"{t}\"";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                for (var i = 0; i < r.FieldCount; i++)
+                    if (!r.IsDBNull(i) && r.GetValue(i) is string v && v.Contains(value, StringComparison.Ordinal))
+                        found.Add($"{t}.{r.GetName(i)} ({v[Math.Max(0, v.IndexOf(value, StringComparison.Ordinal) - 300)..Math.Min(v.Length, v.IndexOf(value, StringComparison.Ordinal) + 100)]})");
+        }
+        return string.Join(", ", found.Distinct());
+    }
+
+    private string DatabaseText()
+    {
+        SqliteConnection.ClearAllPools();
+        using (var c = factory.Database.Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA wal_checkpoint(FULL)";
+            cmd.ExecuteNonQuery();
+        }
+        var path = factory.Database.Path;
+        var text = new StringBuilder();
+        foreach (var file in new[] { path, path + "-wal" }.Where(File.Exists))
+        {
+            using var s = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            text.Append(Encoding.UTF8.GetString(new BinaryReader(s).ReadBytes((int)s.Length)));
+        }
+        return text.ToString();
+    }
+
+    [Fact]
+    public async Task A_members_note_is_ciphertext_in_the_database_file_and_the_workflow_holds_only_a_reference()
+    {
+        var member = await factory.MemberAsync("hardening-erin");
+        var policy = await ImportPolicyAsync("hardening-erin");
+        const string secret = "骨转移复查，身份证 110101198001015678";
+        const string control = "复旦大学附属肿瘤医院";
+        var r = await member.SendAsync(Apply("cpic-outpatient-green-channel", policy, new
+        {
+            hospital = control, preferredTime = "下午", note = secret,
+            attachments = new[] { new { kind = "pathology-report", fileName = "张三骨转移报告.pdf", contentType = "application/pdf", sizeBytes = 1000 } },
+        }, null));
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var appId = (await r.Body()).GetProperty("id").GetString()!;
+
+        var text = DatabaseText();
+        Assert.True(!text.Contains(secret, StringComparison.Ordinal), $"the note is stored in plain text in: {TablesHolding(secret)}");
+        foreach (var value in new[] { secret, "骨转移", "110101198001015678", "张三骨转移报告" })
+            foreach (var form in Forms(value))
+                Assert.DoesNotContain(form, text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(Forms(control), form => text.Contains(form, StringComparison.OrdinalIgnoreCase));
+
+        // The workflow's input refers to the encrypted text; the application's row decrypts to what the member typed.
+        using var scope = factory.Services.CreateScope();
+        var domain = scope.ServiceProvider.GetRequiredService<Workflows.Domain.DomainDbContext>();
+        var app = domain.Applications.Single(a => a.Id == appId);
+        var instance = await (await factory.ClientAs("Specialist")).GetStringAsync($"/elsa/api/workflow-instances/{app.InstanceId}");
+        Assert.Contains($"personal-text:{appId}:note", instance);
+        var protector = scope.ServiceProvider.GetRequiredService<Workflows.Domain.Policies.PersonalDataProtector>();
+        var details = JsonNode.Parse(app.DetailsJson)!;
+        Assert.Equal(secret, protector.Unprotect(details["note"]!.GetValue<string>()));
+    }
 
     [Fact]
     public async Task Staff_views_mask_id_numbers_and_phones_typed_in_free_text()
     {
         var member = await factory.MemberAsync("hardening-dave");
         var policy = await ImportPolicyAsync("hardening-dave");
-        const string note = "本人身份证 110101198001011234，手机 13912345678，请尽快联系";
-        var r = await member.SendAsync(Apply(HardeningFactory.FaultingService, policy, new { hospital = "复旦大学附属肿瘤医院", preferredTime = "上午", note }, null));
+        var r = await member.SendAsync(Apply(HardeningFactory.FaultingService, policy, new { hospital = "复旦大学附属肿瘤医院", preferredTime = "上午" }, null));
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var appId = (await r.Body()).GetProperty("id").GetString()!;
         string instanceId;
         using (var scope = factory.Services.CreateScope())
             instanceId = scope.ServiceProvider.GetRequiredService<Workflows.Domain.DomainDbContext>().Applications.Single(a => a.Id == appId).InstanceId;
 
-        var views = new List<string>
+        // The specialist types a remark with the member's ID number and phone when completing the call.
+        var specialist = await factory.ClientAs("Specialist");
+        var task = (await (await specialist.GetAsync("/api/tasks")).Body()).EnumerateArray().Single(t => t.GetProperty("instanceId").GetString() == instanceId);
+        const string remark = "已联系客户，身份证 110101198001011234，手机 139-1234-5678，请尽快安排";
+        var done = await specialist.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete",
+            new { outcome = "Reached", data = new { remark } }, "dave-call"));
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+
+        var views = new Dictionary<string, string>
         {
-            await (await factory.ClientAs("Specialist")).GetStringAsync($"/api/workflow-instances/{instanceId}"),
-            await (await factory.ClientAs("Auditor")).GetStringAsync($"/api/workflow-instances/{instanceId}/journal"),
-            await (await factory.ClientAs("Specialist")).GetStringAsync("/api/tasks"),
-            await (await factory.ClientAs("Specialist")).GetStringAsync($"/elsa/api/workflow-instances/{instanceId}"),
-            await (await factory.ClientAs("Auditor")).GetStringAsync($"/elsa/api/workflow-instances/{instanceId}/journal"),
+            ["instance"] = await specialist.GetStringAsync($"/api/workflow-instances/{instanceId}"),
+            ["journal"] = await (await factory.ClientAs("Auditor")).GetStringAsync($"/api/workflow-instances/{instanceId}/journal"),
+            ["tasks"] = await specialist.GetStringAsync("/api/tasks"),
+            ["studio instance"] = await specialist.GetStringAsync($"/elsa/api/workflow-instances/{instanceId}"),
+            ["studio journal"] = await (await factory.ClientAs("Auditor")).GetStringAsync($"/elsa/api/workflow-instances/{instanceId}/journal"),
         };
-        foreach (var view in views)
-        {
-            foreach (var form in new[] { "110101198001011234", "13912345678" })
-            {
-                Assert.DoesNotContain(form, view);
-                Assert.DoesNotContain(Uri.EscapeDataString(form), view);
-            }
-        }
-        // Control: the rest of the note is there, so the search would have found the numbers.
-        Assert.Contains("请尽快联系", views[3]);
+        foreach (var (name, view) in views)
+            foreach (var value in new[] { "110101198001011234", "139-1234-5678" })
+                foreach (var form in Forms(value))
+                    Assert.False(view.Contains(form, StringComparison.OrdinalIgnoreCase), $"{name} shows {form}");
+        // Control: the rest of the remark is there (masked), so the search would have found the numbers.
+        Assert.Contains(views.Values, v => Forms("请尽快安排").Any(f => v.Contains(f, StringComparison.OrdinalIgnoreCase)) && v.Contains("[id-number]") && v.Contains("[phone]"));
     }
 }
 

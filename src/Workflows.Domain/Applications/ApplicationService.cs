@@ -19,7 +19,8 @@ public sealed class ApplicationRequestException(int status, string title, string
 /// timeline, cancel (the notice rule decides whether the quota comes back), list, remaining quotas.
 /// A member sees only applications and policies where they are the insured or the guardian/agent; anything else is "not found".
 /// </summary>
-public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runtime, ServiceCatalogue catalogue, BusinessCalendar calendar, TimeProvider clock)
+public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runtime, ServiceCatalogue catalogue, BusinessCalendar calendar, TimeProvider clock,
+    Policies.PersonalDataProtector protector)
 {
     public sealed record ApplyRequest(string? ServiceCode, string? PolicyNumber, ApplicationDetails? Details);
 
@@ -39,11 +40,12 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         for (var attempt = 1; ; attempt++)
         {
             var applicationId = Guid.CreateVersion7().ToString("N");
-            var input = new ApplicationInput(applicationId, policy.PolicyNumber, service.Code, user, role, details).ToJson();
+            var (stored, forWorkflow) = SplitFreeText(details, applicationId);
+            var input = new ApplicationInput(applicationId, policy.PolicyNumber, service.Code, user, role, forWorkflow).ToJson();
             var create = new StepEffect(ApplicationEffects.Create, new()
             {
                 ["applicationId"] = applicationId, ["policyId"] = policy.Id, ["policyNumber"] = policy.PolicyNumber, ["serviceCode"] = service.Code,
-                ["applicant"] = user, ["applicantRole"] = role, ["details"] = JsonSerializer.SerializeToNode(details, ApplicationInput.Json),
+                ["applicant"] = user, ["applicantRole"] = role, ["details"] = JsonSerializer.SerializeToNode(stored, ApplicationInput.Json),
             }, "apply");
             try
             {
@@ -185,6 +187,32 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
     private IQueryable<ServiceApplication> MyApplications(string user) =>
         db.Applications.AsNoTracking().Where(a => a.ApplicantUserName == user
             || db.Policies.Any(p => p.Id == a.PolicyId && (p.InsuredUserName == user || p.GuardianUserName == user)));
+
+    /// <summary>
+    /// Free text a member types (the note, attachments' file names) may hold anything: an ID number, a phone, a diagnosis.
+    /// It is kept encrypted on the application's row only (<see cref="ServiceApplication.DetailsJson"/>, a row that can be
+    /// erased under PIPL art. 47); the workflow — its input, its state and its append-only journal — gets a reference to
+    /// it ("personal-text:{application}:{field}"), never the text, so erasing the row erases the text without touching
+    /// the journal's hash chain. Workflows do not decide on free text.
+    /// </summary>
+    private (ApplicationDetails Stored, ApplicationDetails ForWorkflow) SplitFreeText(ApplicationDetails d, string applicationId)
+    {
+        string? Ref(string? text, string field) => string.IsNullOrEmpty(text) ? text : $"{PersonalTextPrefix}{applicationId}:{field}";
+        var stored = d with
+        {
+            Note = protector.ProtectOrNull(d.Note),
+            Attachments = d.Attachments.Select(a => a with { FileName = protector.ProtectOrNull(a.FileName) ?? "" }).ToList(),
+        };
+        var forWorkflow = d with
+        {
+            Note = Ref(d.Note, "note"),
+            Attachments = d.Attachments.Select((a, i) => a with { FileName = Ref(a.FileName, $"attachments[{i}].fileName") ?? "" }).ToList(),
+        };
+        return (stored, forWorkflow);
+    }
+
+    /// <summary>How the workflow refers to a member's free text kept encrypted on the application.</summary>
+    public const string PersonalTextPrefix = "personal-text:";
 
     private static ApplicationDetails Validate(ApplicationDetails d)
     {
