@@ -196,20 +196,6 @@ public sealed class BusinessCalendar
 
     private static InvalidDataException Invalid(string problem) => new($"Business calendar data is not valid: {problem}");
 
-    /// <summary>
-    /// An ISO 8601 date and time that says which offset it is in ("Z", "+08:00"): a time without one is refused rather
-    /// than guessed (the server's zone is UTC, the member's is Beijing time).
-    /// </summary>
-    public static bool TryParseWithOffset(string? text, out DateTimeOffset at)
-    {
-        at = default;
-        if (text is null) return false;
-        var t = text.Trim();
-        var time = t.IndexOfAny(['T', 't', ' ']);
-        var hasOffset = time > 0 && (t.EndsWith('Z') || t.EndsWith('z') || t.IndexOfAny(['+', '-'], time) > 0);
-        return hasOffset && DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out at);
-    }
-
     private static TimeZoneInfo FindShanghai()
     {
         try { return TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"); }
