@@ -31,6 +31,8 @@ public static class HealthServices
             using var db = sp.GetRequiredService<IDbContextFactory<DomainDbContext>>().CreateDbContext();
             return ReferenceLookup.LoadAsync(db).GetAwaiter().GetResult();
         });
+        services.AddSingleton<Workflows.Engine.Runtime.ITaskSubjectSource, Tasks.ApplicationTaskSubjects>();
+        services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();
         services.AddScoped<ApplicationService>();
         // Task forms: every completion is checked against the task's form before the instance runs.

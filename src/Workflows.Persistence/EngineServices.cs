@@ -16,6 +16,8 @@ public static class EngineServices
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
         services.AddSingleton<PreparedConnections>();
+        services.AddSingleton<Tasks.TaskChangeFeed>();
+        services.AddSingleton<Tasks.ITaskChangeFeed>(sp => sp.GetRequiredService<Tasks.TaskChangeFeed>());
         services.AddSingleton<SqliteWorkflowStore>();
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
         services.AddSingleton<WorkflowRuntime>();

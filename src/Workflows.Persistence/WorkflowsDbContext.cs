@@ -15,6 +15,11 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     public DbSet<CommandRecord> Commands => Set<CommandRecord>();
     public DbSet<AccessLogRecord> AccessLog => Set<AccessLogRecord>();
     public DbSet<ScheduledWorkRecord> ScheduledWork => Set<ScheduledWorkRecord>();
+    public DbSet<StateSnapshotRecord> StateSnapshots => Set<StateSnapshotRecord>();
+    public DbSet<LegalHoldRecord> LegalHolds => Set<LegalHoldRecord>();
+    public DbSet<Tasks.HumanTaskRecord> HumanTasks => Set<Tasks.HumanTaskRecord>();
+    public DbSet<Tasks.TaskDelegationRecord> TaskDelegations => Set<Tasks.TaskDelegationRecord>();
+    public DbSet<Tasks.SavedTaskFilterRecord> SavedTaskFilters => Set<Tasks.SavedTaskFilterRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -82,6 +87,19 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("State IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
             e.HasIndex(x => new { x.Kind, x.DoneAt });
         });
+        b.Entity<StateSnapshotRecord>(e =>
+        {
+            e.ToTable("StateSnapshots");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.InstanceId, x.Sequence }).IsUnique();
+        });
+        b.Entity<LegalHoldRecord>(e =>
+        {
+            e.ToTable("LegalHolds");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.SubjectKind, x.SubjectId });
+        });
+        Tasks.TaskSchema.Configure(b);
     }
 }
 

@@ -16,7 +16,7 @@ public sealed class ScheduleOnCommit(WorkDispatcher dispatcher) : IStepCommitObs
 {
     public void OnCommitting(PreparedConnection c, StepCommit commit)
     {
-        foreach (var b in commit.CreatedBookmarks)
+        foreach (var b in New(commit))
             if (WorkFor(b) is { } work)
                 ScheduledWorkStore.Add(c, work.Key, work.Kind, work.DueAt, Payload(b), commit.Instance.UpdatedAt);
     }
@@ -24,14 +24,18 @@ public sealed class ScheduleOnCommit(WorkDispatcher dispatcher) : IStepCommitObs
     /// <summary>Wakes the dispatcher only for steps that scheduled something (most steps create plain tasks).</summary>
     public void OnCommitted(StepCommit commit)
     {
-        if (commit.CreatedBookmarks.Any(b => WorkFor(b) is not null)) dispatcher.Signal();
+        if (New(commit).Any(b => WorkFor(b) is not null)) dispatcher.Signal();
     }
+
+    /// <summary>Bookmarks the step created; a changed one (a task claimed or escalated: removed and re-created) keeps the work it had.</summary>
+    private static IEnumerable<Bookmark> New(StepCommit commit) =>
+        commit.RemovedBookmarkIds.Count == 0 ? commit.CreatedBookmarks : commit.CreatedBookmarks.Where(b => !commit.RemovedBookmarkIds.Contains(b.Id));
 
     /// <summary>The scheduled work a new bookmark needs: a timer's wake-up, a task's deadline, or none.</summary>
     private static (string Key, string Kind, DateTimeOffset DueAt)? WorkFor(Bookmark b)
     {
         if (b.Kind == BookmarkKinds.Timer && b.ResumeAt is { } at) return (TimerKey(b.Id), WorkKinds.WorkflowTimer, at);
-        if (b.Payload?["dueAt"]?.GetValue<string>() is { } due && DateTimeOffset.TryParse(due, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dueAt))
+        if (b.Kind == BookmarkKinds.HumanTask && HumanTaskSpec.Of(b).DueAt is { } dueAt)
             return (SlaKey(b.Id), WorkKinds.SlaDeadline, dueAt);
         return null;
     }

@@ -1,11 +1,16 @@
+using Workflows.Persistence.Evidence;
 using Workflows.Persistence.Stores;
 
 namespace Workflows.Web;
 
-/// <summary>Command-line operations run with the host's configuration instead of serving (e.g. <c>verify-journal &lt;instanceId&gt;…</c>).</summary>
+/// <summary>
+/// Command-line operations run with the host's configuration instead of serving: <c>verify-journal &lt;instanceId&gt;… | --all</c>,
+/// <c>checkpoint</c>, <c>rotate-journal-key</c>, <c>export-bundle &lt;instanceId&gt; [--out file]</c>,
+/// <c>verify-bundle &lt;file&gt; [--public-key pem] [--journal-keys dir]</c> (offline: reads no database).
+/// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["verify-journal"];
+    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle"];
 
     /// <summary>Splits the command line into a command, its arguments, and "--key value" configuration settings.</summary>
     public static (string? Command, string[] CommandArgs, string[] Settings) Split(string[] args)
@@ -23,10 +28,24 @@ public static class Commands
         return (args[0], commandArgs.ToArray(), settings.ToArray());
     }
 
-    /// <summary>Verifies the journal hash chain of the given instances (or all, with --all). Exit code 0 if every chain is intact, 2 otherwise.</summary>
+    public static Task<int> RunAsync(string command, WebApplication app, string[] args) => command switch
+    {
+        "verify-journal" => VerifyJournalAsync(app, args),
+        "checkpoint" => CheckpointAsync(app),
+        "rotate-journal-key" => Task.FromResult(RotateKey(app)),
+        "export-bundle" => ExportBundleAsync(app, args),
+        "verify-bundle" => Task.FromResult(VerifyBundle(app, args)),
+        _ => Task.FromResult(64),
+    };
+
+    /// <summary>
+    /// Verifies the journal chain of the given instances (or all, with --all) with the journal keys and the newest signed
+    /// checkpoint; with --all, instances the checkpoint records but the database lost are reported too. Exit 0 if intact, 2 otherwise.
+    /// </summary>
     public static async Task<int> VerifyJournalAsync(WebApplication app, string[] ids)
     {
-        var store = app.Services.GetRequiredService<SqliteWorkflowStore>();
+        var verifier = app.Services.GetRequiredService<JournalVerifier>();
+        var missing = new List<string>();
         if (ids.Length == 0 || ids is ["--all"])
         {
             var db = app.Services.GetRequiredService<Workflows.Persistence.DatabaseOptions>();
@@ -37,11 +56,12 @@ public static class Commands
             await using (var r = await cmd.ExecuteReaderAsync())
                 while (await r.ReadAsync()) all.Add(r.GetString(0));
             ids = all.ToArray();
+            missing.AddRange(await verifier.MissingInstancesAsync());
         }
         var broken = 0;
         foreach (var id in ids)
         {
-            var result = await store.VerifyJournalAsync(id);
+            var result = await verifier.VerifyAsync(id);
             if (result.IsValid) Console.WriteLine($"OK      {id}  {result.EntryCount} entries");
             else
             {
@@ -49,7 +69,53 @@ public static class Commands
                 Console.WriteLine($"BROKEN  {id}  at entry {result.BrokenSequence}: {result.Reason}");
             }
         }
-        Console.WriteLine($"{ids.Length - broken} intact, {broken} broken");
+        foreach (var id in missing)
+        {
+            broken++;
+            Console.WriteLine($"BROKEN  {id}  deleted: the newest signed checkpoint records this instance, the database no longer has it");
+        }
+        Console.WriteLine($"{ids.Length - broken + missing.Count} intact, {broken} broken");
         return broken == 0 ? 0 : 2;
+    }
+
+    private static async Task<int> CheckpointAsync(WebApplication app)
+    {
+        var (path, cp) = await app.Services.GetRequiredService<CheckpointStore>().WriteAsync();
+        Console.WriteLine($"checkpoint {path}: {cp.Heads.Count} chain heads, root {cp.Root}, signed by {cp.SigningKeyId}");
+        return 0;
+    }
+
+    private static int RotateKey(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<EvidenceOptions>();
+        _ = app.Services.GetRequiredService<EvidenceKeys>(); // creates the ring if there is none yet
+        var id = EvidenceKeys.Rotate(options.KeyDirectory, app.Services.GetRequiredService<TimeProvider>());
+        Console.WriteLine($"journal key {id} is now current; earlier keys stay in {Path.Combine(options.KeyDirectory, EvidenceKeys.JournalKeysFile)} for verification. Restart the host to sign with it.");
+        return 0;
+    }
+
+    private static async Task<int> ExportBundleAsync(WebApplication app, string[] args)
+    {
+        if (args.Length != 1) { Console.Error.WriteLine("usage: export-bundle <instanceId> [--out file]"); return 64; }
+        var file = await app.Services.GetRequiredService<Workflows.Web.Evidence.BundleExport>().ExportAsync(args[0], "command-line", CancellationToken.None);
+        if (file is null) { Console.Error.WriteLine($"There is no instance {args[0]}."); return 1; }
+        var path = app.Configuration["out"] ?? $"evidence-{args[0]}.bundle";
+        await File.WriteAllBytesAsync(path, file);
+        Console.WriteLine($"wrote {path} ({file.Length} bytes)");
+        return 0;
+    }
+
+    /// <summary>Checks a bundle offline. Exit 0 if every check passes, 2 if one fails, 64 on bad usage.</summary>
+    public static int VerifyBundle(WebApplication app, string[] args)
+    {
+        if (args.Length != 1 || !File.Exists(args[0])) { Console.Error.WriteLine("usage: verify-bundle <file> [--public-key evidence-signing.pub.pem] [--journal-keys dir]"); return 64; }
+        var options = app.Services.GetRequiredService<EvidenceOptions>();
+        var publicKeyPath = app.Configuration["public-key"] ?? Path.Combine(options.KeyDirectory, EvidenceKeys.PublicKeyFile);
+        if (!File.Exists(publicKeyPath)) { Console.Error.WriteLine($"No trusted public key at {publicKeyPath}: pass --public-key <file>."); return 64; }
+        var ring = EvidenceKeys.TryLoadRing(app.Configuration["journal-keys"] ?? options.KeyDirectory);
+        var result = EvidenceBundle.Verify(File.ReadAllBytes(args[0]), File.ReadAllText(publicKeyPath), ring);
+        foreach (var c in result.Checks) Console.WriteLine($"{(c.Passed ? "OK    " : "FAILED")}  {c.Name}: {c.Detail}");
+        Console.WriteLine(result.IsValid ? $"VALID   evidence bundle of {result.InstanceId}" : $"INVALID evidence bundle {args[0]}");
+        return result.IsValid ? 0 : 2;
     }
 }

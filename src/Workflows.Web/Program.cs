@@ -5,9 +5,10 @@ using Workflows.Web;
 using Workflows.Web.Api;
 using Workflows.Web.Components;
 using Workflows.Web.Infrastructure;
+using Workflows.Web.Localization;
 using Workflows.Web.Studio;
 
-// "verify-journal <instanceId>… | --all" runs a command instead of serving; the remaining "--key value" pairs are configuration.
+// "verify-journal <instanceId>… | --all", "verify-bundle <file>" etc. (Commands.cs) run a command instead of serving; the remaining "--key value" pairs are configuration.
 var (command, commandArgs, settings) = Commands.Split(args);
 var builder = WebApplication.CreateBuilder(settings);
 // Serve wwwroot and packages' static assets (MudBlazor) from the build output in every environment, not only Development.
@@ -18,15 +19,18 @@ builder.AddBackOffice();
 builder.Services.AddWorkspace();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
+builder.Services.AddBackOfficeLocalization();
+builder.Services.AddSingleton<ScreenAccess>();
 builder.Services.AddAntiforgery();
 
 var app = builder.Build();
 
-if (command == "verify-journal")
-    return await Commands.VerifyJournalAsync(app, commandArgs);
+if (command is not null)
+    return await Commands.RunAsync(command, app, commandArgs);
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 
+app.UseRequestLocalization(); // Chinese unless the language cookie says English
 app.UseMiddleware<SecurityHeaders>();
 // Outside the exception handler, so the request log sees the status the client got (a refusal raised as an exception is
 // a 4xx at Information, not "responded 500" at Error); unhandled errors are logged by ProblemMapping with their exception.
@@ -55,8 +59,10 @@ app.UseHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 });
 
 AccountApi.Map(app);
+app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
+Workflows.Web.Evidence.EvidenceApi.Map(app);
 TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);

@@ -20,10 +20,12 @@ using Workflows.Persistence.Stores;
 //   (c') the same transaction always on one hot row, for reference: the driver's best case, with every page already cached.
 // Rounds interleave a, b, c so they see the same file and machine state; figures are medians over rounds.
 // Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- [--seconds 3] [--rounds 5] [--synchronous NORMAL] [--out file.json]
-// The "timers" mode (TimersBenchmark.cs) measures timers through the schedulers instead.
+// The "timers" mode (TimersBenchmark.cs) measures timers through the schedulers instead; "inbox" (InboxBenchmark.cs) the staff inbox over HTTP.
 
 if (args is ["timers", ..]) return await TimersBenchmark.RunAsync(args);
 if (args is ["http", ..]) return await HttpBenchmark.RunAsync(args);
+if (args is ["verify", ..]) return await VerifyBenchmark.RunAsync(args);
+if (args is ["inbox", ..]) return await InboxBenchmark.RunAsync(args);
 
 var seconds = Arg("--seconds", 3.0);
 var rounds = (int)Arg("--rounds", 5.0);

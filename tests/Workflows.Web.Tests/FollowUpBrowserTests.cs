@@ -43,12 +43,12 @@ public sealed class FollowUpBrowserTests : BrowserAgainstHost
         var table = page.GetByTestId("messages-table");
         await Assertions.Expect(table.GetByText("monthly-summary")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(table.GetByText("治疗与服务小结已生成", new() { Exact = false })).ToBeVisibleAsync();
-        await Assertions.Expect(table.Locator(".mud-chip-content", new() { HasTextString = "Sent" })).ToBeVisibleAsync();
+        await Assertions.Expect(table.Locator(".mud-chip-content", new() { HasTextString = "已发送" })).ToBeVisibleAsync();
         await Browser.ShotAsync(page, "followup-01-casemanager-messages");
 
         await page.GotoAsync(new Uri(Host.BaseAddress, "/sla").ToString());
         await Assertions.Expect(page.GetByTestId("sla-breaches")).ToContainTextAsync("0");
         await Browser.ShotAsync(page, "followup-02-casemanager-sla");
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Jobs (Hangfire) 后台作业" })).ToHaveCountAsync(0); // Admins only
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "后台作业 (Hangfire)" })).ToHaveCountAsync(0); // Admins only
     }
 }

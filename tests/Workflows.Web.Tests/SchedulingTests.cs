@@ -193,6 +193,13 @@ public sealed class SlaEscalationTests(ScenarioFactory factory) : SchedulingScen
 
         var report = await (await supervisor.GetAsync("/api/sla/report?from=2026-02-01&to=2026-02-28")).Body();
         Assert.Equal((1, 1), (report.GetProperty("breaches").GetInt32(), report.GetProperty("stillOpen").GetInt32()));
+        // The report names the service, and drills down to the breached task.
+        var line = report.GetProperty("lines")[0];
+        Assert.Equal("门诊绿通", line.GetProperty("serviceName").GetString()[..4]);
+        var drill = (await (await supervisor.GetAsync($"/api/sla/report/tasks?from=2026-02-01&to=2026-02-28&definitionId={line.GetProperty("definitionId").GetString()}")).Body())
+            .EnumerateArray().ToList();
+        var breached = Assert.Single(drill);
+        Assert.Equal((bookmark, "Open"), (breached.GetProperty("taskId").GetString(), breached.GetProperty("status").GetString()));
 
         // The supervisor may work the escalated task; afterwards the breach no longer counts as open.
         await CompleteAsync(supervisor, inHours, "Reached");

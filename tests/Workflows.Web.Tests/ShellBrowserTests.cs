@@ -17,8 +17,8 @@ public sealed class ShellBrowserTests : BrowserAgainstHost
         var list = page.FrameLocator("[data-testid=studio-frame]");
         await Assertions.Expect(list.GetByText("service-request-template", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = 90_000 });
         await Assertions.Expect(list.GetByText("Service request template 服务申请模板")).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByTestId("current-user")).ToContainTextAsync("analyst · Analyst");
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Instances" })).ToHaveCountAsync(0); // analysts do not read instances
+        await Assertions.Expect(page.GetByTestId("current-user")).ToContainTextAsync("analyst · 业务分析师");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "流程实例" })).ToHaveCountAsync(0); // analysts do not read instances
         await Browser.ShotAsync(page, "shell-01-analyst-workflows");
     }
 
@@ -53,7 +53,7 @@ public sealed class ShellBrowserTests : BrowserAgainstHost
         await page.FillAsync("#userName", "member");
         await page.FillAsync("#password", "wrong");
         await page.ClickAsync("button[type=submit]");
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("user name or password is wrong");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("用户名或密码错误");
         await Browser.ShotAsync(page, "shell-03-wrong-password");
 
         await page.FillAsync("#userName", "member");
@@ -62,6 +62,6 @@ public sealed class ShellBrowserTests : BrowserAgainstHost
         // Only the redirect matters here; the home page's interactive circuit need not finish loading.
         await page.WaitForURLAsync(u => !u.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await page.GotoAsync(new Uri(Host.BaseAddress, "/workflows").ToString());
-        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Not allowed");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("无权访问");
     }
 }

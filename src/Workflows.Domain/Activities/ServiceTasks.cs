@@ -29,15 +29,12 @@ public abstract class DeadlineTaskActivity : TaskActivity
     /// <summary>The activity's own SLA in working days when the workflow names none (e.g. 1 for the specialist's first call).</summary>
     protected virtual int? DefaultWorkingDays => null;
 
-    protected override JsonObject TaskPayload(ActivityContext context)
+    protected override HumanTaskSpec Task(ActivityContext context)
     {
-        var payload = base.TaskPayload(context);
-        if (DueAt(context) is { } due)
-        {
-            payload["dueAt"] = due.ToString("O");
-            payload["hours"] = Hours; // the service hours the SLA counts in, for the countdown
-        }
-        return payload;
+        var task = base.Task(context);
+        if (DueAt(context) is not { } due) return task;
+        var calendar = context.Calendar();
+        return task with { DueAt = due, Hours = Hours, DueWorkingMinute = calendar.WorkingMinuteOf(due, ServiceHoursNamed(Hours)) };
     }
 
     /// <summary>When the task is due, or null for no deadline.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Workflows.Engine.Activities;
 using Workflows.Engine.Runtime;
 using Workflows.Persistence;
 using Workflows.Persistence.Stores;
@@ -31,17 +32,13 @@ public sealed class SlaEscalation(WorkflowRuntime runtime, TimeProvider clock) :
     /// <summary>The escalation of an open task whose deadline has passed, or null (not escalated: not due yet, or escalated already).</summary>
     public static BookmarkChange? Escalate(Bookmark task, WorkflowInstance instance, DateTimeOffset now)
     {
-        if (task.Payload is not { } payload || payload["escalatedAt"] is not null) return null;
-        if (payload["dueAt"]?.GetValue<string>() is not { } dueText) return null;
-        var dueAt = DateTimeOffset.Parse(dueText, CultureInfo.InvariantCulture);
-        if (now < dueAt) return null;
-        var changed = payload.DeepClone().AsObject();
-        var priority = (payload["priority"]?.GetValue<int>() ?? 0) + 1;
-        changed["priority"] = priority;
-        changed["escalatedTo"] = SupervisorGroup;
-        changed["escalatedAt"] = now.ToString("O");
-        var title = payload["title"]?.GetValue<string>() ?? task.Name;
-        var role = payload["role"]?.GetValue<string>() ?? "";
+        if (task.Kind != BookmarkKinds.HumanTask) return null;
+        var spec = HumanTaskSpec.Of(task);
+        if (spec.EscalatedAt is not null || spec.DueAt is not { } dueAt || now < dueAt) return null;
+        var priority = spec.Priority + 1;
+        var changed = (spec with { Priority = priority, EscalatedTo = SupervisorGroup, EscalatedAt = now, Revision = spec.Revision + 1 }).ToPayload();
+        var title = spec.Title;
+        var role = spec.Role;
         var breach = new JsonObject
         {
             ["bookmarkId"] = task.Id, ["definitionId"] = instance.DefinitionId, ["applicationId"] = instance.CorrelationId,
@@ -91,20 +88,50 @@ public sealed class FollowUpEffects(NotificationOutbox outbox, TimeProvider cloc
     private static long Ticks(JsonObject d, string k) => DateTimeOffset.Parse(S(d, k), CultureInfo.InvariantCulture).UtcTicks;
 }
 
-/// <summary>The SLA report: breaches per service and task in a period, how many are still open.</summary>
+/// <summary>The SLA report: breaches per service (with its name) and task in a period, how many are still open; and the breached tasks behind a line.</summary>
 public static class SlaReport
 {
-    public sealed record Line(string DefinitionId, string ActivityType, string TaskTitle, int Breaches, int StillOpen);
+    public sealed record Line(string DefinitionId, string ActivityType, string TaskTitle, int Breaches, int StillOpen, string ServiceName = "");
     public sealed record Report(DateTimeOffset From, DateTimeOffset To, int Breaches, int StillOpen, IReadOnlyList<Line> Lines);
 
-    public static async Task<Report> BuildAsync(DomainDbContext db, WorkflowsDbContext engine, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>One breached task: when it was due and breached, and what became of it (open and with whom, or closed by whom).</summary>
+    public sealed record BreachedTask(string TaskId, string InstanceId, string? ApplicationId, string DefinitionId, string ServiceName, string ActivityType,
+        string TaskTitle, string Role, string EscalatedTo, DateTimeOffset DueAt, DateTimeOffset BreachedAt, string Status, string? Assignee,
+        string? ClosedBy, DateTimeOffset? ClosedAt);
+
+    /// <summary>The service's Chinese name from the catalogue (a service workflow's definition id is its service code), else the id.</summary>
+    public static string ServiceName(string definitionId, Catalogue.ServiceCatalogue? catalogue = null) =>
+        (catalogue ?? Catalogue.ServiceCatalogue.Default).TryGet(definitionId, out var s) ? s.NameZh : definitionId;
+
+    public static async Task<Report> BuildAsync(DomainDbContext db, WorkflowsDbContext engine, DateTimeOffset from, DateTimeOffset to, CancellationToken ct,
+        Catalogue.ServiceCatalogue? catalogue = null)
     {
         var breaches = await db.SlaBreaches.AsNoTracking().Where(b => b.BreachedAt >= from && b.BreachedAt < to).ToListAsync(ct);
         var ids = breaches.Select(b => b.BookmarkId).ToList();
-        var open = (await engine.Bookmarks.AsNoTracking().Where(b => ids.Contains(b.Id)).Select(b => b.Id).ToListAsync(ct)).ToHashSet();
+        var open = (await engine.HumanTasks.AsNoTracking().Where(t => ids.Contains(t.Id) && t.Status == Persistence.Tasks.HumanTaskStatus.Open)
+            .Select(t => t.Id).ToListAsync(ct)).ToHashSet();
         var lines = breaches.GroupBy(b => (b.DefinitionId, b.ActivityType, b.TaskTitle))
-            .Select(g => new Line(g.Key.DefinitionId, g.Key.ActivityType, g.Key.TaskTitle, g.Count(), g.Count(b => open.Contains(b.BookmarkId))))
+            .Select(g => new Line(g.Key.DefinitionId, g.Key.ActivityType, g.Key.TaskTitle, g.Count(), g.Count(b => open.Contains(b.BookmarkId)),
+                ServiceName(g.Key.DefinitionId, catalogue)))
             .OrderByDescending(l => l.Breaches).ThenBy(l => l.DefinitionId).ToList();
         return new Report(from, to, breaches.Count, breaches.Count(b => open.Contains(b.BookmarkId)), lines);
+    }
+
+    /// <summary>The drill-down: the breached tasks of the period, optionally of one service and task type, newest breach first (at most <paramref name="take"/>).</summary>
+    public static async Task<IReadOnlyList<BreachedTask>> TasksAsync(DomainDbContext db, WorkflowsDbContext engine, DateTimeOffset from, DateTimeOffset to,
+        string? definitionId, string? activityType, int take, CancellationToken ct, Catalogue.ServiceCatalogue? catalogue = null)
+    {
+        var q = db.SlaBreaches.AsNoTracking().Where(b => b.BreachedAt >= from && b.BreachedAt < to);
+        if (!string.IsNullOrEmpty(definitionId)) q = q.Where(b => b.DefinitionId == definitionId);
+        if (!string.IsNullOrEmpty(activityType)) q = q.Where(b => b.ActivityType == activityType);
+        var breaches = await q.OrderByDescending(b => b.BreachedAt).Take(take).ToListAsync(ct);
+        var ids = breaches.Select(b => b.BookmarkId).ToList();
+        var tasks = await engine.HumanTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        return breaches.Select(b =>
+        {
+            var t = tasks.GetValueOrDefault(b.BookmarkId);
+            return new BreachedTask(b.BookmarkId, b.InstanceId, b.ApplicationId, b.DefinitionId, ServiceName(b.DefinitionId, catalogue), b.ActivityType, b.TaskTitle,
+                b.Role, b.EscalatedTo, b.DueAt, b.BreachedAt, t?.Status ?? Persistence.Tasks.HumanTaskStatus.Completed, t?.Assignee, t?.ClosedBy, t?.ClosedAt);
+        }).ToList();
     }
 }

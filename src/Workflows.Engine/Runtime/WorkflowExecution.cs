@@ -42,6 +42,7 @@ internal sealed class WorkflowExecution
     public IServiceProvider Services { get; }
     public CancellationToken CancellationToken { get; }
     public List<JournalEntry> Journal { get; } = [];
+    public JournalKeyRing JournalKeys { get; init; } = JournalKeyRing.Unkeyed;
     public List<Bookmark> CreatedBookmarks { get; } = [];
     public List<string> RemovedBookmarkIds { get; } = [];
     public List<StepEffect> Effects { get; } = [];
@@ -343,7 +344,7 @@ internal sealed class WorkflowExecution
             PreviousHash = Instance.LastJournalHash,
             Hash = "",
         };
-        var entry = draft with { Hash = JournalChain.ComputeHash(draft) };
+        var entry = draft with { Hash = JournalChain.ComputeHash(draft, JournalKeys) };
         Journal.Add(entry);
         Instance.JournalSequence = entry.Sequence;
         Instance.LastJournalHash = entry.Hash;

@@ -12,6 +12,8 @@ public sealed record WorkflowRuntimeOptions
 {
     public int MaxActivitiesPerStep { get; init; } = 1_000;
     public IReadOnlyList<string> SensitiveKeys { get; init; } = Redactor.DefaultSensitiveKeys;
+    /// <summary>The keys that chain the journal (HMAC); unkeyed (plain SHA-256) unless the host loads a key ring.</summary>
+    public JournalKeyRing JournalKeys { get; init; } = JournalKeyRing.Unkeyed;
 }
 
 /// <summary>
@@ -244,7 +246,7 @@ public sealed class WorkflowRuntime(
     }
 
     private WorkflowExecution NewExecution(CompiledWorkflow workflow, WorkflowInstance instance, Actor actor, CancellationToken ct) =>
-        new(workflow, instance, actor, clock, services, evaluator, _redactor, options.MaxActivitiesPerStep, ct);
+        new(workflow, instance, actor, clock, services, evaluator, _redactor, options.MaxActivitiesPerStep, ct) { JournalKeys = options.JournalKeys };
 
     private async Task<StepResult> CommitAsync(WorkflowExecution execution, long expectedRevision, string? key, string fingerprint, CancellationToken ct)
     {

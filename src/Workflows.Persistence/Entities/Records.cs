@@ -134,3 +134,38 @@ public sealed class ScheduledWorkRecord
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DoneAt { get; set; }
 }
+
+/// <summary>
+/// The state of an instance right after one committed step (its journal up to <see cref="Sequence"/>): status and
+/// variables, sensitive values masked. Auditors open it as "the state at this step". Append-only, like the journal.
+/// </summary>
+public sealed class StateSnapshotRecord
+{
+    public long Id { get; set; }
+    public string InstanceId { get; set; } = "";
+    /// <summary>The last journal entry of the step.</summary>
+    public long Sequence { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Status { get; set; } = "";
+    public string SubStatus { get; set; } = "";
+    public string VariablesJson { get; set; } = "{}";
+    public string? Incident { get; set; }
+}
+
+/// <summary>
+/// A legal hold on a case (instance) or on a member: while it is active nothing about the subject may be deleted, by
+/// retention or by request. Placing and releasing are recorded (who, when, why); holds are never deleted.
+/// </summary>
+public sealed class LegalHoldRecord
+{
+    public string Id { get; set; } = "";
+    /// <summary>Case (a workflow instance id) or Member (a member's user name).</summary>
+    public string SubjectKind { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Reason { get; set; } = "";
+    public string PlacedBy { get; set; } = "";
+    public DateTimeOffset PlacedAt { get; set; }
+    public string? ReleasedBy { get; set; }
+    public DateTimeOffset? ReleasedAt { get; set; }
+    public string? ReleaseReason { get; set; }
+}

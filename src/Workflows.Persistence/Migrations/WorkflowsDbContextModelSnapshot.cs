@@ -550,6 +550,46 @@ namespace Workflows.Persistence.Migrations
                     b.ToTable("JournalEntries", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Persistence.Entities.LegalHoldRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PlacedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PlacedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReleaseReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReleasedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReleasedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectKind")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubjectKind", "SubjectId");
+
+                    b.ToTable("LegalHolds", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Persistence.Entities.ScheduledWorkRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -606,6 +646,45 @@ namespace Workflows.Persistence.Migrations
                     b.ToTable("ScheduledWork", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Persistence.Entities.StateSnapshotRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Incident")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubStatus")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VariablesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InstanceId", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("StateSnapshots", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -655,6 +734,238 @@ namespace Workflows.Persistence.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Workflows.Persistence.Tasks.HumanTaskRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActivityId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActivityType")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Assignee")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CandidateRole")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClosedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DefinitionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DueKey")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EscalatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EscalatedTo")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FollowUpAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hours")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Instructions")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OutcomesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reference")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RemainingKey")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ServiceCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CaseId")
+                        .HasDatabaseName("IX_HumanTasks_CaseId");
+
+                    b.HasIndex("InstanceId");
+
+                    b.HasIndex("Reference")
+                        .HasDatabaseName("IX_HumanTasks_Reference")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex("SubjectUserId", "Status");
+
+                    b.HasIndex(new[] { "Id" }, "IX_HumanTasks_All_Created")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "DueKey", "Id" }, "IX_HumanTasks_All_Due")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "Priority", "DueKey", "Id" }, "IX_HumanTasks_All_Priority")
+                        .IsDescending(true, false, false)
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_All_Remaining")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "Assignee", "Id" }, "IX_HumanTasks_Assignee_Created")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "Assignee", "DueKey", "Id" }, "IX_HumanTasks_Assignee_Due")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "Assignee", "Priority", "DueKey", "Id" }, "IX_HumanTasks_Assignee_Priority")
+                        .IsDescending(false, true, false, false)
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "Assignee", "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_Assignee_Remaining")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "EscalatedTo", "Assignee", "Id" }, "IX_HumanTasks_Escalated_Created")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "EscalatedTo", "Assignee", "DueKey", "Id" }, "IX_HumanTasks_Escalated_Due")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "EscalatedTo", "Assignee", "Priority", "DueKey", "Id" }, "IX_HumanTasks_Escalated_Priority")
+                        .IsDescending(false, false, true, false, false)
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "EscalatedTo", "Assignee", "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_Escalated_Remaining")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "CandidateRole", "Assignee", "Id" }, "IX_HumanTasks_Role_Created")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "CandidateRole", "Assignee", "DueKey", "Id" }, "IX_HumanTasks_Role_Due")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "CandidateRole", "Assignee", "Priority", "DueKey", "Id" }, "IX_HumanTasks_Role_Priority")
+                        .IsDescending(false, false, true, false, false)
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.HasIndex(new[] { "CandidateRole", "Assignee", "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_Role_Remaining")
+                        .HasFilter("\"Status\" = 'Open'");
+
+                    b.ToTable("HumanTasks", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Persistence.Tasks.SavedTaskFilterRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QueryJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserName", "Name")
+                        .IsUnique();
+
+                    b.ToTable("SavedTaskFilters", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Persistence.Tasks.TaskDelegationRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Delegate")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Delegator")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DelegatorRoles")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("From")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("To")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Delegate", "To");
+
+                    b.HasIndex("Delegator", "To");
+
+                    b.ToTable("TaskDelegations", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -11,7 +11,7 @@ namespace Workflows.Persistence.Stores;
 /// prepared statements and one IMMEDIATE transaction per step; the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
 /// </summary>
 public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers,
-    IEnumerable<IStepCommitObserver> observers) : IWorkflowStore
+    IEnumerable<IStepCommitObserver> observers, Tasks.TaskChangeFeed? taskFeed = null) : IWorkflowStore
 {
     private readonly Dictionary<string, IStepEffectHandler> _handlers = effectHandlers.SelectMany(h => h.Types.Select(t => (t, h))).ToDictionary(x => x.t, x => x.h);
     private readonly IStepCommitObserver[] _observers = observers.ToArray();
@@ -91,11 +91,12 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
     /// </summary>
     public async Task CommitAsync(StepCommit commit, CancellationToken ct = default)
     {
-        await CommitStepAsync(commit, ct);
+        var taskChanges = await CommitStepAsync(commit, ct);
         foreach (var o in _observers) o.OnCommitted(commit);
+        if (taskChanges.Count > 0) taskFeed?.Publish(taskChanges);
     }
 
-    private Task CommitStepAsync(StepCommit commit, CancellationToken ct) =>
+    private Task<List<Tasks.TaskChange>> CommitStepAsync(StepCommit commit, CancellationToken ct) =>
         connections.WriteAsync(c =>
         {
             var i = commit.Instance;
@@ -156,6 +157,10 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                         ("$node", e.ActivityNodeId), ("$type", e.ActivityType), ("$name", e.ActivityName), ("$ai", e.ActivityInstanceId), ("$bm", e.BookmarkId),
                         ("$ver", e.DefinitionVersionId), ("$v", e.Version), ("$actor", e.ActorId), ("$role", e.ActorRole), ("$msg", e.Message),
                         ("$payload", e.Payload?.ToJsonString(Json)), ("$prev", e.PreviousHash), ("$hash", e.Hash)).ExecuteNonQuery();
+                // The task table follows the task bookmarks in the same transaction.
+                var taskChanges = commit.CreatedBookmarks.Count == 0 && commit.RemovedBookmarkIds.Count == 0
+                    ? NoTaskChanges
+                    : Tasks.TaskWriter.Write(c, commit, i.UpdatedAt);
                 foreach (var effect in commit.Effects ?? [])
                 {
                     if (!_handlers.TryGetValue(effect.Type, out var handler))
@@ -164,14 +169,16 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                 }
                 foreach (var o in _observers) o.OnCommitting(c, commit);
                 c.Command("COMMIT", null).ExecuteNonQuery();
+                return Task.FromResult(taskChanges);
             }
             catch
             {
                 if (!c.IsAutoCommit()) c.Command("ROLLBACK", null).ExecuteNonQuery();
                 throw;
             }
-            return Task.FromResult(true);
         }, ct);
+
+    private static readonly List<Tasks.TaskChange> NoTaskChanges = [];
 
     public Task<IReadOnlyList<Bookmark>> GetDueTimersAsync(DateTimeOffset now, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<Bookmark>>(async c => await ReadBookmarks(c.Command(

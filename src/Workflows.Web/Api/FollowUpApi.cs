@@ -22,6 +22,7 @@ public static class FollowUpApi
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/sla/report", Report).RequireAuthorization(Policies.ReadSlaReport).WithTags("SLA");
+        app.MapGet("/api/sla/report/tasks", ReportTasks).RequireAuthorization(Policies.ReadSlaReport).WithTags("SLA");
         app.MapGet("/api/notifications", Notifications).RequireAuthorization(Policies.ReadNotifications).WithTags("Notifications");
 
         var work = app.MapGroup("/api/scheduled-work").RequireAuthorization(Policies.OperateScheduling).WithTags("Scheduling");
@@ -55,6 +56,18 @@ public static class FollowUpApi
         var start = BusinessCalendar.At(f ?? today.AddDays(1 - today.Day), TimeOnly.MinValue);
         var end = BusinessCalendar.At((t ?? today).AddDays(1), TimeOnly.MinValue);
         return TypedResults.Ok(await SlaReport.BuildAsync(db, engine, start, end, ct));
+    }
+
+    /// <summary>The SLA report's drill-down: the breached tasks of the period (optionally of one service and task type), at most 500.</summary>
+    private static async Task<Results<Ok<IReadOnlyList<SlaReport.BreachedTask>>, ProblemHttpResult>> ReportTasks(DomainDbContext db, WorkflowsDbContext engine,
+        BusinessCalendar calendar, TimeProvider clock, string? from, string? to, string? definitionId, string? activityType, CancellationToken ct)
+    {
+        if (!TryDate(from, out var f) || !TryDate(to, out var t))
+            return ProblemMapping.Problem(400, "Invalid period", "from and to are dates (yyyy-MM-dd, Beijing time); both optional.");
+        var today = calendar.LocalDate(clock.GetUtcNow());
+        var start = BusinessCalendar.At(f ?? today.AddDays(1 - today.Day), TimeOnly.MinValue);
+        var end = BusinessCalendar.At((t ?? today).AddDays(1), TimeOnly.MinValue);
+        return TypedResults.Ok(await SlaReport.TasksAsync(db, engine, start, end, definitionId, activityType, 500, ct));
     }
 
     public sealed record NotificationView(string Id, string Channel, string? RecipientUserName, string? RecipientRole, string Template, string TextZh,

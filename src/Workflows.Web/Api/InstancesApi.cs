@@ -86,8 +86,8 @@ public static class InstancesApi
         return TypedResults.Ok(await store.GetJournalAsync(instanceId, ct));
     }
 
-    private static async Task<Ok<ChainVerification>> Verify(SqliteWorkflowStore store, string instanceId, CancellationToken ct) =>
-        TypedResults.Ok(await store.VerifyJournalAsync(instanceId, ct));
+    private static async Task<Ok<ChainVerification>> Verify(Workflows.Persistence.Evidence.JournalVerifier verifier, string instanceId, CancellationToken ct) =>
+        TypedResults.Ok(await verifier.VerifyAsync(instanceId, ct));
 
     private static async Task<Ok<StepResult>> Retry(WorkflowRuntime runtime, HttpContext http, string instanceId,
         [FromHeader(Name = IdempotencyHeader)] string? key, CancellationToken ct) =>

@@ -52,8 +52,18 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
 
     private void Record(HttpContext http, int? failedStatus)
     {
-        var user = http.User;
         var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : http.Items[InstanceKey] as string;
+        Write(db, clock, http.User, http.Request.Method, http.Request.Path.Value ?? "", failedStatus ?? http.Response.StatusCode, instanceId,
+            http.Items[DetailKey] as string);
+    }
+
+    /// <summary>
+    /// Records one access. The API goes through the middleware; pages that read a case directly (the shell's audit page)
+    /// call this themselves with a method such as VIEW or VERIFY and the page's path.
+    /// </summary>
+    public static void Write(DatabaseOptions db, TimeProvider clock, ClaimsPrincipal user, string method, string path, int status, string? instanceId,
+        string? detail = null)
+    {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
@@ -64,11 +74,11 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         cmd.Parameters.AddWithValue("$uid", user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous");
         cmd.Parameters.AddWithValue("$uname", (object?)user.Identity?.Name ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$roles", string.Join(",", user.FindAll(ClaimTypes.Role).Select(r => r.Value)));
-        cmd.Parameters.AddWithValue("$method", http.Request.Method);
-        cmd.Parameters.AddWithValue("$path", http.Request.Path.Value ?? "");
-        cmd.Parameters.AddWithValue("$status", failedStatus ?? http.Response.StatusCode);
+        cmd.Parameters.AddWithValue("$method", method);
+        cmd.Parameters.AddWithValue("$path", path);
+        cmd.Parameters.AddWithValue("$status", status);
         cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$detail", (object?)(http.Items[DetailKey] as string) ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$detail", (object?)(detail is { Length: > 500 } d ? d[..500] : detail) ?? DBNull.Value);
         cmd.ExecuteNonQuery();
     }
 }

@@ -8,6 +8,7 @@ using Workflows.Engine.Runtime;
 using Workflows.Persistence;
 using Workflows.Persistence.Entities;
 using Workflows.Persistence.Stores;
+using Workflows.Persistence.Evidence;
 using Workflows.Domain;
 using Workflows.Scheduling;
 
@@ -38,9 +39,22 @@ public static class BackOfficeServices
         services.AddWorkflowEngine(new ActivityRegistry()
             .AddFromAssembly(typeof(ActivityRegistry).Assembly)
             .AddFromAssembly(typeof(Workflows.Domain.Activities.CheckEligibility).Assembly));
+        // Evidence: journal keys and the signing key live outside the database (docs/operations.md, "Evidence").
+        services.AddEvidence(new Workflows.Persistence.Evidence.EvidenceOptions
+        {
+            KeyDirectory = Path.GetFullPath(config["Evidence:KeyDirectory"] ?? Path.Combine(dataDir, "evidence-keys")),
+            CheckpointDirectory = Path.GetFullPath(config["Evidence:CheckpointDirectory"] ?? Path.Combine(dataDir, "checkpoints")),
+            CheckpointInterval = TimeSpan.FromMinutes(config.GetValue<double?>("Evidence:CheckpointMinutes") ?? 15),
+        }, database);
+        services.AddSingleton<Workflows.Web.Evidence.AuditQueries>();
+        services.AddSingleton<Workflows.Web.Evidence.LegalHolds>();
+        services.AddSingleton<Workflows.Web.Evidence.BundleExport>();
+        services.AddSingleton<Workflows.Web.Evidence.SqliteInstances>();
         services.AddHealthServices(database);
         services.AddScoped<DefinitionStore>();
+        services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();
         services.AddScheduling(config, database);
+        EvidenceCheckpointJob.AddEvidenceCheckpoints(services);
 
         // Identity, on the same database
         services.AddIdentityCore<AppUser>(o =>

@@ -45,7 +45,14 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             _ => [details.Detail!],
         };
         if (exception is Workflows.Domain.Policies.PolicyImportException pe) details.Extensions["rows"] = pe.Errors;
-        details.Extensions["errors"] = new Dictionary<string, string[]> { ["Root"] = messages };
+        details.Extensions["errors"] = exception is Workflows.Domain.Tasks.TaskRequestException tr
+            ? new Dictionary<string, string[]> { [tr.Field] = messages }
+            : new Dictionary<string, string[]> { ["Root"] = messages };
+        if (exception is Workflows.Domain.Tasks.TaskConflictException tc)
+        {
+            details.Extensions["heldBy"] = tc.HeldBy;
+            details.Extensions["revision"] = tc.Revision;
+        }
         if (exception is WorkflowValidationException ve)
             details.Extensions["activities"] = ve.Errors.Where(e => e.ActivityId is not null).Select(e => e.ActivityId).Distinct().ToArray();
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
@@ -60,7 +67,10 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         JsonException => (400, "The request body is not valid JSON"),
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "The request is too large" : "The request is not valid"),
         DefinitionNotFoundException or InstanceNotFoundException or BookmarkNotFoundException or WorkflowNotFoundException => (404, "Not found"),
-        Api.TaskForbiddenException => (403, "Forbidden"),
+        Workflows.Domain.Tasks.TaskNotFoundException => (404, "Not found"),
+        Workflows.Domain.Tasks.TaskConflictException => (409, "Conflict: the task is held or changed"),
+        Workflows.Domain.Tasks.TaskActionForbiddenException => (403, "Forbidden"),
+        Workflows.Domain.Tasks.TaskRequestException => (400, "The request is not valid"),
         Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
         Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),
         EffectRefusedException => (409, "Conflict"),

@@ -30,6 +30,10 @@ public static class Policies
     public const string StartInstances = nameof(StartInstances);
     public const string ReadJournal = nameof(ReadJournal);
     public const string WorkTasks = nameof(WorkTasks);
+    /// <summary>The staff inbox: views, counts, claim / release / follow-up / bulk, delegations, saved filters.</summary>
+    public const string StaffTasks = nameof(StaffTasks);
+    /// <summary>Assign and reassign tasks, the supervisors' board.</summary>
+    public const string SuperviseTasks = nameof(SuperviseTasks);
     public const string OperateInstances = nameof(OperateInstances);
     public const string RaiseEvents = nameof(RaiseEvents);
     public const string ReadAccessLog = nameof(ReadAccessLog);
@@ -55,6 +59,12 @@ public static class Policies
     public const string OperateClock = nameof(OperateClock);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
     public const string OpenStudio = nameof(OpenStudio);
+    /// <summary>Export a case's signed evidence bundle (it carries the whole journal and access trail).</summary>
+    public const string ExportEvidence = nameof(ExportEvidence);
+    /// <summary>Sign a checkpoint of all chain heads now (the job does it periodically).</summary>
+    public const string WriteCheckpoints = nameof(WriteCheckpoints);
+    /// <summary>Place or release a legal hold on a case or a member.</summary>
+    public const string ManageLegalHolds = nameof(ManageLegalHolds);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -64,6 +74,8 @@ public static class Policies
         [StartInstances] = [Roles.CaseManager, Roles.Admin],
         [ReadJournal] = [Roles.Auditor, Roles.Admin],
         [WorkTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor, Roles.Member],
+        [StaffTasks] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [SuperviseTasks] = [Roles.Supervisor],
         [OperateInstances] = [Roles.Admin, Roles.CaseManager],
         [RaiseEvents] = [Roles.Admin],
         [ReadAccessLog] = [Roles.Auditor],
@@ -85,6 +97,10 @@ public static class Policies
         [OperateClock] = [Roles.Admin],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.
+        [ExportEvidence] = [Roles.Auditor],
+        [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
+        // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
+        [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }

@@ -77,14 +77,19 @@ public abstract class TaskActivity : Activity
     protected abstract IReadOnlyList<string> TaskOutcomes { get; }
 
     public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context) =>
-        new(ActivityResult.Suspend(new BookmarkRequest(BookmarkKinds.HumanTask, Title, Payload: TaskPayload(context))));
+        new(ActivityResult.Suspend(new BookmarkRequest(BookmarkKinds.HumanTask, Title, Payload: Task(context).ToPayload())));
 
-    protected virtual JsonObject TaskPayload(ActivityContext context) => new()
+    /// <summary>
+    /// The task this activity creates: title, candidate role, outcomes, instructions, and what it is about (from the
+    /// domain's <see cref="ITaskSubjectSource"/>). Deadline tasks add their due time.
+    /// </summary>
+    protected virtual HumanTaskSpec Task(ActivityContext context) => new()
     {
-        ["title"] = Title,
-        ["role"] = Role,
-        ["outcomes"] = new JsonArray(TaskOutcomes.Select(o => (JsonNode)o).ToArray()),
-        ["instructions"] = Instructions,
+        Title = Title,
+        Role = Role,
+        Outcomes = TaskOutcomes.ToList(),
+        Instructions = Instructions,
+        Subject = (context.Services.GetService(typeof(ITaskSubjectSource)) as ITaskSubjectSource)?.Describe(context),
     };
 
     /// <summary>
