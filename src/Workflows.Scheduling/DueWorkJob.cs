@@ -51,7 +51,7 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
             if (recovering && await store.GetByKeyAsync(key, ct) is { State: WorkStates.Queued } queued)
             {
                 logger.LogInformation("Trigger {WorkKey} recovered from a failed node; handing its queued work to Hangfire again", key);
-                WorkDispatcher.Enqueue(hangfire, queued.Id);
+                WorkDispatcher.Enqueue(hangfire, queued);
                 return true;
             }
             logger.LogInformation("Trigger {WorkKey} fired again; its work was queued or done already", key);
@@ -59,7 +59,7 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
         }
         var work = await store.GetByKeyAsync(key, ct);
         if (work is null) return false;
-        WorkDispatcher.Enqueue(hangfire, work.Id);
+        WorkDispatcher.Enqueue(hangfire, work);
         return true;
     }
 }

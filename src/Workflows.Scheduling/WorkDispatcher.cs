@@ -101,7 +101,7 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         {
             var ids = due.Select(w => w.Id).ToList();
             await store.MoveAsync(ids, WorkStates.Pending, WorkStates.Queued, ct);
-            foreach (var id in ids) Enqueue(hangfire, id);
+            foreach (var w in due) Enqueue(hangfire, w);
         }
         logger.LogDebug("Dispatched {Later} triggers and {Due} jobs", later.Count, due.Count);
         return pending.Count;
@@ -115,13 +115,16 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
         string? after = null;
         while (await store.IdsInStateAsync(WorkStates.Queued, after, 1000, ct) is { Count: > 0 } ids)
         {
-            foreach (var id in ids) Enqueue(hangfire, id);
+            foreach (var id in ids)
+                if (await store.GetAsync(id, ct) is { } work) Enqueue(hangfire, work);
             total += ids.Count;
             after = ids[^1];
         }
         return total;
     }
 
-    public static void Enqueue(IBackgroundJobClient hangfire, string workId) =>
-        hangfire.Enqueue<WorkRunner>(r => r.RunAsync(workId, CancellationToken.None));
+    public static void Enqueue(IBackgroundJobClient hangfire, ScheduledWork work) => Enqueue(hangfire, work.Id, JobNames.For(work));
+
+    public static void Enqueue(IBackgroundJobClient hangfire, string workId, string description) =>
+        hangfire.Enqueue<WorkRunner>(r => r.RunAsync(workId, description, CancellationToken.None));
 }

@@ -15,6 +15,15 @@ public sealed class WorkRunner(ScheduledWorkStore store, IEnumerable<IScheduledW
 {
     private readonly Dictionary<string, IScheduledWorkHandler> _handlers = handlers.ToDictionary(h => h.Kind);
 
+    /// <summary>
+    /// The job as enqueued: <paramref name="description"/> (what it does and which case it concerns, see
+    /// <see cref="JobNames"/>) is what Hangfire's dashboard shows as the job's name; the work itself is read by id.
+    /// </summary>
+    [System.ComponentModel.DisplayName("{1}")]
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 10, 60, 300, 900], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    public Task RunAsync(string workId, string description, CancellationToken ct) => RunAsync(workId, ct);
+
+    /// <summary>Jobs enqueued before jobs had names (kept so they still run after an upgrade).</summary>
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 10, 60, 300, 900], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     public async Task RunAsync(string workId, CancellationToken ct)
     {

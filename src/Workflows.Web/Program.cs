@@ -33,14 +33,19 @@ if (command is not null)
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 
 app.UseRequestLocalization(); // Chinese unless the language cookie says English
-app.UseExceptionHandler();
-app.UseMiddleware<RequestLimits>();
-app.UseStatusCodePages();
+app.UseMiddleware<SecurityHeaders>();
+// Outside the exception handler, so the request log sees the status the client got (a refusal raised as an exception is
+// a 4xx at Information, not "responded 500" at Error); unhandled errors are logged by ProblemMapping with their exception.
 app.UseSerilogRequestLogging(o =>
 {
     o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
     o.Logger = app.Services.GetRequiredService<Serilog.ILogger>(); // this host's logger, not the static one
+    o.GetLevel = (http, _, error) => error is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Information;
 });
+app.UseExceptionHandler();
+app.UseMiddleware<RequestLimits>();
+app.UseStatusCodePages();
+app.UseMiddleware<UnknownPaths>();
 
 app.UseAuthentication();
 app.UseMiddleware<Workflows.Web.Identity.SessionValidation>(); // a renewed security stamp or a disabled user ends the session now
@@ -69,6 +74,7 @@ CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
+IncidentsApi.Map(app);
 WorkspaceApi.Map(app);
 ClockApi.Map(app);
 ElsaApi.Map(app);

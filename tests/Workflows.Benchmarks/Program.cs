@@ -23,6 +23,7 @@ using Workflows.Persistence.Stores;
 // The "timers" mode (TimersBenchmark.cs) measures timers through the schedulers instead; "inbox" (InboxBenchmark.cs) the staff inbox over HTTP.
 
 if (args is ["timers", ..]) return await TimersBenchmark.RunAsync(args);
+if (args is ["http", ..]) return await HttpBenchmark.RunAsync(args);
 if (args is ["verify", ..]) return await VerifyBenchmark.RunAsync(args);
 if (args is ["inbox", ..]) return await InboxBenchmark.RunAsync(args);
 

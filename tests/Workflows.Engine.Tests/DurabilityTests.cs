@@ -121,6 +121,15 @@ public sealed class DurabilityTests : IDisposable
         Assert.Equal(["after"], done.Bookmarks.Select(b => b.ActivityId));
     }
 
+    /// <summary>The forms a value can take in stored or served text: raw, JSON-escaped (\uXXXX) and URL-encoded.</summary>
+    private static IEnumerable<string> Forms(string value) =>
+    [
+        value,
+        string.Concat(value.Select(c => c < 128 ? c.ToString() : $"\\u{(int)c:X4}")),
+        Uri.EscapeDataString(value),
+        System.Text.Json.JsonSerializer.Serialize(value).Trim('"'),
+    ];
+
     [Fact]
     public async Task The_journal_records_actor_version_time_and_redacted_data_and_is_append_only()
     {
@@ -128,17 +137,29 @@ public sealed class DurabilityTests : IDisposable
             .Add("t", "Workflows.HumanTask", ("Title", "Literal", "Call"), ("ResultVariable", "Literal", "call"))
             .Task("next", "Next").Connect("t", "Done", "next").Build());
         var r = await _h.StartAsync("pii");
-        await _h.Runtime.ResumeAsync(r.Bookmarks[0].Id, new ResumeInput("Done", new() { ["phone"] = "13812345678", ["diagnosis"] = "骨转移", ["note"] = "reached" }),
+        await _h.Runtime.ResumeAsync(r.Bookmarks[0].Id, new ResumeInput("Done", new() { ["phone"] = "13812345678", ["diagnosis"] = "骨转移", ["note"] = "已联系上 reached" }),
             new Actor("zhang.wei", "Specialist"), "k1");
 
         var journal = await _h.Store.GetJournalAsync(r.InstanceId);
         var resumed = journal.Single(e => e.EventName == JournalEvents.BookmarkResumed);
         Assert.Equal(("zhang.wei", "Specialist", 1), (resumed.ActorId, resumed.ActorRole, resumed.Version));
         Assert.Equal(_h.Clock.GetUtcNow(), resumed.Timestamp);
-        var text = string.Join("\n", journal.Select(e => e.Payload?.ToJsonString()));
-        Assert.DoesNotContain("13812345678", text);
-        Assert.DoesNotContain("骨转移", text);
-        Assert.Contains("reached", text);
+        // Searched where it is stored (the PayloadJson column as written) and as the API serialises it, in every form
+        // the value could take: raw, JSON-escaped (\uXXXX, either case) and URL-encoded. The control value, under a
+        // key that is not sensitive, must be found in the same text: a search that cannot find it proves nothing.
+        string stored;
+        await using (var raw = _h.Db.Open())
+        await using (var q = raw.CreateCommand())
+        {
+            q.CommandText = "SELECT group_concat(PayloadJson, char(10)) FROM JournalEntries WHERE InstanceId = $i";
+            q.Parameters.AddWithValue("$i", r.InstanceId);
+            stored = (string)(await q.ExecuteScalarAsync())!;
+        }
+        var text = stored + "\n" + string.Join("\n", journal.Select(e => e.Payload?.ToJsonString()));
+        foreach (var secret in new[] { "13812345678", "骨转移" })
+            foreach (var form in Forms(secret))
+                Assert.DoesNotContain(form, text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(Forms("已联系上"), form => text.Contains(form, StringComparison.OrdinalIgnoreCase));
 
         await using var c = _h.Db.Open();
         await using var cmd = c.CreateCommand();

@@ -105,10 +105,13 @@ public sealed class ApiTests(BackOfficeFactory factory) : IClassFixture<BackOffi
         Assert.Contains("Reached, Unreachable", (await wrong.Body()).GetProperty("detail").GetString());
 
         var first = await specialist.SendAsync(Json.Post(url, new { outcome = "Reached", data = new { note = "reached on 2nd ring" } }, "k-call"));
-        var retry = await specialist.SendAsync(Json.Post(url, new { outcome = "Reached" }, "k-call"));
+        var retry = await specialist.SendAsync(Json.Post(url, new { outcome = "Reached", data = new { note = "reached on 2nd ring" } }, "k-call"));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.True((await retry.Body()).GetProperty("replayed").GetBoolean());
+        // The key names the whole command: the same key with other data is another command, refused.
+        var changed = await specialist.SendAsync(Json.Post(url, new { outcome = "Reached" }, "k-call"));
+        Assert.Equal((HttpStatusCode)422, changed.StatusCode);
 
         var other = await specialist.SendAsync(Json.Post(url, new { outcome = "Reached" }, "k-other"));
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);

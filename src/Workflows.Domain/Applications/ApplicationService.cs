@@ -20,7 +20,8 @@ public sealed class ApplicationRequestException(int status, string title, string
 /// timeline, cancel (the notice rule decides whether the quota comes back), list, remaining quotas.
 /// A member sees only applications and policies where they are the insured or the guardian/agent; anything else is "not found".
 /// </summary>
-public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runtime, ServiceCatalogue catalogue, BusinessCalendar calendar, TimeProvider clock)
+public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runtime, ServiceCatalogue catalogue, BusinessCalendar calendar, TimeProvider clock,
+    Policies.PersonalDataProtector protector)
 {
     public sealed record ApplyRequest(string? ServiceCode, string? PolicyNumber, ApplicationDetails? Details);
 
@@ -71,19 +72,23 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
     private async Task<string> StartAsync(Policies.Policy policy, ServiceDefinition service, string applicant, string role, ApplicationDetails details,
         string channel, DateTimeOffset receivedAt, string? filedBy, Actor actor, string? idempotencyKey, CancellationToken ct)
     {
+        // The command is what was asked (service, policy, applicant, channel, details), not the ids generated for it: a retry
+        // with the same key and the same request is answered with the first result, the same key with another request gets 422.
+        var fingerprint = $"apply:{service.Code}:{WorkflowRuntime.Digest(policy.PolicyNumber, applicant, role, channel, JsonSerializer.Serialize(details, ApplicationInput.Json))}";
         for (var attempt = 1; ; attempt++)
         {
             var applicationId = Guid.CreateVersion7().ToString("N");
-            var input = new ApplicationInput(applicationId, policy.PolicyNumber, service.Code, applicant, role, details, channel, receivedAt).ToJson();
+            var (stored, forWorkflow) = SplitFreeText(details, applicationId);
+            var input = new ApplicationInput(applicationId, policy.PolicyNumber, service.Code, applicant, role, forWorkflow, channel, receivedAt).ToJson();
             var create = new StepEffect(ApplicationEffects.Create, new()
             {
                 ["applicationId"] = applicationId, ["policyId"] = policy.Id, ["policyNumber"] = policy.PolicyNumber, ["serviceCode"] = service.Code,
-                ["applicant"] = applicant, ["applicantRole"] = role, ["details"] = JsonSerializer.SerializeToNode(details, ApplicationInput.Json),
+                ["applicant"] = applicant, ["applicantRole"] = role, ["details"] = JsonSerializer.SerializeToNode(stored, ApplicationInput.Json),
                 ["channel"] = channel, ["receivedAt"] = receivedAt.ToString("O"), ["filedBy"] = filedBy,
             }, "apply");
             try
             {
-                var result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), actor, applicationId, idempotencyKey, ct, [create]);
+                var result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), actor, applicationId, idempotencyKey, ct, [create], fingerprint);
                 return result.Replayed ? await db.Applications.Where(a => a.InstanceId == result.InstanceId).Select(a => a.Id).FirstAsync(ct) : applicationId;
             }
             catch (EffectRefusedException e) when (e.Code == "QUOTA_EXHAUSTED" && attempt == 1)
@@ -103,11 +108,31 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         var timeline = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id).OrderBy(e => e.Id)
             .Select(e => new TimelineEntry(e.At, e.Status, e.MessageZh, e.MessageEn)).ToListAsync(ct);
-        return View(app, timeline);
+        var faulted = await FaultedAsync([app.InstanceId], ct);
+        return View(app, timeline, faulted);
     }
 
-    public async Task<IReadOnlyList<ApplicationView>> ListAsync(string user, CancellationToken ct = default) =>
-        (await MyApplications(user).OrderByDescending(a => a.CreatedAt).Take(500).ToListAsync(ct)).Select(a => View(a, [])).ToList();
+    public async Task<IReadOnlyList<ApplicationView>> ListAsync(string user, CancellationToken ct = default)
+    {
+        var apps = await MyApplications(user).OrderByDescending(a => a.CreatedAt).Take(500).ToListAsync(ct);
+        var faulted = await FaultedAsync(apps.Select(a => a.InstanceId).ToList(), ct);
+        return apps.Select(a => View(a, [], faulted)).ToList();
+    }
+
+    /// <summary>
+    /// Of these instances, those stopped by an incident (a faulted step) and since when: their applications are shown as
+    /// delayed, whatever their last status said, until staff retry them (see the incident queue).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> FaultedAsync(IReadOnlyList<string> instanceIds, CancellationToken ct = default)
+    {
+        if (instanceIds.Count == 0) return new Dictionary<string, DateTimeOffset>();
+        var ids = JsonSerializer.Serialize(instanceIds);
+        var rows = await db.Database.SqlQuery<FaultedRow>(
+            $"SELECT Id, UpdatedAt FROM WorkflowInstances WHERE SubStatus = 'Faulted' AND Id IN (SELECT value FROM json_each({ids}))").ToListAsync(ct);
+        return rows.ToDictionary(r => r.Id, r => new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero));
+    }
+
+    private sealed record FaultedRow(string Id, long UpdatedAt);
 
     public sealed record CancelResult(ApplicationView Application, bool QuotaRestored, int? NoticeRequiredWorkingDays, int? NoticeGivenWorkingDays, string ExplanationZh, string ExplanationEn);
 
@@ -297,6 +322,32 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         db.Applications.AsNoTracking().Where(a => a.ApplicantUserName == user
             || db.Policies.Any(p => p.Id == a.PolicyId && (p.InsuredUserName == user || p.GuardianUserName == user)));
 
+    /// <summary>
+    /// Free text a member types (the note, attachments' file names) may hold anything: an ID number, a phone, a diagnosis.
+    /// It is kept encrypted on the application's row only (<see cref="ServiceApplication.DetailsJson"/>, a row that can be
+    /// erased under PIPL art. 47); the workflow — its input, its state and its append-only journal — gets a reference to
+    /// it ("personal-text:{application}:{field}"), never the text, so erasing the row erases the text without touching
+    /// the journal's hash chain. Workflows do not decide on free text.
+    /// </summary>
+    private (ApplicationDetails Stored, ApplicationDetails ForWorkflow) SplitFreeText(ApplicationDetails d, string applicationId)
+    {
+        string? Ref(string? text, string field) => string.IsNullOrEmpty(text) ? text : $"{PersonalTextPrefix}{applicationId}:{field}";
+        var stored = d with
+        {
+            Note = protector.ProtectOrNull(d.Note),
+            Attachments = d.Attachments.Select(a => a with { FileName = protector.ProtectOrNull(a.FileName) ?? "" }).ToList(),
+        };
+        var forWorkflow = d with
+        {
+            Note = Ref(d.Note, "note"),
+            Attachments = d.Attachments.Select((a, i) => a with { FileName = Ref(a.FileName, $"attachments[{i}].fileName") ?? "" }).ToList(),
+        };
+        return (stored, forWorkflow);
+    }
+
+    /// <summary>How the workflow refers to a member's free text kept encrypted on the application.</summary>
+    public const string PersonalTextPrefix = "personal-text:";
+
     private static ApplicationDetails Validate(ApplicationDetails d)
     {
         void Max(string? value, int max, string field)
@@ -323,17 +374,31 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         return d;
     }
 
-    private ApplicationView View(ServiceApplication a, IReadOnlyList<TimelineEntry> timeline)
+    private ApplicationView View(ServiceApplication a, IReadOnlyList<TimelineEntry> timeline, IReadOnlyDictionary<string, DateTimeOffset> faulted)
     {
         catalogue.TryGet(a.ServiceCode, out var s);
         return new ApplicationView(a.Id, a.PolicyNumber, a.ServiceCode, s?.NameZh ?? a.ServiceCode, s?.NameEn ?? a.ServiceCode, a.ApplicantRole, a.Status,
             a.RefusalCode is null ? null : new RefusalView(a.RefusalCode, a.RefusalMessageZh ?? "", a.RefusalMessageEn ?? ""),
-            a.AppointmentAt, a.CreatedAt, a.UpdatedAt, timeline);
+            a.AppointmentAt, a.CreatedAt, a.UpdatedAt, timeline,
+            faulted.TryGetValue(a.InstanceId, out var since) && !ApplicationStatus.Final.Contains(a.Status) ? DelayView.From(since) : null);
     }
 }
 
 public sealed record ApplicationView(string Id, string PolicyNumber, string ServiceCode, string ServiceNameZh, string ServiceNameEn, string ApplicantRole,
-    string Status, RefusalView? Refusal, DateTimeOffset? AppointmentAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TimelineEntry> Timeline);
+    string Status, RefusalView? Refusal, DateTimeOffset? AppointmentAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TimelineEntry> Timeline,
+    DelayView? Delay = null)
+{
+    /// <summary>True while processing is stopped on the insurer's side (an incident staff must resolve).</summary>
+    public bool Delayed => Delay is not null;
+}
+
+/// <summary>The application is delayed: its workflow stopped at a faulted step and waits for staff (the incident queue).</summary>
+public sealed record DelayView(DateTimeOffset Since, string MessageZh, string MessageEn)
+{
+    public static DelayView From(DateTimeOffset since) => new(since,
+        "您的申请处理出现延误，工作人员正在处理，无需重新提交。",
+        "Your application is delayed: processing stopped on our side and staff are working on it. You do not need to apply again.");
+}
 
 public sealed record RefusalView(string Code, string MessageZh, string MessageEn);
 public sealed record TimelineEntry(DateTimeOffset At, string Status, string MessageZh, string MessageEn);

@@ -62,7 +62,9 @@ public sealed record ServiceDefinition
     /// <summary>Working days of notice a cancellation needs to give the quota back (提前N个工作日告知); null = no rule.</summary>
     public int? CancellationNoticeWorkingDays { get; init; }
     public NoShowSpec? NoShowRule { get; init; }
-    public IReadOnlyList<string> QuotaConsumedWhen { get; init; } = [];
+    /// <summary>When a use counts as taken; a catalogue entry with <c>null</c> (no rule) reads as an empty list.</summary>
+    public IReadOnlyList<string> QuotaConsumedWhen { get => _quotaConsumedWhen; init => _quotaConsumedWhen = value ?? []; }
+    private readonly IReadOnlyList<string> _quotaConsumedWhen = [];
     public RegionLimitSpec? RegionLimit { get; init; }
     public IReadOnlyList<string> RequiredDocuments { get; init; } = [];
     public bool? RequiresOptionalCover { get; init; }

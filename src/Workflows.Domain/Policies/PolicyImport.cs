@@ -204,6 +204,13 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             throw new PolicyImportException([new ImportError(1, null, "header", $"The CSV header lacks the column(s) {string.Join(", ", missing)}.")], false);
         string? Field(string[] f, string column) => Array.IndexOf(header, column) is var i && i >= 0 && i < f.Length && f[i].Trim() is { Length: > 0 } v ? v : null;
 
+        // A cell a spreadsheet would run as a formula (=, @, or + and - not followed by a digit; a leading tab or CR)
+        // is refused: imported as is, it would run on the desk of whoever exports and opens the data later.
+        var formulas = rows.Skip(1).SelectMany(r => r.Fields.Select((value, i) => (Line: r.Line, Column: i < header.Length ? header[i] : $"column {i + 1}", Value: value.TrimStart(' '))))
+            .Where(c => LooksLikeFormula(c.Value))
+            .Select(c => new ImportError(c.Line, null, c.Column, $"Line {c.Line}: the {c.Column} cell starts with '{c.Value[0]}', which spreadsheets run as a formula; remove that character."))
+            .ToList();
+        if (formulas.Count > 0) throw new PolicyImportException(formulas, false);
         var byNumber = new Dictionary<string, PolicyRecord>();
         var ordered = new List<PolicyRecord>();
         foreach (var (line, f) in rows.Skip(1))
@@ -320,6 +327,13 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn '{Trim(d.DiagnosedOn)}' is not a date in the form yyyy-MM-dd."));
             return null;
         }
+        // 0001-01-01 (an empty date from some feed) and the like are not diagnoses. Future dates are accepted: feeds
+        // are tested with clocks set ahead, and the eligibility rules compare the date with the application's day anyway.
+        if (on < MinDiagnosisDate || on > MaxDiagnosisDate)
+        {
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn {on:yyyy-MM-dd} is not a possible diagnosis date; it must be between {MinDiagnosisDate:yyyy-MM-dd} and {MaxDiagnosisDate:yyyy-MM-dd}."));
+            return null;
+        }
         if (d.Detail is { Length: > 2000 })
         {
             errors.Add(new ImportError(row, policyNumber, "diagnosis.detail", $"Row {row}: the diagnosis detail is longer than 2,000 characters."));
@@ -327,6 +341,12 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         }
         return new DiagnosisEvent { Kind = d.Kind, DiagnosedOn = on, Confirmed = d.Confirmed, DetailProtected = protector.ProtectOrNull(d.Detail), RecordedAt = clock.GetUtcNow() };
     }
+
+    public static readonly DateOnly MinDiagnosisDate = new(1900, 1, 1);
+    public static readonly DateOnly MaxDiagnosisDate = new(2099, 12, 31);
+
+    private static bool LooksLikeFormula(string v) =>
+        v.Length > 0 && (v[0] is '=' or '@' or '\t' or '\r' || v[0] is '+' or '-' && (v.Length == 1 || !char.IsAsciiDigit(v[1])));
 
     private static string Trim(string? s) => s is null ? "" : s.Length > 20 ? s[..20] + "…" : s;
 }

@@ -43,6 +43,8 @@ public static class JournalEvents
     public const string BookmarkResumed = "BookmarkResumed";
     public const string BookmarkCancelled = "BookmarkCancelled";
     public const string IncidentRetried = "IncidentRetried";
+    /// <summary>Before a retry, staff corrected the instance's input or variables (the entry lists the fields, not the values).</summary>
+    public const string IncidentDataCorrected = "IncidentDataCorrected";
     /// <summary>A task's service-level deadline passed while it was open: it was escalated.</summary>
     public const string TaskEscalated = "TaskEscalated";
 }

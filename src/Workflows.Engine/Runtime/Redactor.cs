@@ -1,10 +1,14 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Workflows.Engine.Runtime;
 
 /// <summary>
-/// Keeps sensitive personal information (ID numbers, phone numbers, diagnoses…) out of the journal and the logs:
-/// values under a sensitive key are replaced by a mask. The key list is configuration.
+/// Keeps sensitive personal information (ID numbers, phone numbers, diagnoses…) out of the journal, staff views and the
+/// logs: values under a sensitive key are replaced by a mask (the key list is configuration), and in every other text
+/// an ID number or phone number is masked by what it is (<see cref="ScrubText"/>): a note typed by a member is masked
+/// by content, whatever key it sits under.
 /// </summary>
 public sealed class Redactor(IEnumerable<string> sensitiveKeyFragments)
 {
@@ -15,6 +19,20 @@ public sealed class Redactor(IEnumerable<string> sensitiveKeyFragments)
         ["idnumber", "idcard", "idno", "identity", "passport", "phone", "mobile", "tel", "diagnos", "disease", "icd", "pathology", "medicalrecord", "homeaddress", "pickupcode", "question", "email", "password", "secret", "token"];
 
     public static Redactor Default { get; } = new(DefaultSensitiveKeys);
+
+    // An ID number or phone is a token of its own: digits inside a longer run of letters and digits (a hexadecimal
+    // instance id, a hash) are part of that token, not personal data, and are left alone so ids stay searchable.
+    private const string Before = @"(?<![0-9A-Za-z])";
+    private const string After = @"(?![0-9A-Za-z])";
+    private static readonly Regex IdNumber = new(Before + @"(?:\d{17}[\dXx]|\d{15})" + After, RegexOptions.Compiled);
+    private static readonly Regex Phone = new(Before + @"(?:(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-\d{7,8})" + After, RegexOptions.Compiled);
+
+    /// <summary>The text with Chinese ID numbers and mobile/landline numbers masked; the text itself if it has none.</summary>
+    public static string ScrubText(string text)
+    {
+        if (text.Length < 11) return text;
+        return Phone.Replace(IdNumber.Replace(text, "[id-number]"), "[phone]");
+    }
 
     public bool IsSensitive(string key)
     {
@@ -30,6 +48,7 @@ public sealed class Redactor(IEnumerable<string> sensitiveKeyFragments)
         JsonObject o => RedactObject(o),
         JsonArray a => new JsonArray(a.Select(Redact).ToArray()),
         null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonValue.Create(ScrubText(v.GetValue<string>())),
         _ => node.DeepClone(),
     };
 

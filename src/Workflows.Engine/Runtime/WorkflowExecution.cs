@@ -91,9 +91,16 @@ internal sealed class WorkflowExecution
     }
 
     /// <summary>Runs the faulted work again (the activity that faulted, then whatever was still scheduled).</summary>
-    public async Task RetryAsync()
+    public async Task RetryAsync(IncidentCorrection? correction = null)
     {
         var incident = Instance.Incident!;
+        if (correction is { IsEmpty: false })
+        {
+            // The journal names what was corrected (the fields), never the values: those may be personal data.
+            var changed = correction.Apply(Instance.State);
+            Append(JournalEvents.IncidentDataCorrected, incident.ActivityId, null, null,
+                new JsonObject { ["fields"] = new JsonArray(changed.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()) });
+        }
         Append(JournalEvents.IncidentRetried, incident.ActivityId, null, null, new JsonObject { ["incident"] = incident.Message });
         Instance.Incident = null;
         Instance.SubStatus = WorkflowSubStatus.Executing;
@@ -303,6 +310,8 @@ internal sealed class WorkflowExecution
         Instance.SubStatus = WorkflowSubStatus.Faulted;
         Append(JournalEvents.WorkflowFaulted, node.Id, activityInstanceId, null, null, message);
     }
+
+    public bool HasVariable(string name) => _workflow.Definition.Variables.Any(v => v.Name == name);
 
     internal string ResolveVariableName(string nameOrId)
     {

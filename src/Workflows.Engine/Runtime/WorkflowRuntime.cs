@@ -37,10 +37,12 @@ public sealed class WorkflowRuntime(
 
     /// <summary>Starts a new instance of the published version of <paramref name="definitionId"/> and runs it to its first bookmark or its end.</summary>
     public async Task<StepResult> StartAsync(string definitionId, JsonElement? input, Actor actor, string? correlationId = null,
-        string? idempotencyKey = null, CancellationToken ct = default, IReadOnlyList<StepEffect>? startEffects = null)
+        string? idempotencyKey = null, CancellationToken ct = default, IReadOnlyList<StepEffect>? startEffects = null, string? commandFingerprint = null)
     {
-        var fingerprint = $"start:{definitionId}";
-        CheckKey(idempotencyKey);
+        // The whole command: the definition, the input and the correlation id (or what the caller says the command was,
+        // when its input carries ids it generated itself, as an application does).
+        var fingerprint = commandFingerprint ?? $"start:{definitionId}:{Digest(input?.GetRawText(), correlationId)}";
+        idempotencyKey = ScopeKey(idempotencyKey, actor);
         var versionId = await store.GetPublishedVersionIdAsync(definitionId, ct)
                         ?? throw new WorkflowNotFoundException($"Workflow '{definitionId}' has no published version.");
         var workflow = await CompiledVersionAsync(versionId, definitionId, ct);
@@ -68,7 +70,10 @@ public sealed class WorkflowRuntime(
         if (startEffects is not null) execution.Effects.AddRange(startEffects);
         await execution.StartAsync();
         var result = await CommitAsync(execution, expectedRevision: 0, idempotencyKey, fingerprint, ct);
-        logger.LogInformation("Started {DefinitionId} v{Version} as {InstanceId}: {SubStatus}", instance.DefinitionId, instance.Version, instance.Id, instance.SubStatus);
+        if (result.Replayed)
+            logger.LogInformation("Start of {DefinitionId} answered from its idempotency record: {InstanceId}", definitionId, result.InstanceId);
+        else
+            logger.LogInformation("Started {DefinitionId} v{Version} as {InstanceId}: {SubStatus}", instance.DefinitionId, instance.Version, instance.Id, instance.SubStatus);
         return result;
     }
 
@@ -79,8 +84,8 @@ public sealed class WorkflowRuntime(
     public async Task<StepResult> ResumeAsync(string bookmarkId, ResumeInput input, Actor actor, string? idempotencyKey,
         CancellationToken ct = default, Func<Bookmark, WorkflowInstance, Actor>? authorize = null)
     {
-        var fingerprint = $"resume:{bookmarkId}";
-        CheckKey(idempotencyKey);
+        var fingerprint = $"resume:{bookmarkId}:{Digest(JsonSerializer.Serialize(input, WorkflowJson.Options))}";
+        idempotencyKey = ScopeKey(idempotencyKey, actor);
         // A command seen before is answered from its record. That is only looked up when the bookmark is gone (the usual
         // retry) or at commit (the key's unique constraint), so a first attempt costs no extra read.
         var instance = await store.LoadInstanceByBookmarkAsync(bookmarkId, ct);
@@ -111,10 +116,11 @@ public sealed class WorkflowRuntime(
     }
 
     /// <summary>Runs a faulted instance's failed activity again, then whatever was scheduled after it.</summary>
-    public async Task<StepResult> RetryAsync(string instanceId, Actor actor, string? idempotencyKey = null, CancellationToken ct = default)
+    public async Task<StepResult> RetryAsync(string instanceId, Actor actor, string? idempotencyKey = null, CancellationToken ct = default,
+        IncidentCorrection? correction = null)
     {
-        var fingerprint = $"retry:{instanceId}";
-        CheckKey(idempotencyKey);
+        var fingerprint = $"retry:{instanceId}:{Digest(correction?.Input?.ToJsonString(), correction?.Variables?.ToJsonString())}";
+        idempotencyKey = ScopeKey(idempotencyKey, actor);
         var instance = await LoadAsync(instanceId, ct);
         if (instance.SubStatus != WorkflowSubStatus.Faulted || instance.Incident is null)
             return await ReplayAsync(idempotencyKey, fingerprint, ct)
@@ -122,7 +128,11 @@ public sealed class WorkflowRuntime(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var revision = instance.Revision;
         var execution = NewExecution(await CompiledVersionAsync(instance.DefinitionVersionId, instance.DefinitionId, ct), instance, actor, ct);
-        await execution.RetryAsync();
+        if (correction?.Variables is { } vars)
+            foreach (var (name, _) in vars)
+                if (!execution.HasVariable(name))
+                    throw new ArgumentException($"The workflow has no variable '{name}'; only its declared variables can be corrected.");
+        await execution.RetryAsync(correction);
         var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
         logger.LogInformation("Retried incident of {InstanceId}: {SubStatus}", instance.Id, instance.SubStatus);
         return result;
@@ -135,8 +145,8 @@ public sealed class WorkflowRuntime(
     public async Task<StepResult> CancelAsync(string instanceId, string reason, Actor actor, IReadOnlyList<StepEffect>? effects = null,
         string? idempotencyKey = null, CancellationToken ct = default)
     {
-        var fingerprint = $"cancel:{instanceId}";
-        CheckKey(idempotencyKey);
+        var fingerprint = $"cancel:{instanceId}:{Digest(reason)}";
+        idempotencyKey = ScopeKey(idempotencyKey, actor);
         var instance = await LoadAsync(instanceId, ct);
         if (instance.Status == WorkflowStatus.Finished)
             return await ReplayAsync(idempotencyKey, fingerprint, ct)
@@ -160,7 +170,7 @@ public sealed class WorkflowRuntime(
         string idempotencyKey, CancellationToken ct = default)
     {
         var fingerprint = $"change:{bookmarkId}";
-        CheckKey(idempotencyKey);
+        idempotencyKey = ScopeKey(idempotencyKey, actor)!;
         var instance = await store.LoadInstanceByBookmarkAsync(bookmarkId, ct);
         var bookmark = instance?.Bookmarks.FirstOrDefault(b => b.Id == bookmarkId);
         if (instance is null || bookmark is null) return await ReplayAsync(idempotencyKey, fingerprint, ct);
@@ -266,10 +276,25 @@ public sealed class WorkflowRuntime(
         }
     }
 
-    private static void CheckKey(string? key)
+    /// <summary>
+    /// Idempotency keys belong to the caller: the same key sent by two users names two commands. The stored key is the
+    /// actor's id and the key, so one caller can neither replay nor block another's command.
+    /// </summary>
+    private static string? ScopeKey(string? key, Actor actor)
     {
-        if (key is { Length: > 200 }) throw new IdempotencyKeyException("The idempotency key is longer than 200 characters.");
+        if (key is null) return null;
+        if (key.Length > 200) throw new IdempotencyKeyException("The Idempotency-Key header is longer than 200 characters.");
+        if (key.Length == 0 || key.Any(char.IsControl))
+            throw new IdempotencyKeyException("The Idempotency-Key header must be 1 to 200 printable characters.");
+        return $"{actor.Id}\u001f{key}";
     }
+
+    private static string ClientKey(string scoped) => scoped[(scoped.IndexOf('\u001f') + 1)..];
+
+    /// <summary>A short digest of a command's parts, for its fingerprint.</summary>
+    public static string Digest(params string?[] parts) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join("\u001e", parts.Select(p => p ?? "\u0000")))))[..32];
 
     private async Task<StepResult?> ReplayAsync(string? key, string fingerprint, CancellationToken ct)
     {
@@ -277,7 +302,7 @@ public sealed class WorkflowRuntime(
         var stored = await store.FindCommandAsync(key, ct);
         if (stored is null) return null;
         if (stored.Fingerprint != fingerprint)
-            throw new IdempotencyKeyException($"The idempotency key '{key}' was already used for a different command.");
+            throw new IdempotencyKeyException($"The Idempotency-Key '{ClientKey(key)}' was already used for a different request; send a new key for a new request.");
         return JsonSerializer.Deserialize<StepResult>(stored.ResultJson, WorkflowJson.Options)! with { Replayed = true };
     }
 }

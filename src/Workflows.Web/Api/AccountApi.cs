@@ -116,7 +116,7 @@ public static class AccountApi
     private static async Task<IResult> Login(HttpContext http, [FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl,
         PasswordSignIn passwords, SignInManager<AppUser> signIn, CancellationToken ct)
     {
-        var back = string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') || returnUrl.StartsWith("//") ? "/" : returnUrl;
+        var back = LocalUrls.SafeReturnUrl(returnUrl);
         var check = await passwords.CheckAsync(http, userName, password, ct);
         if (check.Succeeded)
         {

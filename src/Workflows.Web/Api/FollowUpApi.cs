@@ -107,7 +107,7 @@ public static class FollowUpApi
     {
         if (!await store.RequeueFailedAsync(workId, ct))
             return ProblemMapping.Problem(409, "Not failed", $"Work {workId} does not exist or has not failed; only failed work is run again by hand.");
-        WorkDispatcher.Enqueue(hangfire, workId);
+        if (await store.GetAsync(workId, ct) is { } work) WorkDispatcher.Enqueue(hangfire, work);
         return TypedResults.Accepted($"/api/scheduled-work?state=Queued");
     }
 

@@ -38,6 +38,8 @@ public static class InstancesApi
         [FromHeader(Name = IdempotencyHeader)] string? key, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.DefinitionId)) throw new ArgumentException("definitionId is required.");
+        if (request.CorrelationId is { } correlation && (correlation.Length > 200 || !TextRules.IsPlainText(correlation)))
+            throw new ArgumentException("correlationId must be 1 to 200 characters of plain text (no control characters or broken Unicode).");
         var result = await runtime.StartAsync(request.DefinitionId, request.Input, http.User.ActorFor(Policies.StartInstances), request.CorrelationId, key, ct);
         return TypedResults.Created($"/api/workflow-instances/{result.InstanceId}", result);
     }

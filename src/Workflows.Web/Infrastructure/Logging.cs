@@ -43,11 +43,10 @@ public static class Logging
 /// </summary>
 public sealed class PiiScrubbingSink(ILogEventSink inner) : ILogEventSink, IDisposable
 {
-    private static readonly Regex IdNumber = new(@"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)", RegexOptions.Compiled);
-    private static readonly Regex Phone = new(@"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)", RegexOptions.Compiled);
     private static readonly MessageTemplateParser Parser = new();
 
-    public static string Scrub(string text) => Phone.Replace(IdNumber.Replace(text, "[id-number]"), "[phone]");
+    /// <summary>One rule for logs, journal and staff views: <see cref="Redactor.ScrubText"/>.</summary>
+    public static string Scrub(string text) => Redactor.ScrubText(text);
 
     public void Emit(LogEvent e)
     {

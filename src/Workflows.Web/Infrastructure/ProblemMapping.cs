@@ -89,17 +89,72 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
 
     private static string Describe(Exception e) => e switch
     {
-        JsonException j => $"The request body is not valid JSON{(j.LineNumber is { } l ? $" (line {l + 1}, position {j.BytePositionInLine})" : "")}: {Trim(j.Message)}",
+        JsonException j => DescribeJson(j),
         BadHttpRequestException { StatusCode: 413 } => "The request body is larger than the back office accepts.",
-        BadHttpRequestException b when b.InnerException is JsonException j => Describe(j),
-        _ => e.Message,
+        BadHttpRequestException b when b.InnerException is JsonException j => DescribeJson(j),
+        BadHttpRequestException b when b.StatusCode == 415 => "The request body must be JSON: send it with Content-Type: application/json.",
+        BadHttpRequestException b => Humane(b.Message),
+        // Framework argument checks ("Value to add was out of range. (Parameter 'value')") are not for people.
+        ArgumentException { ParamName: not null } => "A value in the request is outside what the back office accepts (for example a date or a number far too large).",
+        _ => Humane(e.Message),
     };
 
-    private static string Trim(string message)
+    /// <summary>
+    /// What is wrong with a JSON body, in words: where (line, position, field) and what was expected, never a .NET type name.
+    /// </summary>
+    private static string DescribeJson(JsonException j)
     {
-        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
+        var where = j.LineNumber is { } l ? $" (line {l + 1}, position {j.BytePositionInLine})" : "";
+        var field = j.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+        var converted = System.Text.RegularExpressions.Regex.Match(j.Message, @"could not be converted to (?<type>[\w.+`\[\], ]+?)\.(?: Path|$)");
+        if (converted.Success)
+        {
+            var expected = Expected(FieldType(converted.Groups["type"].Value, field) ?? converted.Groups["type"].Value);
+            return field is null
+                ? $"The request body{where} is not what this address expects: it must be a JSON object of {expected}; check that every text is valid Unicode."
+                : $"The field '{field}'{where} must be {expected}.";
+        }
+        return $"The request body is not valid JSON{where}{(field is null ? "" : $" near the field '{field}'")}.";
     }
+
+    /// <summary>
+    /// The type of <paramref name="field"/> when the message names the object that holds it (as System.Text.Json does for
+    /// records bound through their constructor): found by reflection, so the message can say what the field must be.
+    /// </summary>
+    private static string? FieldType(string typeName, string? field)
+    {
+        if (field is null || field.Contains('.') || field.Contains('[')) return null;
+        var type = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName, throwOnError: false)).FirstOrDefault(t => t is not null);
+        var property = type?.GetProperty(field, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+        if (property is null) return null;
+        var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return t.FullName;
+    }
+
+    /// <summary>A .NET type named in a message, as a person would say it.</summary>
+    public static string Expected(string typeName)
+    {
+        var t = typeName.Trim();
+        var nullable = t.StartsWith("System.Nullable`1[", StringComparison.Ordinal);
+        if (nullable) t = t["System.Nullable`1[".Length..].TrimEnd(']').Split(',')[0];
+        return t switch
+        {
+            "System.String" => "text",
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.Byte" => "a whole number",
+            "System.Decimal" or "System.Double" or "System.Single" => "a number",
+            "System.Boolean" => "true or false",
+            "System.DateTimeOffset" or "System.DateTime" => "a date and time with its UTC offset, such as 2026-12-01T09:30:00+08:00",
+            "System.DateOnly" => "a date such as 2026-12-01",
+            "System.TimeOnly" => "a time such as 09:30",
+            "System.Guid" => "an id",
+            _ when t.Contains("[]", StringComparison.Ordinal) || t.Contains("List`1", StringComparison.Ordinal) => "a list",
+            _ => "the expected fields",
+        };
+    }
+
+    /// <summary>Replaces .NET type names left in a message by words.</summary>
+    public static string Humane(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"\b(?:System|Workflows|Microsoft)\.[\w.+`]+(?:\[[^\]]*\])?", m => Expected(m.Value));
 
     /// <summary>A problem result for handlers that refuse a request themselves.</summary>
     public static ProblemHttpResult Problem(int status, string title, string detail) =>

@@ -18,6 +18,7 @@ public static class Startup
         // Nodes of a cluster share the file: one prepares it at a time (the second finds it migrated, seeded, imported).
         using var startupLock = await LockFileAsync(database.Path + ".startup-lock", logger, ct);
         database.EnsureWal();
+        ClearStaleMigrationLock(database, logger);
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<WorkflowsDbContext>();
@@ -54,6 +55,29 @@ public static class Startup
                 await Task.Delay(200, ct);
             }
         }
+    }
+
+    /// <summary>
+    /// EF Core's migration lock is a row in <c>__EFMigrationsLock</c>: a process killed while migrating leaves it behind and
+    /// every later start would wait for it for ever. Every node migrates only while holding the startup file lock, which the
+    /// operating system releases with the process; so a row found while we hold that lock belongs to a dead process and is
+    /// removed (with a warning naming when it was taken).
+    /// </summary>
+    public static void ClearStaleMigrationLock(DatabaseOptions database, ILogger logger)
+    {
+        if (!File.Exists(database.Path)) return;
+        using var c = database.Open();
+        using var exists = c.CreateCommand();
+        exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'";
+        if ((long)exists.ExecuteScalar()! == 0) return;
+        using var read = c.CreateCommand();
+        read.CommandText = "SELECT Timestamp FROM __EFMigrationsLock";
+        var takenAt = read.ExecuteScalar() as string;
+        if (takenAt is null) return;
+        using var delete = c.CreateCommand();
+        delete.CommandText = "DELETE FROM __EFMigrationsLock";
+        delete.ExecuteNonQuery();
+        logger.LogWarning("Removed a stale database migration lock taken at {LockTakenAt} by a process that ended while migrating", takenAt);
     }
 
     public static async Task SeedRolesAsync(IServiceProvider sp, CancellationToken ct)

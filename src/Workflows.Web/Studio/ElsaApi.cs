@@ -27,7 +27,11 @@ public static class ElsaApi
     }
 
     private static IResult Unsupported(HttpContext http, string? rest) =>
-        ProblemMapping.Problem(StatusCodes.Status501NotImplemented, "Not supported by this back office",
+        // Elsa's API takes JSON only: a body of another type is refused as such, whichever route it was meant for.
+        http.Request.ContentType is { Length: > 0 } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase)
+            ? ProblemMapping.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
+                $"Elsa's API takes JSON bodies; send Content-Type: application/json (this request sent '{type}').")
+            : ProblemMapping.Problem(StatusCodes.Status501NotImplemented, "Not supported by this back office",
             $"{http.Request.Method} {Prefix}/{rest} is part of Elsa's API but not of this back office's; Elsa Studio's feature that uses it is not available here.");
 
     /// <summary>True if the user may edit and publish workflows: Studio then gets the publish links that make its editor editable.</summary>

@@ -10,6 +10,10 @@ namespace Workflows.Web.Studio;
 /// </summary>
 public sealed class InstanceHistory
 {
+    /// <summary>Journal payloads as staff see them: masked by key and by content again on reading (entries written before content masking hold raw text).</summary>
+    private static System.Text.Json.Nodes.JsonObject? Masked(System.Text.Json.Nodes.JsonObject? payload) =>
+        payload is null ? null : Workflows.Engine.Runtime.Redactor.Default.RedactObject(payload);
+
     /// <summary>Workflow-level journal entries carry this activity type, which Studio's journal leaves out.</summary>
     public const string WorkflowActivityType = "Elsa.Workflow";
     public const string WorkflowNodeId = "Workflow1";
@@ -42,8 +46,8 @@ public sealed class InstanceHistory
         Message: e.Message,
         // The role that acted, not the user: the viewer is open to more roles than the raw journal (ReadJournal).
         Source: e.ActorRole,
-        ActivityState: e.Payload?["inputs"]?.DeepClone().AsObject(),
-        Payload: e.Payload?.DeepClone().AsObject());
+        ActivityState: Masked(e.Payload)?["inputs"]?.DeepClone().AsObject(),
+        Payload: Masked(e.Payload)?.DeepClone().AsObject());
 
     public sealed record LogRecord(string Id, string WorkflowInstanceId, string ActivityInstanceId, string? ParentActivityInstanceId, string ActivityId,
         string ActivityType, int ActivityTypeVersion, string? ActivityName, string NodeId, DateTimeOffset Timestamp, long Sequence, string EventName,
@@ -73,14 +77,14 @@ public sealed class InstanceHistory
             {
                 case JournalEvents.ActivityStarted:
                     x.StartedAt = e.Timestamp;
-                    x.ActivityState = e.Payload?["inputs"]?.DeepClone().AsObject() ?? [];
+                    x.ActivityState = Masked(e.Payload)?["inputs"]?.DeepClone().AsObject() ?? [];
                     break;
                 case JournalEvents.BookmarkCreated:
                     x.HasBookmarks = true;
-                    x.Payload["bookmark"] = e.Payload?.DeepClone();
+                    x.Payload["bookmark"] = Masked(e.Payload)?.DeepClone();
                     break;
                 case JournalEvents.BookmarkResumed:
-                    x.Payload["resumed"] = e.Payload?.DeepClone();
+                    x.Payload["resumed"] = Masked(e.Payload)?.DeepClone();
                     break;
                 case JournalEvents.BookmarkCancelled:
                     x.Status = "Canceled";
@@ -90,8 +94,8 @@ public sealed class InstanceHistory
                     x.Status = "Completed";
                     x.CompletedAt = e.Timestamp;
                     x.Exception = null;
-                    x.Payload["outcomes"] = e.Payload?["outcomes"]?.DeepClone();
-                    if (e.Payload?["output"] is JsonObject output) x.Outputs = output.DeepClone().AsObject();
+                    x.Payload["outcomes"] = Masked(e.Payload)?["outcomes"]?.DeepClone();
+                    if (Masked(e.Payload)?["output"] is JsonObject output) x.Outputs = output.DeepClone().AsObject();
                     break;
                 case JournalEvents.ActivityFaulted:
                     x.Status = "Faulted";
