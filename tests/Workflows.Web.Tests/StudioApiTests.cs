@@ -444,7 +444,7 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
         }
 
         var unsupported = await (await factory.ClientAs("Auditor")).PostAsJsonAsync($"{Api}/bulk-actions/cancel/workflow-instances", new { ids = new[] { "x" } });
-        Assert.Contains("not of this back office", (await Problem(unsupported, HttpStatusCode.NotImplemented))[0]);
+        Assert.Contains("not of this back office", (await Problem(unsupported, HttpStatusCode.NotFound))[0]);
 
         var instance = await Execute(Template);
         await Ok(await auditor.GetAsync($"{Api}/workflow-instances/{instance}"));

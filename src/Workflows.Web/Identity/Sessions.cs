@@ -93,7 +93,12 @@ public sealed class CookieAntiforgery(RequestDelegate next)
         var path = http.Request.Path;
         if (unsafeMethod && byCookie && !optedOut && (path.StartsWithSegments("/api") || path.StartsWithSegments("/elsa/api") || path.StartsWithSegments("/account")))
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            // UseAntiforgery has already judged form endpoints (it marks the request); reading the form again after a
+            // failed check throws, so its verdict is taken as it is. Other requests are checked here.
+            var valid = http.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is { } judged
+                ? judged.IsValid
+                : await antiforgery.IsRequestValidAsync(http);
+            if (!valid)
             {
                 await ProblemMapping.Problem(400, "Antiforgery token missing", "这个请求缺少有效的防伪令牌（可能来自其他网站），已拒绝。 The request has no valid antiforgery token (it may come from another site) and was refused.")
                     .ExecuteAsync(http);

@@ -31,7 +31,7 @@ public static class ElsaApi
         http.Request.ContentType is { Length: > 0 } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase)
             ? ProblemMapping.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
                 $"Elsa's API takes JSON bodies; send Content-Type: application/json (this request sent '{type}').")
-            : ProblemMapping.Problem(StatusCodes.Status501NotImplemented, "Not supported by this back office",
+            : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Not part of this back office's API",
             $"{http.Request.Method} {Prefix}/{rest} is part of Elsa's API but not of this back office's; Elsa Studio's feature that uses it is not available here.");
 
     /// <summary>True if the user may edit and publish workflows: Studio then gets the publish links that make its editor editable.</summary>
