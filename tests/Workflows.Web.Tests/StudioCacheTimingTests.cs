@@ -13,6 +13,9 @@ namespace Workflows.Web.Tests;
 /// the workflow's activities, the toolbox and the Publish button are there. A measurement, not a pass/fail timing: only a
 /// sanity bound is asserted. Medians go to tests/artifacts/studio-second-visit.json and the test output.
 /// </summary>
+// A benchmark, not a test: excluded from the suite (tests/run.sh filters Category!=Benchmark); run it with
+// `dotnet test tests/Workflows.Web.Tests -c Release --filter Category=Benchmark` on a quiet machine.
+[Trait("Category", "Benchmark")]
 [Collection(StudioBrowserCollection.Name)]
 public sealed class StudioCacheTimingTests(StudioBrowser studio, ITestOutputHelper output)
 {

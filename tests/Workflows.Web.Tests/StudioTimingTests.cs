@@ -12,6 +12,9 @@ namespace Workflows.Web.Tests;
 /// (journal steps and path badges shown). Each load is cold: a fresh browser context (empty cache), signed in.
 /// The medians of five go to tests/artifacts/studio-timing.json and the test output.
 /// </summary>
+// A benchmark, not a test: excluded from the suite (tests/run.sh filters Category!=Benchmark); run it with
+// `dotnet test tests/Workflows.Web.Tests -c Release --filter Category=Benchmark` on a quiet machine.
+[Trait("Category", "Benchmark")]
 [Collection(StudioBrowserCollection.Name)]
 public sealed class StudioTimingTests(StudioBrowser studio, ITestOutputHelper output)
 {
