@@ -46,6 +46,7 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
         await Assertions.Expect(page.GetByTestId("feed-summary")).ToContainTextAsync("有 1 行有问题", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("feed-preview")).ToContainTextAsync("终止日期");
         await Assertions.Expect(page.GetByTestId("feed-preview")).ToContainTextAsync("2026-13-01");
+        await Assertions.Expect(page.GetByTestId("feed-preview")).ToContainTextAsync("不是 yyyy-MM-dd 格式的日期"); // the problem in Chinese, not only the field label
         await Assertions.Expect(page.GetByTestId("feed-import")).ToBeDisabledAsync();
         await Browser.ShotAsync(page, "admin-01-feed-bad-row");
         var admin = await ApiAs("admin");

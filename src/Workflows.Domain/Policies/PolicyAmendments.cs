@@ -48,47 +48,48 @@ public sealed class PolicyAmendments(DomainDbContext db, PersonalDataProtector p
     {
         var changes = new List<string>();
         var errors = new List<ImportError>();
-        void Error(string field, string message) => errors.Add(new ImportError(row, p.PolicyNumber, field, $"Row {row}: {message}"));
-        if (p.TerminatedOn is not null) Error("terminatedOn", $"policy {p.PolicyNumber} was terminated on {p.TerminatedOn:yyyy-MM-dd}; it cannot be amended.");
+        void Error(string field, string message, string messageZh) => errors.Add(new ImportError(row, p.PolicyNumber, field, $"Row {row}: {message}", $"第 {row} 行：{messageZh}"));
+        if (p.TerminatedOn is not null) Error("terminatedOn", $"policy {p.PolicyNumber} was terminated on {p.TerminatedOn:yyyy-MM-dd}; it cannot be amended.", $"保单 {p.PolicyNumber} 已于 {p.TerminatedOn:yyyy-MM-dd} 终止，不能再修订。");
         if (a.EndDate is { } endText)
         {
-            if (!TryDate(endText, out var end)) Error("endDate", $"endDate '{endText}' is not a date in the form yyyy-MM-dd.");
-            else if (end < p.EffectiveDate) Error("endDate", $"the end date {end:yyyy-MM-dd} is before the effective date {p.EffectiveDate:yyyy-MM-dd}.");
+            if (!TryDate(endText, out var end)) Error("endDate", $"endDate '{endText}' is not a date in the form yyyy-MM-dd.", $"终止日期“{endText}”不是 yyyy-MM-dd 格式的日期。");
+            else if (end < p.EffectiveDate) Error("endDate", $"the end date {end:yyyy-MM-dd} is before the effective date {p.EffectiveDate:yyyy-MM-dd}.", $"终止日期 {end:yyyy-MM-dd} 早于生效日期 {p.EffectiveDate:yyyy-MM-dd}。");
             else if (end != p.EndDate) changes.Add($"终止日期 {p.EndDate:yyyy-MM-dd} → {end:yyyy-MM-dd}");
         }
         if (a.TerminatedOn is { } termText)
         {
-            if (!TryDate(termText, out var on)) Error("terminatedOn", $"terminatedOn '{termText}' is not a date in the form yyyy-MM-dd.");
+            if (!TryDate(termText, out var on)) Error("terminatedOn", $"terminatedOn '{termText}' is not a date in the form yyyy-MM-dd.", $"提前终止日期“{termText}”不是 yyyy-MM-dd 格式的日期。");
             else if (on < p.EffectiveDate || on > p.EndDate)
-                Error("terminatedOn", $"the termination date {on:yyyy-MM-dd} must lie within the policy period {p.EffectiveDate:yyyy-MM-dd} to {p.EndDate:yyyy-MM-dd}.");
-            if (string.IsNullOrWhiteSpace(a.TerminationReason)) Error("terminationReason", "a termination needs a reason (terminationReason), shown to the member.");
-            else if (a.TerminationReason.Length > 200) Error("terminationReason", "the termination reason may have at most 200 characters.");
+                Error("terminatedOn", $"the termination date {on:yyyy-MM-dd} must lie within the policy period {p.EffectiveDate:yyyy-MM-dd} to {p.EndDate:yyyy-MM-dd}.",
+                    $"提前终止日期 {on:yyyy-MM-dd} 必须在保险期间 {p.EffectiveDate:yyyy-MM-dd} 至 {p.EndDate:yyyy-MM-dd} 之内。");
+            if (string.IsNullOrWhiteSpace(a.TerminationReason)) Error("terminationReason", "a termination needs a reason (terminationReason), shown to the member.", "提前终止需要填写原因（会告知会员）。");
+            else if (a.TerminationReason.Length > 200) Error("terminationReason", "the termination reason may have at most 200 characters.", "终止原因最多 200 个字符。");
             if (TryDate(termText, out var ok)) changes.Add($"提前终止：{ok:yyyy-MM-dd}（{a.TerminationReason?.Trim()}）");
         }
-        else if (!string.IsNullOrWhiteSpace(a.TerminationReason)) Error("terminatedOn", "a termination reason was given without terminatedOn.");
+        else if (!string.IsNullOrWhiteSpace(a.TerminationReason)) Error("terminatedOn", "a termination reason was given without terminatedOn.", "填写了终止原因，但没有提前终止日期。");
         if (a.PreviousPolicyNumber is { Length: > 0 } previous && previous.Trim() != p.PreviousPolicyNumber)
         {
-            if (previous.Trim() == p.PolicyNumber) Error("previousPolicyNumber", "a policy cannot renew itself.");
+            if (previous.Trim() == p.PolicyNumber) Error("previousPolicyNumber", "a policy cannot renew itself.", "保单不能续保自身。");
             else if (!await db.Policies.AnyAsync(x => x.PolicyNumber == previous.Trim(), ct))
-                Error("previousPolicyNumber", $"the renewed policy {previous.Trim()} does not exist.");
+                Error("previousPolicyNumber", $"the renewed policy {previous.Trim()} does not exist.", $"被续保的保单 {previous.Trim()} 不存在。");
             else changes.Add($"续保自 {previous.Trim()}");
         }
         if (a.SpecialtyDrugCover is { } cover && cover != p.SpecialtyDrugCover)
         {
-            if (p.Product != Products.CpicBreastCancer) Error("specialtyDrugCover", "only CPIC policies have the optional specialty-drug cover.");
+            if (p.Product != Products.CpicBreastCancer) Error("specialtyDrugCover", "only CPIC policies have the optional specialty-drug cover.", "只有太平洋保单有可选的特药责任。");
             else changes.Add(cover ? "增加特定药品责任" : "取消特定药品责任");
         }
         if (a.Variant is { Length: > 0 } variant && variant != p.Variant)
         {
             if (p.Product != Products.JdTumourDrug || !Products.JdVariants.Contains(variant))
-                Error("variant", $"only a JD policy has a variant, one of {string.Join(", ", Products.JdVariants)}.");
+                Error("variant", $"only a JD policy has a variant, one of {string.Join(", ", Products.JdVariants)}.", $"只有京东安联保单有版本（{string.Join("、", Products.JdVariants)}）。");
             else changes.Add($"版本 {p.Variant} → {variant}");
         }
         foreach (var d in a.Diagnoses)
         {
-            if (d.Kind is null || !DiagnosisEvent.Kinds.Contains(d.Kind)) Error("diagnosis.kind", $"diagnosis kind must be one of {string.Join(", ", DiagnosisEvent.Kinds)}.");
-            else if (!TryDate(d.DiagnosedOn, out var on)) Error("diagnosis.diagnosedOn", $"diagnosedOn '{d.DiagnosedOn}' is not a date in the form yyyy-MM-dd.");
-            else if (d.Detail is { Length: > 2000 }) Error("diagnosis.detail", "the diagnosis detail is longer than 2,000 characters.");
+            if (d.Kind is null || !DiagnosisEvent.Kinds.Contains(d.Kind)) Error("diagnosis.kind", $"diagnosis kind must be one of {string.Join(", ", DiagnosisEvent.Kinds)}.", $"诊断类型必须是以下之一：{string.Join("、", DiagnosisEvent.Kinds)}。");
+            else if (!TryDate(d.DiagnosedOn, out var on)) Error("diagnosis.diagnosedOn", $"diagnosedOn '{d.DiagnosedOn}' is not a date in the form yyyy-MM-dd.", $"确诊日期“{d.DiagnosedOn}”不是 yyyy-MM-dd 格式的日期。");
+            else if (d.Detail is { Length: > 2000 }) Error("diagnosis.detail", "the diagnosis detail is longer than 2,000 characters.", "诊断说明超过 2,000 个字符。");
             else if (!p.Diagnoses.Any(x => x.Kind == d.Kind && x.DiagnosedOn == on)) changes.Add($"新增诊断 {d.Kind} {on:yyyy-MM-dd}");
         }
         return (changes, errors);
@@ -102,7 +103,7 @@ public sealed class PolicyAmendments(DomainDbContext db, PersonalDataProtector p
         var (changes, errors) = await CheckAsync(p, a, 1, ct);
         if (errors.Count > 0) throw new PolicyImportException(errors, p.TerminatedOn is not null);
         if (changes.Count == 0)
-            throw new PolicyImportException([new ImportError(1, policyNumber, "amendment", $"The amendment changes nothing on policy {policyNumber}.")], false);
+            throw new PolicyImportException([new ImportError(1, policyNumber, "amendment", $"The amendment changes nothing on policy {policyNumber}.", $"本次修订没有改变保单 {policyNumber} 的任何内容。")], false);
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             Apply(p, a, changes, by);

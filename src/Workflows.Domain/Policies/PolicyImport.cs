@@ -40,7 +40,8 @@ public static class PolicyImportLimits
 }
 
 /// <summary>A problem with one policy of an import; the import stores nothing when there is any.</summary>
-public sealed record ImportError(int Row, string? PolicyNumber, string Field, string Message);
+/// <param name="MessageZh">The same in Chinese, for the console (staff read Chinese first); null where only the English exists.</param>
+public sealed record ImportError(int Row, string? PolicyNumber, string Field, string Message, string? MessageZh = null);
 
 public sealed class PolicyImportException(IReadOnlyList<ImportError> errors, bool duplicates)
     : Exception(errors.Count == 1 ? errors[0].Message : $"{errors.Count} problems: " + string.Join(" ", errors.Take(5).Select(e => $"row {e.Row}: {e.Message}")))
@@ -78,8 +79,8 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
     /// </summary>
     private async Task<Plan> PlanAsync(IReadOnlyList<PolicyRecord> records, CancellationToken ct)
     {
-        if (records.Count == 0) throw new PolicyImportException([new ImportError(0, null, "policies", "The import holds no policies.")], false);
-        if (records.Count > MaxBatch) throw new PolicyImportException([new ImportError(0, null, "policies", $"At most {MaxBatch:N0} policies per import.")], false);
+        if (records.Count == 0) throw new PolicyImportException([new ImportError(0, null, "policies", "The import holds no policies.", "导入文件中没有保单。")], false);
+        if (records.Count > MaxBatch) throw new PolicyImportException([new ImportError(0, null, "policies", $"At most {MaxBatch:N0} policies per import.", $"每次最多导入 {MaxBatch:N0} 份保单。")], false);
         var errors = new List<ImportError>();
         var rows = new List<ImportPreviewRow>();
         var candidates = new List<(int Row, PolicyRecord Record, Policy Policy, List<ImportError> Errors)>();
@@ -99,7 +100,7 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             string? change = null;
             var action = "new";
             if (inFile.Contains(policy.PolicyNumber))
-                own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Row {row}: policy {policy.PolicyNumber} appears more than once in this import."));
+                own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Row {row}: policy {policy.PolicyNumber} appears more than once in this import.", $"第 {row} 行：保单 {policy.PolicyNumber} 在本次导入中出现了不止一次。"));
             else if (own.Count == 0 && existing.TryGetValue(policy.PolicyNumber, out var current))
             {
                 action = "amend";
@@ -110,11 +111,11 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                 };
                 if (current.TerminatedOn is not null && amendment.TerminatedOn == current.TerminatedOn.Value.ToString("yyyy-MM-dd")) amendment = amendment with { TerminatedOn = null, TerminationReason = null };
                 if (current.Product != policy.Product)
-                    own.Add(new ImportError(row, policy.PolicyNumber, "product", $"Row {row}: policy {policy.PolicyNumber} is a {current.Product} policy; the product of an imported policy cannot change."));
+                    own.Add(new ImportError(row, policy.PolicyNumber, "product", $"Row {row}: policy {policy.PolicyNumber} is a {current.Product} policy; the product of an imported policy cannot change.", $"第 {row} 行：保单 {policy.PolicyNumber} 的产品是 {current.Product}，已导入保单的产品不能更改。"));
                 else if (protector.Unprotect(current.InsuredIdNumberProtected) != record.Insured?.IdNumber?.Trim())
-                    own.Add(new ImportError(row, policy.PolicyNumber, "insured.idNumber", $"Row {row}: the insured person of policy {policy.PolicyNumber} cannot change; issue a new policy."));
+                    own.Add(new ImportError(row, policy.PolicyNumber, "insured.idNumber", $"Row {row}: the insured person of policy {policy.PolicyNumber} cannot change; issue a new policy.", $"第 {row} 行：保单 {policy.PolicyNumber} 的被保险人不能更改，请另出新保单。"));
                 else if (amendments is null)
-                    own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported."));
+                    own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported.", $"保单 {policy.PolicyNumber} 已导入过，内容没有变化。"));
                 else
                 {
                     var (changes, problems) = await amendments.CheckAsync(current, amendment, row, ct);
@@ -122,7 +123,7 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                     if (problems.Count == 0 && changes.Count == 0)
                     {
                         duplicates++;
-                        own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported."));
+                        own.Add(new ImportError(row, policy.PolicyNumber, "policyNumber", $"Policy {policy.PolicyNumber} was already imported.", $"保单 {policy.PolicyNumber} 已导入过，内容没有变化。"));
                     }
                     else if (problems.Count == 0)
                     {
@@ -197,18 +198,19 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
     public static IReadOnlyList<PolicyRecord> ParseCsv(string text)
     {
         var rows = ReferenceDataLoader.ParseCsv(text);
-        if (rows.Count == 0) throw new PolicyImportException([new ImportError(0, null, "csv", "The CSV is empty.")], false);
+        if (rows.Count == 0) throw new PolicyImportException([new ImportError(0, null, "csv", "The CSV is empty.", "CSV 文件是空的。")], false);
         var header = rows[0].Fields.Select(f => f.Trim()).ToArray();
         var missing = CsvColumns.Except(header).ToList();
         if (missing.Count > 0)
-            throw new PolicyImportException([new ImportError(1, null, "header", $"The CSV header lacks the column(s) {string.Join(", ", missing)}.")], false);
+            throw new PolicyImportException([new ImportError(1, null, "header", $"The CSV header lacks the column(s) {string.Join(", ", missing)}.", $"CSV 表头缺少列：{string.Join("、", missing)}。")], false);
         string? Field(string[] f, string column) => Array.IndexOf(header, column) is var i && i >= 0 && i < f.Length && f[i].Trim() is { Length: > 0 } v ? v : null;
 
         // A cell a spreadsheet would run as a formula (=, @, or + and - not followed by a digit; a leading tab or CR)
         // is refused: imported as is, it would run on the desk of whoever exports and opens the data later.
         var formulas = rows.Skip(1).SelectMany(r => r.Fields.Select((value, i) => (Line: r.Line, Column: i < header.Length ? header[i] : $"column {i + 1}", Value: value.TrimStart(' '))))
             .Where(c => LooksLikeFormula(c.Value))
-            .Select(c => new ImportError(c.Line, null, c.Column, $"Line {c.Line}: the {c.Column} cell starts with '{c.Value[0]}', which spreadsheets run as a formula; remove that character."))
+            .Select(c => new ImportError(c.Line, null, c.Column, $"Line {c.Line}: the {c.Column} cell starts with '{c.Value[0]}', which spreadsheets run as a formula; remove that character.",
+                $"第 {c.Line} 行：{c.Column} 单元格以“{c.Value[0]}”开头，电子表格会把它当作公式执行，请去掉这个字符。"))
             .ToList();
         if (formulas.Count > 0) throw new PolicyImportException(formulas, false);
         var byNumber = new Dictionary<string, PolicyRecord>();
@@ -248,24 +250,24 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
 
     private Policy Validate(int row, PolicyRecord r, List<ImportError> errors)
     {
-        void Error(string field, string message) => errors.Add(new ImportError(row, r.PolicyNumber, field, message));
+        void Error(string field, string message, string messageZh) => errors.Add(new ImportError(row, r.PolicyNumber, field, message, messageZh));
         var number = r.PolicyNumber?.Trim();
-        if (string.IsNullOrEmpty(number) || number.Length > 64) Error("policyNumber", $"Row {row}: the policy number is missing or longer than 64 characters.");
-        if (r.Product is null || !Products.All.Contains(r.Product)) Error("product", $"Row {row}: product must be one of {string.Join(", ", Products.All)}.");
+        if (string.IsNullOrEmpty(number) || number.Length > 64) Error("policyNumber", $"Row {row}: the policy number is missing or longer than 64 characters.", $"第 {row} 行：保单号缺失或超过 64 个字符。");
+        if (r.Product is null || !Products.All.Contains(r.Product)) Error("product", $"Row {row}: product must be one of {string.Join(", ", Products.All)}.", $"第 {row} 行：产品必须是以下之一：{string.Join("、", Products.All)}。");
         if (r.Product == Products.JdTumourDrug && (r.Variant is null || !Products.JdVariants.Contains(r.Variant)))
-            Error("variant", $"Row {row}: a JD policy needs variant {string.Join(" or ", Products.JdVariants)}.");
+            Error("variant", $"Row {row}: a JD policy needs variant {string.Join(" or ", Products.JdVariants)}.", $"第 {row} 行：京东安联保单需要注明版本：{string.Join(" 或 ", Products.JdVariants)}。");
         var effective = Date(r.EffectiveDate, "effectiveDate", true);
         var end = Date(r.EndDate, "endDate", true);
-        if (effective is { } e0 && end is { } e1 && e1 < e0) Error("endDate", $"Row {row}: the end date {e1:yyyy-MM-dd} is before the effective date {e0:yyyy-MM-dd}.");
+        if (effective is { } e0 && end is { } e1 && e1 < e0) Error("endDate", $"Row {row}: the end date {e1:yyyy-MM-dd} is before the effective date {e0:yyyy-MM-dd}.", $"第 {row} 行：终止日期 {e1:yyyy-MM-dd} 早于生效日期 {e0:yyyy-MM-dd}。");
         var insured = r.Insured;
-        if (insured is null || string.IsNullOrWhiteSpace(insured.Name)) Error("insured.name", $"Row {row}: the insured person's name is missing.");
-        if (insured?.IdNumber is not { Length: >= 15 and <= 18 }) Error("insured.idNumber", $"Row {row}: the insured person's ID number must have 15 to 18 characters.");
+        if (insured is null || string.IsNullOrWhiteSpace(insured.Name)) Error("insured.name", $"Row {row}: the insured person's name is missing.", $"第 {row} 行：缺少被保险人姓名。");
+        if (insured?.IdNumber is not { Length: >= 15 and <= 18 }) Error("insured.idNumber", $"Row {row}: the insured person's ID number must have 15 to 18 characters.", $"第 {row} 行：被保险人证件号应为 15 到 18 位。");
         Text(insured?.Name, "insured.name", 50);
         Text(insured?.Phone, "insured.phone", 20);
         Text(r.Guardian?.Name, "guardian.name", 50);
         Text(r.Guardian?.Phone, "guardian.phone", 20);
         Text(r.Guardian?.Relation, "guardian.relation", 30);
-        if (r.Guardian is { } g && g.IdNumber is { } gid && gid.Length is < 15 or > 18) Error("guardian.idNumber", $"Row {row}: the guardian's ID number must have 15 to 18 characters.");
+        if (r.Guardian is { } g && g.IdNumber is { } gid && gid.Length is < 15 or > 18) Error("guardian.idNumber", $"Row {row}: the guardian's ID number must have 15 to 18 characters.", $"第 {row} 行：监护人证件号应为 15 到 18 位。");
         var policyId = Guid.CreateVersion7().ToString("N");
         var diagnoses = r.Diagnoses.Select(d => Diagnosis(row, number, d, errors)).OfType<DiagnosisEvent>().ToList();
         foreach (var d in diagnoses) d.PolicyId = policyId;
@@ -301,17 +303,17 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         {
             if (string.IsNullOrWhiteSpace(value))
             {
-                if (required) Error(field, $"Row {row}: {field} is missing.");
+                if (required) Error(field, $"Row {row}: {field} is missing.", $"第 {row} 行：缺少此项。");
                 return null;
             }
             if (DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-            Error(field, $"Row {row}: {field} '{Trim(value)}' is not a date in the form yyyy-MM-dd.");
+            Error(field, $"Row {row}: {field} '{Trim(value)}' is not a date in the form yyyy-MM-dd.", $"第 {row} 行：“{Trim(value)}”不是 yyyy-MM-dd 格式的日期。");
             return null;
         }
 
         void Text(string? value, string field, int max)
         {
-            if (value is { Length: var n } && n > max) Error(field, $"Row {row}: {field} is {n:N0} characters long; at most {max} are allowed.");
+            if (value is { Length: var n } && n > max) Error(field, $"Row {row}: {field} is {n:N0} characters long; at most {max} are allowed.", $"第 {row} 行：长度为 {n:N0} 个字符，最多允许 {max} 个。");
         }
     }
 
@@ -319,24 +321,25 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
     {
         if (d.Kind is null || !DiagnosisEvent.Kinds.Contains(d.Kind))
         {
-            errors.Add(new ImportError(row, policyNumber, "diagnosis.kind", $"Row {row}: diagnosis kind must be one of {string.Join(", ", DiagnosisEvent.Kinds)}."));
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.kind", $"Row {row}: diagnosis kind must be one of {string.Join(", ", DiagnosisEvent.Kinds)}.", $"第 {row} 行：诊断类型必须是以下之一：{string.Join("、", DiagnosisEvent.Kinds)}。"));
             return null;
         }
         if (!DateOnly.TryParseExact(d.DiagnosedOn ?? "", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var on))
         {
-            errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn '{Trim(d.DiagnosedOn)}' is not a date in the form yyyy-MM-dd."));
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn '{Trim(d.DiagnosedOn)}' is not a date in the form yyyy-MM-dd.", $"第 {row} 行：确诊日期“{Trim(d.DiagnosedOn)}”不是 yyyy-MM-dd 格式的日期。"));
             return null;
         }
         // 0001-01-01 (an empty date from some feed) and the like are not diagnoses. Future dates are accepted: feeds
         // are tested with clocks set ahead, and the eligibility rules compare the date with the application's day anyway.
         if (on < MinDiagnosisDate || on > MaxDiagnosisDate)
         {
-            errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn {on:yyyy-MM-dd} is not a possible diagnosis date; it must be between {MinDiagnosisDate:yyyy-MM-dd} and {MaxDiagnosisDate:yyyy-MM-dd}."));
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.diagnosedOn", $"Row {row}: diagnosedOn {on:yyyy-MM-dd} is not a possible diagnosis date; it must be between {MinDiagnosisDate:yyyy-MM-dd} and {MaxDiagnosisDate:yyyy-MM-dd}.",
+                $"第 {row} 行：确诊日期 {on:yyyy-MM-dd} 不可能，应在 {MinDiagnosisDate:yyyy-MM-dd} 与 {MaxDiagnosisDate:yyyy-MM-dd} 之间。"));
             return null;
         }
         if (d.Detail is { Length: > 2000 })
         {
-            errors.Add(new ImportError(row, policyNumber, "diagnosis.detail", $"Row {row}: the diagnosis detail is longer than 2,000 characters."));
+            errors.Add(new ImportError(row, policyNumber, "diagnosis.detail", $"Row {row}: the diagnosis detail is longer than 2,000 characters.", $"第 {row} 行：诊断说明超过 2,000 个字符。"));
             return null;
         }
         return new DiagnosisEvent { Kind = d.Kind, DiagnosedOn = on, Confirmed = d.Confirmed, DetailProtected = protector.ProtectOrNull(d.Detail), RecordedAt = clock.GetUtcNow() };
