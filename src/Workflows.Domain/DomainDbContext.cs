@@ -72,6 +72,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.HasIndex(x => x.PolicyNumber).IsUnique();
             e.HasIndex(x => x.InsuredUserName);
             e.HasIndex(x => x.GuardianUserName);
+            e.HasIndex(x => x.InsuredName); // staff case search by the member's name (whole or masked pattern)
             e.HasMany(x => x.Diagnoses).WithOne().HasForeignKey(d => d.PolicyId);
         });
         b.Entity<Policies.DiagnosisEvent>(e => e.ToTable("DiagnosisEvents"));
@@ -81,6 +82,11 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.HasIndex(x => new { x.ApplicantUserName, x.CreatedAt });
             e.HasIndex(x => x.PolicyId);
             e.HasIndex(x => x.InstanceId);
+            // Staff case search: newest receipt first, keyset paged on (ReceivedAt, Id); by policy number; by service and status.
+            e.HasIndex(x => new { x.ReceivedAt, x.Id });
+            e.HasIndex(x => x.PolicyNumber);
+            e.HasIndex(x => new { x.ServiceCode, x.Status, x.ReceivedAt });
+            e.Property(x => x.Channel).HasDefaultValue(Workflows.Domain.Applications.ApplicationChannels.App);
         });
         b.Entity<Applications.ApplicationEvent>(e =>
         {

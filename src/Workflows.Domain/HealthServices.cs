@@ -35,6 +35,9 @@ public static class HealthServices
         services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();
         services.AddScoped<ApplicationService>();
+        // Task forms: every completion is checked against the task's form before the instance runs.
+        services.AddSingleton<Forms.TaskFormRules>();
+        services.AddSingleton<Workflows.Engine.Activities.Forms.ITaskCompletionGuard>(sp => sp.GetRequiredService<Forms.TaskFormRules>());
         return services;
     }
 

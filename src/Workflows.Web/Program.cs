@@ -15,6 +15,7 @@ builder.WebHost.UseStaticWebAssets();
 // Each host keeps its own logger (preserveStaticLogger): hosts side by side, as in the tests, must not share one.
 builder.Host.UseSerilog((ctx, config) => Logging.Configure(config, ctx.Configuration, ctx.HostingEnvironment.ContentRootPath), preserveStaticLogger: true);
 builder.AddBackOffice();
+builder.Services.AddWorkspace();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 builder.Services.AddAntiforgery();
@@ -56,6 +57,7 @@ CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
 FollowUpApi.Map(app);
+WorkspaceApi.Map(app);
 ClockApi.Map(app);
 ElsaApi.Map(app);
 app.UseStudio();

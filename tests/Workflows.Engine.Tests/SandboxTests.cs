@@ -90,10 +90,23 @@ public sealed class SandboxTests
     public async Task In_a_workflow_an_endless_script_faults_the_instance_with_an_incident_naming_the_cause()
     {
         using var h = new EngineHarness(limits: new JavaScriptLimits { MaxStatements = 5_000 });
-        await h.PublishAsync(new Flow("spin").Add("d", "Elsa.FlowDecision", ("Condition", "JavaScript", "while(true){}; true")).Task("t", "T").Connect("d", "True", "t").Build());
-        var r = await h.StartAsync("spin");
+        // Publishing refuses a script that loops for every case; this one loops only for the case's data, which publishing cannot know.
+        await h.PublishAsync(new Flow("spin").Add("d", "Elsa.FlowDecision", ("Condition", "JavaScript", "while(input.spin){}; true")).Task("t", "T").Connect("d", "True", "t").Build());
+        var r = await h.StartAsync("spin", new { spin = true });
         Assert.Equal(WorkflowSubStatus.Faulted, r.SubStatus);
         Assert.Contains("more than 5,000 statements", r.Incident);
         Assert.Equal("d", (await h.InstanceAsync(r.InstanceId)).Incident!.ActivityId);
+    }
+
+    [Fact]
+    public async Task Publishing_refuses_a_script_that_fails_for_every_case_naming_the_activity_and_input()
+    {
+        using var h = new EngineHarness(limits: new JavaScriptLimits { MaxStatements = 5_000 });
+        var endless = await Assert.ThrowsAsync<WorkflowValidationException>(() => h.PublishAsync(
+            new Flow("spin-always").Add("d", "Elsa.FlowDecision", ("Condition", "JavaScript", "while(true){}; true")).Task("t", "T").Connect("d", "True", "t").Build()));
+        Assert.Contains("Activity 'd' (d), input 'Condition': The script was stopped: it ran more than 5,000 statements", endless.Message);
+        var unknown = await Assert.ThrowsAsync<WorkflowValidationException>(() => h.PublishAsync(
+            new Flow("unknown-name").Add("d", "Elsa.FlowDecision", ("Condition", "JavaScript", "approved")).Task("t", "T").Connect("d", "True", "t").Build()));
+        Assert.Contains("Activity 'd' (d), input 'Condition': the script fails for every case: approved is not defined.", unknown.Message);
     }
 }

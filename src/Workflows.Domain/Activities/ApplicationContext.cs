@@ -11,7 +11,8 @@ using Workflows.Engine.Runtime;
 namespace Workflows.Domain.Activities;
 
 /// <summary>What a service workflow's instance is about: the application its input describes, and the services to judge it.</summary>
-public sealed record ApplicationInput(string ApplicationId, string PolicyNumber, string ServiceCode, string Applicant, string ApplicantRole, ApplicationDetails Details)
+public sealed record ApplicationInput(string ApplicationId, string PolicyNumber, string ServiceCode, string Applicant, string ApplicantRole, ApplicationDetails Details,
+    string? Channel = null, DateTimeOffset? ReceivedAt = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

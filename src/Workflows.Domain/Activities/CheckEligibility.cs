@@ -85,7 +85,7 @@ public sealed class CheckEligibility : Activity
     }
 
     /// <summary>Follows the continuous-renewal links back to the first policy's effective date (waiting periods do not restart).</summary>
-    private static async Task<DateOnly> ChainStartAsync(DomainDbContext db, Policies.Policy policy, CancellationToken ct)
+    public static async Task<DateOnly> ChainStartAsync(DomainDbContext db, Policies.Policy policy, CancellationToken ct)
     {
         var start = policy.EffectiveDate;
         var previous = policy.PreviousPolicyNumber;

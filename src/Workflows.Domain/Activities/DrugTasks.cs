@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Workflows.Domain.Applications;
 using Workflows.Engine.Activities;
 using Workflows.Engine.Activities.Builtin;
+using Workflows.Engine.Activities.Forms;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Domain.Activities;
@@ -18,6 +19,13 @@ public sealed class PrescriptionReview : DeadlineTaskActivity
 {
     protected override IReadOnlyList<string> TaskOutcomes => ["Approved", "Refused"];
 
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "drug", Type = FormFieldType.Drug, LabelZh = "药品", LabelEn = "Drug", ShownFor = ["Approved"], PrefillFrom = "drug" },
+        new() { Name = "reason", Type = FormFieldType.MultiLine, LabelZh = "不通过原因（告知会员）", LabelEn = "Reason (shown to the member)", MaxLength = 500,
+                RequiredFor = ["Refused"], ShownFor = ["Refused"] },
+    ];
+
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
         if (outcome == "Approved")
@@ -25,7 +33,7 @@ public sealed class PrescriptionReview : DeadlineTaskActivity
             context.Status(ApplicationStatus.Contacted, "处方审核已通过。", "The prescription was approved.");
             return;
         }
-        var reason = data["reason"]?.GetValue<string>();
+        var reason = (data["reason"] as JsonValue)?.ToString();
         if (string.IsNullOrWhiteSpace(reason)) throw new ResumeRejectedException("Refused needs a reason for the member (data.reason).");
         if (reason.Length > 500) throw new ResumeRejectedException("The reason may be at most 500 characters.");
         context.Status(ApplicationStatus.Refused, $"处方审核未通过：{reason}", $"The prescription was not approved: {reason}", "PRESCRIPTION_REFUSED");
@@ -72,10 +80,19 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
         var city = application.Details.City;
         var sameCity = lookup is not null && city is not null &&
                        (application.ServiceCode.StartsWith("jd-", StringComparison.Ordinal) ? lookup.HasJdPharmacy(city) : lookup.HasCpicPharmacy(city));
-        return context.Calendar().DeadlineAfter(context.Now, sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
+        return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
     }
 
     protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", "Expired"];
+
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "trackingNumber", Type = FormFieldType.Text, LabelZh = "运单号", LabelEn = "Tracking number", MaxLength = 64,
+                RequiredFor = ["Delivered"], ShownFor = ["Delivered"] },
+        new() { Name = "courier", Type = FormFieldType.Choice, LabelZh = "快递公司", LabelEn = "Courier", ShownFor = ["Delivered"],
+                Options = [new("sf", "顺丰速运", "SF Express"), new("jd", "京东物流", "JD Logistics"), new("ems", "EMS", "EMS"), new("other", "其他", "Other")] },
+        new() { Name = "city", Type = FormFieldType.City, LabelZh = "取药/配送城市", LabelEn = "Pickup or delivery city", ShownFor = ["PickedUp", "Delivered"], PrefillFrom = "city" },
+    ];
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
@@ -85,7 +102,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
                 context.Status(ApplicationStatus.Completed, "您已在药店取药。", "You collected the drug at the pharmacy.");
                 break;
             case "Delivered":
-                if (data["trackingNumber"]?.GetValue<string>() is not { Length: > 0 and <= 64 } tracking)
+                if ((data["trackingNumber"] as JsonValue)?.ToString() is not { Length: > 0 and <= 64 } tracking)
                     throw new ResumeRejectedException("Delivered needs the courier's tracking number (data.trackingNumber).");
                 context.Status(ApplicationStatus.Completed, $"药品已配送，运单号 {tracking}。", $"The drug was delivered; tracking number {tracking}.");
                 break;
@@ -106,6 +123,12 @@ public sealed class Consultation : DeadlineTaskActivity
     public string StatusAfterAnswer { get; set; } = ApplicationStatus.Completed;
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
+
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "answerSummary", Type = FormFieldType.MultiLine, LabelZh = "回复摘要", LabelEn = "Summary of the answer", MaxLength = 2000 },
+        new() { Name = "answeredAt", Type = FormFieldType.DateTime, LabelZh = "回复时间", LabelEn = "Answered at", Rules = [FormRule.NotInFuture] },
+    ];
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data) =>
         context.Status(StatusAfterAnswer, "已回复您的咨询。", "Your question was answered.");

@@ -4,6 +4,7 @@ using Workflows.Domain.Applications;
 using Workflows.Domain.Calendar;
 using Workflows.Engine.Activities;
 using Workflows.Engine.Activities.Builtin;
+using Workflows.Engine.Activities.Forms;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Domain.Activities;
@@ -40,9 +41,20 @@ public abstract class DeadlineTaskActivity : TaskActivity
     protected virtual DateTimeOffset? DueAt(ActivityContext context)
     {
         var hours = ServiceHoursNamed(Hours);
-        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(context.Now, TimeSpan.FromMinutes(minutes), hours);
-        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(context.Now, days, hours) : null;
+        var start = SlaStart(context);
+        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(start, TimeSpan.FromMinutes(minutes), hours);
+        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(start, days, hours) : null;
     }
+
+    /// <summary>
+    /// When the task's SLA clock starts: now, except for the tasks an application opens when it starts, whose clock
+    /// runs from when the insurer received the request (a phone call taken earlier and keyed in later).
+    /// </summary>
+    protected static DateTimeOffset SlaStart(ActivityContext context) =>
+        context.Instance.IsNew && context.Input?["receivedAt"] is JsonValue v && v.ToString() is { Length: > 0 } text &&
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var received) && received < context.Now
+            ? received
+            : context.Now;
 
     internal static ServiceHours ServiceHoursNamed(string name) => name switch
     {
@@ -72,6 +84,13 @@ public sealed class SpecialistCall : DeadlineTaskActivity
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Reached", "Unreachable"];
 
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "calledAt", Type = FormFieldType.DateTime, LabelZh = "致电时间", LabelEn = "Called at", Rules = [FormRule.NotInFuture],
+                HelpZh = "北京时间；不填则为提交时间。", HelpEn = "Beijing time; empty = when you submit." },
+        new() { Name = "attempts", Type = FormFieldType.Number, LabelZh = "拨打次数", LabelEn = "Call attempts", Min = 1, Max = 20, ShownFor = ["Unreachable"] },
+    ];
+
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
         if (outcome == "Reached")
@@ -86,6 +105,18 @@ public sealed class Booking : DeadlineTaskActivity
 {
     protected override IReadOnlyList<string> TaskOutcomes => ["Booked", "Withdrawn"];
 
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "appointmentAt", Type = FormFieldType.DateTime, LabelZh = "预约时间", LabelEn = "Appointment",
+                RequiredFor = ["Booked"], ShownFor = ["Booked"], Rules = [FormRule.NotInPast, FormRule.NotAfterPolicyEnd], PrefillFrom = "preferredTime",
+                HelpZh = "北京时间，须晚于现在且不晚于保单到期日。", HelpEn = "Beijing time; after now and no later than the policy's last day." },
+        new() { Name = "hospital", Type = FormFieldType.Hospital, LabelZh = "医院", LabelEn = "Hospital", ShownFor = ["Booked"], PrefillFrom = "hospital" },
+        new() { Name = "department", Type = FormFieldType.Text, LabelZh = "科室", LabelEn = "Department", MaxLength = 50, ShownFor = ["Booked"] },
+        new() { Name = "withdrawReason", Type = FormFieldType.Choice, LabelZh = "撤回原因", LabelEn = "Reason for withdrawing", ShownFor = ["Withdrawn"],
+                Options = [new("member-request", "会员主动撤回", "The member withdrew"), new("no-suitable-time", "无合适时间", "No suitable time"),
+                           new("treated-elsewhere", "已在他处就医", "Treated elsewhere"), new("other", "其他", "Other")] },
+    ];
+
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
         if (outcome == "Withdrawn")
@@ -94,9 +125,8 @@ public sealed class Booking : DeadlineTaskActivity
             context.Status(ApplicationStatus.Cancelled, "您已撤回申请，服务次数已退回。", "You withdrew the application; the use was given back.");
             return;
         }
-        if (data["appointmentAt"]?.GetValue<string>() is not { } text ||
-            !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
-            throw new ResumeRejectedException("Booked needs appointmentAt: the appointment's date and time with offset, e.g. 2026-03-10T09:30:00+08:00.");
+        if (TaskFormValidator.ParseDateTime((data["appointmentAt"] as JsonValue)?.ToString()) is not { } at)
+            throw new ResumeRejectedException("Booked needs appointmentAt: the appointment's date and time (Beijing time), e.g. 2026-03-10 09:30.");
         if (at < context.Now) throw new ResumeRejectedException("The appointment cannot be in the past.");
         var local = TimeZoneInfo.ConvertTime(at, BusinessCalendar.Shanghai);
         context.Status(ApplicationStatus.Booked, $"已为您预约 {local:yyyy-MM-dd HH:mm}。", $"Booked for {local:yyyy-MM-dd HH:mm} (Beijing time).", appointmentAt: at);
@@ -112,6 +142,11 @@ public sealed class RecordVisit : DeadlineTaskActivity
     public bool NoShowConsumesQuota { get; set; } = true;
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Completed", "NoShow"];
+
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "visitedAt", Type = FormFieldType.DateTime, LabelZh = "就诊时间", LabelEn = "Visited at", ShownFor = ["Completed"], Rules = [FormRule.NotInFuture] },
+    ];
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {

@@ -30,12 +30,19 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
         {
             case Create:
                 c.Command("""
-                    INSERT INTO ServiceApplications (Id, PolicyId, PolicyNumber, ServiceCode, ApplicantUserName, ApplicantRole, Status, InstanceId, DetailsJson, CreatedAt, UpdatedAt)
-                    VALUES ($id, $policy, $number, $service, $user, $role, $status, $instance, $details, $now, $now)
+                    INSERT INTO ServiceApplications (Id, PolicyId, PolicyNumber, ServiceCode, ApplicantUserName, ApplicantRole, Status, InstanceId, DetailsJson, CreatedAt, UpdatedAt,
+                        Channel, ReceivedAt, FiledBy)
+                    VALUES ($id, $policy, $number, $service, $user, $role, $status, $instance, $details, $now, $now, $channel, $received, $filedBy)
                     """, null, ("$id", applicationId), ("$policy", Str(d, "policyId")), ("$number", Str(d, "policyNumber")), ("$service", Str(d, "serviceCode")),
                     ("$user", Str(d, "applicant")), ("$role", Str(d, "applicantRole")), ("$status", ApplicationStatus.Submitted), ("$instance", instance.Id),
-                    ("$details", d["details"]?.ToJsonString() ?? "{}"), ("$now", now)).ExecuteNonQuery();
-                Event(c, applicationId, ApplicationStatus.Submitted, "已收到您的申请。", "Your application was received.", now);
+                    ("$details", d["details"]?.ToJsonString() ?? "{}"), ("$now", now), ("$channel", (d["channel"] as JsonValue)?.ToString() ?? ApplicationChannels.App),
+                    ("$received", d["receivedAt"] is JsonValue r ? DateTimeOffset.Parse(r.ToString(), System.Globalization.CultureInfo.InvariantCulture).UtcTicks : now),
+                    ("$filedBy", (d["filedBy"] as JsonValue)?.ToString())).ExecuteNonQuery();
+                var channel = ApplicationChannels.Of((d["channel"] as JsonValue)?.ToString());
+                if (channel.ByPhone)
+                    Event(c, applicationId, ApplicationStatus.Submitted, $"已通过{channel.NameZh}受理您的申请。", $"Your application was taken by {channel.NameEn}.", now);
+                else
+                    Event(c, applicationId, ApplicationStatus.Submitted, "已收到您的申请。", "Your application was received.", now);
                 break;
 
             case Status:

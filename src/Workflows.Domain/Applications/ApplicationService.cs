@@ -32,22 +32,58 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
                      ?? throw new ApplicationRequestException(404, "Not found", $"You have no policy numbered '{request.PolicyNumber}'.");
         var details = Validate(request.Details ?? new ApplicationDetails());
         var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
+        var id = await StartAsync(policy, service, user, role, details, ApplicationChannels.App, clock.GetUtcNow(), null, new Actor(user, "Member"), idempotencyKey, ct);
+        return (await GetAsync(user, id, ct))!;
+    }
 
+    public sealed record PhoneApplication(string? PolicyNumber, string? ServiceCode, string? Channel, DateTimeOffset? ReceivedAt, string? CallerRole, ApplicationDetails? Details);
+
+    /// <summary>
+    /// A specialist files an application for a member who called a hotline: the channel and the time the call was
+    /// received are kept on the application, and the SLAs of the tasks it opens count from that time. The applicant is the
+    /// insured's (or guardian's) account when they have one. Returns the application's id.
+    /// </summary>
+    public async Task<string> FileForMemberAsync(PhoneApplication request, Actor staff, string? idempotencyKey, CancellationToken ct = default)
+    {
+        static ApplicationRequestException Bad(string zh, string en) => new(400, "申请信息有误 / Invalid application", $"{zh} {en}");
+        if (string.IsNullOrWhiteSpace(request.ServiceCode) || !catalogue.TryGet(request.ServiceCode, out var service))
+            throw Bad($"“{request.ServiceCode}”不是可申请的服务。", $"serviceCode: '{request.ServiceCode}' is not a service; use one of: {string.Join(", ", catalogue.Services.Select(s => s.Code).Order())}.");
+        var channel = ApplicationChannels.Find(request.Channel);
+        if (channel is null || !channel.ByPhone)
+            throw Bad("请选择受理渠道。", $"channel: use one of {string.Join(", ", ApplicationChannels.All.Where(c => c.ByPhone).Select(c => c.Code))}.");
+        var now = clock.GetUtcNow();
+        if (request.ReceivedAt is not { } received) throw Bad("请填写来电时间。", "receivedAt: when the call was received is required (yyyy-MM-dd HH:mm, Beijing time).");
+        if (received > now.AddMinutes(1)) throw Bad("来电时间不能晚于现在。", "receivedAt: the call cannot have been received in the future.");
+        if (received < now.AddDays(-30)) throw Bad("来电时间不能早于 30 天前。", "receivedAt: a call more than 30 days ago cannot be filed as received then.");
+        if (request.CallerRole is not (null or "insured" or "guardian" or "agent"))
+            throw Bad("来电人身份只能是被保险人、监护人或代理人。", "callerRole: insured, guardian or agent.");
+        var policy = await db.Policies.AsNoTracking().FirstOrDefaultAsync(p => p.PolicyNumber == request.PolicyNumber, ct)
+                     ?? throw new ApplicationRequestException(404, "Not found", $"没有保单号为“{request.PolicyNumber}”的保单。 There is no policy numbered '{request.PolicyNumber}'.");
+        if (channel.Insurer is { } insurer && insurer != policy.Insurer)
+            throw Bad($"{channel.NameZh}不受理该保单的服务。", $"channel: {channel.NameEn} does not take applications for {policy.Insurer} policies.");
+        var details = Validate(request.Details ?? new ApplicationDetails());
+        var applicant = (request.CallerRole is "guardian" or "agent" ? policy.GuardianUserName : policy.InsuredUserName) ?? "";
+        return await StartAsync(policy, service, applicant, request.CallerRole ?? "insured", details, channel.Code, received < now ? received : now, staff.Id, staff,
+            idempotencyKey is null ? null : $"phone:{staff.Id}:{idempotencyKey}", ct);
+    }
+
+    private async Task<string> StartAsync(Policies.Policy policy, ServiceDefinition service, string applicant, string role, ApplicationDetails details,
+        string channel, DateTimeOffset receivedAt, string? filedBy, Actor actor, string? idempotencyKey, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var applicationId = Guid.CreateVersion7().ToString("N");
-            var input = new ApplicationInput(applicationId, policy.PolicyNumber, service.Code, user, role, details).ToJson();
+            var input = new ApplicationInput(applicationId, policy.PolicyNumber, service.Code, applicant, role, details, channel, receivedAt).ToJson();
             var create = new StepEffect(ApplicationEffects.Create, new()
             {
                 ["applicationId"] = applicationId, ["policyId"] = policy.Id, ["policyNumber"] = policy.PolicyNumber, ["serviceCode"] = service.Code,
-                ["applicant"] = user, ["applicantRole"] = role, ["details"] = JsonSerializer.SerializeToNode(details, ApplicationInput.Json),
+                ["applicant"] = applicant, ["applicantRole"] = role, ["details"] = JsonSerializer.SerializeToNode(details, ApplicationInput.Json),
+                ["channel"] = channel, ["receivedAt"] = receivedAt.ToString("O"), ["filedBy"] = filedBy,
             }, "apply");
             try
             {
-                var result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), new Actor(user, "Member"), applicationId,
-                    idempotencyKey, ct, [create]);
-                var id = result.Replayed ? await db.Applications.Where(a => a.InstanceId == result.InstanceId).Select(a => a.Id).FirstAsync(ct) : applicationId;
-                return (await GetAsync(user, id, ct))!;
+                var result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), actor, applicationId, idempotencyKey, ct, [create]);
+                return result.Replayed ? await db.Applications.Where(a => a.InstanceId == result.InstanceId).Select(a => a.Id).FirstAsync(ct) : applicationId;
             }
             catch (EffectRefusedException e) when (e.Code == "QUOTA_EXHAUSTED" && attempt == 1)
             {

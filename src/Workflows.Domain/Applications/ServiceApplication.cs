@@ -25,6 +25,12 @@ public sealed class ServiceApplication
     public string? MissingDocumentsJson { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Where it came from (<see cref="ApplicationChannels"/>): the app, or a hotline where staff filed it.</summary>
+    public string Channel { get; set; } = ApplicationChannels.App;
+    /// <summary>When the insurer received the request (the call's time for a phone application); SLAs count from it.</summary>
+    public DateTimeOffset ReceivedAt { get; set; }
+    /// <summary>The staff member who filed it on the member's behalf (null for the member's own application).</summary>
+    public string? FiledBy { get; set; }
 }
 
 public static class ApplicationStatus

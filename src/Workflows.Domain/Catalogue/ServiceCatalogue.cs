@@ -66,6 +66,10 @@ public sealed record ServiceDefinition
     public RegionLimitSpec? RegionLimit { get; init; }
     public IReadOnlyList<string> RequiredDocuments { get; init; } = [];
     public bool? RequiresOptionalCover { get; init; }
+    /// <summary>The handbook's steps for the service, as codes (e.g. upload-prior-medical-records), shown to staff with the case.</summary>
+    public IReadOnlyList<string> Steps { get; init; } = [];
+    /// <summary>Notes for people (what the handbook says beside the rules).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     public bool NeedsRecurrenceOrMetastasis => Trigger == "confirmed-recurrence-or-metastasis";
     public bool NeedsFirstMalignantDiagnosis => Trigger == "first-malignant-tumour-diagnosis";

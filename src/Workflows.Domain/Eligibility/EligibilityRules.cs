@@ -54,8 +54,9 @@ public static class EligibilityRules
     /// </summary>
     public static Refusal? ApplicantEntitled(EligibilityInput x)
     {
-        if (x.ApplicantUserName == x.Policy.InsuredUserName) return null;
-        if (x.ApplicantUserName != x.Policy.GuardianUserName) return Refusals.ApplicantNotEntitled;
+        // A phone application (filed by staff) names the caller's account, or "" when the insured or guardian has none.
+        if (x.ApplicantUserName == (x.Policy.InsuredUserName ?? "")) return null;
+        if (x.ApplicantUserName != (x.Policy.GuardianUserName ?? "")) return Refusals.ApplicantNotEntitled;
         var agent = x.Policy.GuardianRelation == "agent";
         if (agent && x.Policy.Insurer == "CPIC") return Refusals.ApplicantNotEntitled;
         var proof = agent ? AttachmentMeta.PowerOfAttorney : AttachmentMeta.GuardianshipProof;

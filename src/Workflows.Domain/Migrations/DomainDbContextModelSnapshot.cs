@@ -130,11 +130,20 @@ namespace Workflows.Domain.Migrations
                     b.Property<long?>("AppointmentAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("app");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("DetailsJson")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FiledBy")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("InstanceId")
@@ -151,6 +160,9 @@ namespace Workflows.Domain.Migrations
                     b.Property<string>("PolicyNumber")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RefusalCode")
                         .HasColumnType("TEXT");
@@ -178,7 +190,13 @@ namespace Workflows.Domain.Migrations
 
                     b.HasIndex("PolicyId");
 
+                    b.HasIndex("PolicyNumber");
+
                     b.HasIndex("ApplicantUserName", "CreatedAt");
+
+                    b.HasIndex("ReceivedAt", "Id");
+
+                    b.HasIndex("ServiceCode", "Status", "ReceivedAt");
 
                     b.ToTable("ServiceApplications", (string)null);
                 });
@@ -510,6 +528,8 @@ namespace Workflows.Domain.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("GuardianUserName");
+
+                    b.HasIndex("InsuredName");
 
                     b.HasIndex("InsuredUserName");
 

@@ -46,6 +46,9 @@ public sealed record InputDescriptor
     /// <summary>Not part of Elsa's shape: used by validation.</summary>
     public bool Required { get; init; }
     public bool DefinesPorts { get; init; }
+    /// <summary>The values a dropdown input accepts (also in <see cref="UISpecifications"/> for Studio); null for a free input.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string>? Options { get; init; }
 }
 
 public sealed record OutputDescriptor(string Name, string TypeName, string DisplayName, string? Description, bool IsBrowsable = true);

@@ -84,6 +84,7 @@ public sealed class ActivityType
                 Required = ia.Required,
                 DefinesPorts = ia.DefinesPorts,
                 UISpecifications = ia.Options is null ? null : DropDownSpec(ia.Options),
+                Options = ia.Options,
             };
             order++;
             inputs.Add(descriptor);
@@ -126,9 +127,20 @@ public sealed class ActivityType
         return ports.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The options of a dropdown input in the shape Elsa Studio reads: <c>uiSpecifications.dropdown.selectList.items</c> of
+    /// <c>{text, value}</c> pairs (Studio shows an empty list for any other key).
+    /// </summary>
     private static JsonObject DropDownSpec(string[] options) => new()
     {
-        ["dropDownItems"] = new JsonArray(options.Select(o => (JsonNode)new JsonObject { ["text"] = o, ["value"] = o }).ToArray()),
+        [InputUIHints.DropDown] = new JsonObject
+        {
+            ["selectList"] = new JsonObject
+            {
+                ["items"] = new JsonArray(options.Select(o => (JsonNode)new JsonObject { ["text"] = o, ["value"] = o }).ToArray()),
+                ["isFlagsEnum"] = false,
+            },
+        },
     };
 
     private static Action<Activity, object?> CompileSetter(Type type, PropertyInfo p)

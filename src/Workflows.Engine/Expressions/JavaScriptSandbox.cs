@@ -71,23 +71,24 @@ public sealed class JavaScriptSandbox(JavaScriptLimits limits)
         }
         catch (StatementsCountOverflowException)
         {
-            throw new ExpressionException($"The script was stopped: it ran more than {Limits.MaxStatements:N0} statements (an endless loop?).");
+            throw new ExpressionException($"The script was stopped: it ran more than {Limits.MaxStatements:N0} statements (an endless loop?).") { ScriptError = ExpressionException.LimitExceeded };
         }
         catch (TimeoutException)
         {
-            throw new ExpressionException($"The script was stopped: it ran longer than {Limits.Timeout.TotalMilliseconds:N0} ms.");
+            throw new ExpressionException($"The script was stopped: it ran longer than {Limits.Timeout.TotalMilliseconds:N0} ms.") { ScriptError = ExpressionException.LimitExceeded };
         }
         catch (MemoryLimitExceededException)
         {
-            throw new ExpressionException($"The script was stopped: it used more than {Limits.MaxMemoryBytes / 1_000_000:N0} MB of memory.");
+            throw new ExpressionException($"The script was stopped: it used more than {Limits.MaxMemoryBytes / 1_000_000:N0} MB of memory.") { ScriptError = ExpressionException.LimitExceeded };
         }
         catch (RecursionDepthOverflowException)
         {
-            throw new ExpressionException($"The script was stopped: it recursed deeper than {Limits.MaxRecursion} calls.");
+            throw new ExpressionException($"The script was stopped: it recursed deeper than {Limits.MaxRecursion} calls.") { ScriptError = ExpressionException.LimitExceeded };
         }
         catch (JavaScriptException e)
         {
-            throw new ExpressionException($"The script failed: {e.Message}");
+            var name = e.Error is Jint.Native.Object.ObjectInstance o ? o.Get("name").ToString() : null;
+            throw new ExpressionException($"The script failed: {e.Message}") { ScriptError = name };
         }
         catch (OperationCanceledException)
         {

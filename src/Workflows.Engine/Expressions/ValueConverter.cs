@@ -99,4 +99,10 @@ public static class ValueConverter
 }
 
 /// <summary>An expression could not be evaluated or its value has the wrong type.</summary>
-public sealed class ExpressionException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ExpressionException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    public const string LimitExceeded = "LimitExceeded";
+
+    /// <summary>For a script that ran and failed: the JavaScript error's name (<c>ReferenceError</c>, <c>TypeError</c>…) or <see cref="LimitExceeded"/>.</summary>
+    public string? ScriptError { get; init; }
+}

@@ -342,4 +342,4 @@ internal sealed class WorkflowExecution
 }
 
 /// <summary>The resume was refused before anything ran (e.g. an outcome the task does not offer); nothing is stored.</summary>
-public sealed class ResumeRejectedException(string message) : Exception(message);
+public class ResumeRejectedException(string message) : Exception(message);

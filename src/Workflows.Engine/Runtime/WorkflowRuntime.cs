@@ -95,6 +95,9 @@ public sealed class WorkflowRuntime(
             throw new InstanceStateException($"Workflow instance {instance.Id} is faulted ({instance.Incident?.Message}); retry the incident first.");
         // The caller may check the bookmark (e.g. the task's role) and decide in which role the actor acts.
         if (authorize is not null) actor = authorize(bookmark, instance);
+        // A human task's completion is checked against its form before anything runs: refused, nothing changes.
+        if (bookmark.Kind == BookmarkKinds.HumanTask && services.GetService(typeof(IEnumerable<Activities.Forms.ITaskCompletionGuard>)) is IEnumerable<Activities.Forms.ITaskCompletionGuard> guards)
+            foreach (var guard in guards) input = await guard.CheckAsync(bookmark, instance, input, ct);
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var revision = instance.Revision;
@@ -203,8 +206,14 @@ public sealed class WorkflowRuntime(
             ? CompiledWorkflow.Compile(definition, registry, evaluator)
             : _compiled.GetOrAdd(definition.Id, _ => CompiledWorkflow.Compile(definition, registry, evaluator));
 
-    /// <summary>Validation without running: what publishing checks.</summary>
-    public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition) => CompiledWorkflow.Validate(definition, registry, evaluator);
+    /// <summary>What publishing checks: the structure (<see cref="CompiledWorkflow.Validate"/>), then what can be evaluated
+    /// before any case runs (<see cref="PublishChecks"/>: options, scripts over sample values).</summary>
+    public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition)
+    {
+        var errors = CompiledWorkflow.Validate(definition, registry, evaluator);
+        errors.AddRange(PublishChecks.Check(definition, registry, evaluator));
+        return errors;
+    }
 
     /// <summary>What saving a draft checks: the draft may be incomplete, but only of activity types the engine knows.</summary>
     public IReadOnlyList<ValidationError> ValidateDraft(WorkflowDefinition definition) => CompiledWorkflow.ValidateDraft(definition, registry);

@@ -109,6 +109,8 @@ public sealed class AccessLogRecord
     public string Path { get; set; } = "";
     public int StatusCode { get; set; }
     public string? InstanceId { get; set; }
+    /// <summary>What was read or revealed and why, when the endpoint says (e.g. "reveal idNumber: 核实身份"); never the value itself.</summary>
+    public string? Detail { get; set; }
 }
 
 /// <summary>

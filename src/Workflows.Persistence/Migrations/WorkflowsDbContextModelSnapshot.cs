@@ -154,6 +154,9 @@ namespace Workflows.Persistence.Migrations
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Detail")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("InstanceId")
                         .HasColumnType("TEXT");
 

@@ -9,6 +9,18 @@ namespace Workflows.Web.Infrastructure;
 /// </summary>
 public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimeProvider clock, ILogger<AccessTrail> logger)
 {
+    /// <summary>HttpContext.Items key: what an endpoint read or revealed and why (never the value), kept in the row's Detail.</summary>
+    public const string DetailKey = "AccessTrail.Detail";
+    /// <summary>HttpContext.Items key: the instance an endpoint without an {instanceId} route value touched (e.g. a case).</summary>
+    public const string InstanceKey = "AccessTrail.InstanceId";
+
+    /// <summary>Records what the request read or revealed, and the instance it concerned, on its access-trail row.</summary>
+    public static void Note(HttpContext http, string detail, string? instanceId = null)
+    {
+        http.Items[DetailKey] = detail.Length > 500 ? detail[..500] : detail;
+        if (instanceId is not null) http.Items[InstanceKey] = instanceId;
+    }
+
     public async Task InvokeAsync(HttpContext http)
     {
         var path = http.Request.Path;
@@ -20,26 +32,33 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         using var scope = http.Request.RouteValues.TryGetValue("instanceId", out var iid) && iid is not null
             ? Serilog.Context.LogContext.PushProperty("InstanceId", iid.ToString())
             : null;
+        int? failed = null;
         try
         {
             await next(http);
         }
+        catch (Exception e)
+        {
+            // The exception handler (outside this middleware) writes the response later: record the status it will send.
+            failed = ProblemMapping.Classify(e).Status;
+            throw;
+        }
         finally
         {
-            try { Record(http); }
+            try { Record(http, failed); }
             catch (Exception e) { logger.LogError(e, "Could not record access trail for {Method} {Path}", http.Request.Method, path.Value); }
         }
     }
 
-    private void Record(HttpContext http)
+    private void Record(HttpContext http, int? failedStatus)
     {
         var user = http.User;
-        var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : null;
+        var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : http.Items[InstanceKey] as string;
         using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId)
-            VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst)
+            INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId, Detail)
+            VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst, $detail)
             """;
         cmd.Parameters.AddWithValue("$at", clock.GetUtcNow().UtcTicks);
         cmd.Parameters.AddWithValue("$uid", user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous");
@@ -47,8 +66,9 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         cmd.Parameters.AddWithValue("$roles", string.Join(",", user.FindAll(ClaimTypes.Role).Select(r => r.Value)));
         cmd.Parameters.AddWithValue("$method", http.Request.Method);
         cmd.Parameters.AddWithValue("$path", http.Request.Path.Value ?? "");
-        cmd.Parameters.AddWithValue("$status", http.Response.StatusCode);
+        cmd.Parameters.AddWithValue("$status", failedStatus ?? http.Response.StatusCode);
         cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$detail", (object?)(http.Items[DetailKey] as string) ?? DBNull.Value);
         cmd.ExecuteNonQuery();
     }
 }

@@ -29,6 +29,15 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             Type = $"https://httpstatuses.io/{status}",
         };
         // Elsa Studio shows errors.Root[] in its snackbar.
+        if (exception is Workflows.Engine.Activities.Forms.FormValidationException form)
+        {
+            // The form's errors by field, each message in Chinese and English, and the typed list for the UI.
+            details.Title = "表单有误 / The form has errors";
+            details.Detail = string.Join(" ", form.Errors.Select(e => e.MessageZh)) + " " + string.Join(" ", form.Errors.Select(e => e.MessageEn));
+            details.Extensions["errors"] = form.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => $"{e.MessageZh} / {e.MessageEn}").ToArray());
+            details.Extensions["fieldErrors"] = form.Errors;
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
+        }
         var messages = exception switch
         {
             WorkflowValidationException v => v.Errors.Select(e => e.Message).ToArray(),

@@ -49,6 +49,12 @@ public static class Policies
     public const string KeepCareRecords = nameof(KeepCareRecords);
     public const string RequestDocuments = nameof(RequestDocuments);
     public const string RunSummaries = nameof(RunSummaries);
+    /// <summary>The staff workspace's case view and case search (masked personal data).</summary>
+    public const string ReadCases = nameof(ReadCases);
+    /// <summary>Reveal a masked ID number or phone, with a reason kept in the access trail.</summary>
+    public const string RevealPersonalData = nameof(RevealPersonalData);
+    /// <summary>File an application on a member's behalf (a call to the hotline).</summary>
+    public const string FileApplications = nameof(FileApplications);
     /// <summary>Move an acceptance clock forward (never available on a production host).</summary>
     public const string OperateClock = nameof(OperateClock);
     /// <summary>Elsa Studio's pages, its bearer token and its descriptors: staff who read definitions or instances in it.</summary>
@@ -79,6 +85,9 @@ public static class Policies
         [KeepCareRecords] = [Roles.CaseManager],
         [RequestDocuments] = [Roles.Specialist, Roles.CaseManager],
         [RunSummaries] = [Roles.CaseManager, Roles.Admin],
+        [ReadCases] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [RevealPersonalData] = [Roles.Specialist, Roles.CaseManager, Roles.Supervisor],
+        [FileApplications] = [Roles.Specialist, Roles.CaseManager],
         [OperateClock] = [Roles.Admin],
         // Studio: the designer is ReadDefinitions (read-only) / EditDefinitions (edit, publish); the instance viewer, its
         // journal and activity executions are ReadInstances; running a definition from the designer is StartInstances.

@@ -21,6 +21,7 @@ public static class ElsaApi
         StudioDefinitions.Map(elsa);
         StudioInstances.Map(elsa);
         StudioActivityExecutions.Map(elsa);
+        StudioScripting.Map(elsa);
         // Lowest precedence: whatever no route above matches.
         elsa.Map("/{**rest}", Unsupported).RequireAuthorization(Policies.OpenStudio);
     }

@@ -40,6 +40,9 @@ public static class StudioDefinitions
         edit.MapPost("/{definitionId}/revert/{version:int}", Revert);
         edit.MapDelete("/{definitionId}", Delete);
         edit.MapPost("/import", Import);
+        var bulk = elsa.MapGroup("/bulk-actions").RequireAuthorization(Policies.EditDefinitions);
+        bulk.MapPost("/publish/workflow-definitions/by-definition-ids", BulkPublish);
+        bulk.MapPost("/retract/workflow-definitions/by-definition-ids", BulkRetract);
 
         elsa.MapPost("/workflow-definitions/{definitionId}/execute", Execute).RequireAuthorization(Policies.StartInstances);
     }
@@ -208,7 +211,69 @@ public static class StudioDefinitions
         return TypedResults.Ok(ToJson(saved, http.User));
     }
 
+    public sealed record BulkRequest(IReadOnlyList<string>? DefinitionIds);
+
+    /// <summary>A definition a bulk action left alone, and why (Elsa's response has no place for it; the host page shows it).</summary>
+    public sealed record Refusal(string DefinitionId, IReadOnlyList<string> Messages);
+
+    public sealed record BulkPublishResponse(IReadOnlyList<string> Published, IReadOnlyList<string> AlreadyPublished, IReadOnlyList<string> NotFound,
+        IReadOnlyList<string> UpdatedConsumers, IReadOnlyList<Refusal> Refused);
+
+    public sealed record BulkRetractResponse(IReadOnlyList<string> Retracted, IReadOnlyList<string> AlreadyRetracted, IReadOnlyList<string> NotFound,
+        IReadOnlyList<Refusal> Refused);
+
+    private static IReadOnlyList<string> Ids(BulkRequest? request) =>
+        request?.DefinitionIds is { Count: > 0 and <= 500 } ids ? ids.Distinct(StringComparer.Ordinal).ToList()
+        : throw new ArgumentException("definitionIds must list between 1 and 500 workflows.");
+
+    /// <summary>
+    /// The list's bulk Publish: each workflow is validated and published on its own, exactly as its own Publish would; one
+    /// that is not valid is left as it is and reported under <c>refused</c> with the messages its own Publish would show.
+    /// </summary>
+    private static async Task<Ok<BulkPublishResponse>> BulkPublish(IServiceScopeFactory scopes, HttpContext http, BulkRequest? request, CancellationToken ct)
+    {
+        var actor = http.User.ActorFor(Policies.EditDefinitions);
+        List<string> published = [], already = [], notFound = [];
+        List<Refusal> refused = [];
+        foreach (var id in Ids(request))
+        {
+            await using var scope = scopes.CreateAsyncScope(); // a fresh unit of work per workflow: one refusal does not taint the next
+            try
+            {
+                var (_, wasPublished) = await scope.ServiceProvider.GetRequiredService<DefinitionStore>().PublishAsync(id, actor, ct);
+                (wasPublished ? already : published).Add(id);
+            }
+            catch (DefinitionNotFoundException) { notFound.Add(id); }
+            catch (WorkflowValidationException e) { refused.Add(new Refusal(id, e.Errors.Select(x => x.Message).ToList())); }
+        }
+        return TypedResults.Ok(new BulkPublishResponse(published, already, notFound, [], refused));
+    }
+
+    /// <summary>The list's bulk Unpublish: each published workflow stops taking new cases; running ones finish on their version.</summary>
+    private static async Task<Ok<BulkRetractResponse>> BulkRetract(IServiceScopeFactory scopes, HttpContext http, BulkRequest? request, CancellationToken ct)
+    {
+        var actor = http.User.ActorFor(Policies.EditDefinitions);
+        List<string> retracted = [], already = [], notFound = [];
+        foreach (var id in Ids(request))
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var store = scope.ServiceProvider.GetRequiredService<DefinitionStore>();
+            if (await store.GetLatestAsync(id, ct) is null) { notFound.Add(id); continue; }
+            if (await store.GetPublishedAsync(id, ct) is null) { already.Add(id); continue; }
+            try
+            {
+                await store.RetractAsync(id, actor, ct);
+                retracted.Add(id);
+            }
+            catch (DefinitionConflictException) { already.Add(id); } // unpublished meanwhile
+        }
+        return TypedResults.Ok(new BulkRetractResponse(retracted, already, notFound, []));
+    }
+
     public const string InstanceIdHeader = "x-elsa-workflow-instance-id";
+
+    /// <summary>Elsa's refusal of a Run: Studio then says "The workflow cannot be started" (the host page shows the reason).</summary>
+    public const string CannotStartHeader = "x-elsa-workflow-cannot-start";
 
     /// <summary>Studio's Run button: starts an instance of the published version (the engine never runs drafts).</summary>
     private static async Task<Ok<StepResult>> Execute(WorkflowRuntime runtime, HttpContext http, string definitionId, CancellationToken ct)
@@ -224,9 +289,18 @@ public static class StudioDefinitions
                 if (doc.RootElement.TryGetProperty("correlationId", out var c) && c.ValueKind == JsonValueKind.String) correlationId = c.GetString();
             }
         }
-        var result = await runtime.StartAsync(definitionId, input, http.User.ActorFor(Policies.StartInstances), correlationId, ct: ct);
-        http.Response.Headers[InstanceIdHeader] = result.InstanceId;
-        return TypedResults.Ok(result);
+        try
+        {
+            var result = await runtime.StartAsync(definitionId, input, http.User.ActorFor(Policies.StartInstances), correlationId, ct: ct);
+            http.Response.Headers[InstanceIdHeader] = result.InstanceId;
+            return TypedResults.Ok(result);
+        }
+        catch (Exception e) when (ProblemMapping.Classify(e).Status < 500)
+        {
+            // The problem body is written by ProblemMapping, which clears the headers first; this one is added as it starts.
+            http.Response.OnStarting(() => { http.Response.Headers[CannotStartHeader] = "true"; return Task.CompletedTask; });
+            throw;
+        }
     }
 
     private static ProblemHttpResult NotFound(string detail) => ProblemMapping.Problem(404, "Not found", detail);

@@ -30,6 +30,7 @@ public static class StudioHosting
         logger.LogInformation("Serving Elsa Studio from {StudioPackage} under {BasePath}/", package, BasePath);
 
         var files = new CompositeFileProvider(new PhysicalFileProvider(Path.Combine(root!, "site")), new PhysicalFileProvider(package));
+        var fingerprints = new StudioFingerprints(files);
         app.Map(BasePath, studio =>
         {
             studio.Use(RequireStudioRole);
@@ -41,7 +42,14 @@ public static class StudioHosting
                 http.Response.Headers.CacheControl = "no-cache";
                 await http.Response.WriteAsJsonAsync(new { Backend = new { Url = $"{http.Request.Scheme}://{http.Request.Host}/elsa/api" } });
             });
-            studio.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            // The host page links every file it loads with its fingerprint (?v=<content hash>), so those can be cached for good.
+            studio.Use(async (http, next) =>
+            {
+                if (http.Request.Path != "/" && http.Request.Path != "/index.html" || !HttpMethods.IsGet(http.Request.Method)) { await next(http); return; }
+                http.Response.ContentType = "text/html; charset=utf-8";
+                http.Response.Headers.CacheControl = "no-cache";
+                await http.Response.WriteAsync(fingerprints.HostPage(), http.RequestAborted);
+            });
             studio.UseStaticFiles(new StaticFileOptions
             {
                 FileProvider = files,
@@ -52,10 +60,10 @@ public static class StudioHosting
                     if (ctx.Context.Items.TryGetValue(OriginalTypeKey, out var type))
                     {
                         ctx.Context.Response.ContentType = (string)type!;
-                        ctx.Context.Response.Headers.ContentEncoding = "br";
+                        ctx.Context.Response.Headers.ContentEncoding = (string)ctx.Context.Items[EncodingKey]!;
                         ctx.Context.Response.Headers.Vary = "Accept-Encoding";
                     }
-                    if (ctx.File.Name.EndsWith(".html", StringComparison.Ordinal)) ctx.Context.Response.Headers.CacheControl = "no-cache";
+                    ctx.Context.Response.Headers.CacheControl = CacheControlFor(ctx.Context, fingerprints);
                 },
             });
             studio.Run(http => Results.Problem($"There is no file {BasePath}{http.Request.Path} in Elsa Studio.", statusCode: 404, title: "Not found").ExecuteAsync(http));
@@ -81,6 +89,22 @@ public static class StudioHosting
     }
 
     private const string OriginalTypeKey = "studio.original-content-type";
+    private const string OriginalPathKey = "studio.original-path";
+    public const string Immutable = "public, max-age=31536000, immutable";
+
+    /// <summary>
+    /// Fingerprinted files never change under their URL, so the browser keeps them for a year without asking again: the
+    /// package's own fingerprinted files (<c>_framework/Name.{hash}.wasm</c>, <c>….{hash}.bundle.scp.css</c>) and every file
+    /// requested with its content hash as <c>?v=</c> (the host page links them so). Everything else is revalidated
+    /// (<c>no-cache</c>: the ETag answers 304 when unchanged), so an upgraded package is never mixed with a cached old file.
+    /// </summary>
+    private static string CacheControlFor(HttpContext http, StudioFingerprints fingerprints)
+    {
+        var path = http.Items.TryGetValue(OriginalPathKey, out var original) ? (string)original! : http.Request.Path.Value!;
+        if (StudioFingerprints.IsFingerprintedName(path)) return Immutable;
+        if (http.Request.Query.TryGetValue("v", out var v) && v.ToString() is { Length: > 0 } requested && requested == fingerprints.Of(path)) return Immutable;
+        return "no-cache";
+    }
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new()
     {
@@ -89,20 +113,31 @@ public static class StudioHosting
 
     private static bool IsPage(HttpContext http) => http.Request.Path == "/" || http.Request.Path.Value!.EndsWith(".html", StringComparison.Ordinal);
 
-    /// <summary>The package ships Brotli copies of its large files; send those to browsers that accept them (about a third of the bytes).</summary>
+    /// <summary>
+    /// The package ships Brotli and gzip copies of its large files; send the smaller one the browser accepts (Brotli: about a
+    /// third of the bytes).
+    /// </summary>
     private static Func<HttpContext, RequestDelegate, Task> PreferBrotli(IFileProvider files) =>
         async (http, next) =>
         {
             var path = http.Request.Path.Value!;
-            if (HttpMethods.IsGet(http.Request.Method) && !path.EndsWith(".br", StringComparison.Ordinal) &&
-                http.Request.Headers.AcceptEncoding.ToString().Contains("br", StringComparison.Ordinal) &&
-                files.GetFileInfo(path + ".br").Exists)
+            var accepts = http.Request.Headers.AcceptEncoding.ToString();
+            if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
             {
-                http.Items[OriginalTypeKey] = ContentTypes.TryGetContentType(path, out var type) ? type : "application/octet-stream";
-                http.Request.Path = path + ".br";
+                foreach (var (encoding, suffix) in new[] { ("br", ".br"), ("gzip", ".gz") })
+                {
+                    if (path.EndsWith(suffix, StringComparison.Ordinal) || !accepts.Contains(encoding, StringComparison.Ordinal) || !files.GetFileInfo(path + suffix).Exists) continue;
+                    http.Items[OriginalTypeKey] = ContentTypes.TryGetContentType(path, out var type) ? type : "application/octet-stream";
+                    http.Items[OriginalPathKey] = path;
+                    http.Items[EncodingKey] = encoding;
+                    http.Request.Path = path + suffix;
+                    break;
+                }
             }
             await next(http);
         };
+
+    private const string EncodingKey = "studio.content-encoding";
 
     /// <summary>Studio:Directory, or the project's StudioHost folder found by walking up from the content root or the binaries.</summary>
     public static string? FindHostDirectory(IConfiguration config, IHostEnvironment env)

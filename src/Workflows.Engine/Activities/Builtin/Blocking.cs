@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Workflows.Engine.Activities.Forms;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Engine.Activities.Builtin;
@@ -90,14 +92,52 @@ public abstract class TaskActivity : Activity
         Subject = (context.Services.GetService(typeof(ITaskSubjectSource)) as ITaskSubjectSource)?.Describe(context),
     };
 
+    /// <summary>
+    /// The task's form: its outcomes and the fields the person fills in, with labels in Chinese and English. The UI
+    /// renders it; the server validates a completion against it before the instance runs (<see cref="ITaskCompletionGuard"/>)
+    /// and again here, so no completion reaches <see cref="OnCompleted"/> with data of the wrong shape.
+    /// </summary>
+    /// <param name="outcomes">The task's outcomes as stored on it (named by the analyst for generic tasks).</param>
+    public TaskForm DeclareForm(IReadOnlyList<string> outcomes) =>
+        new(GetType().GetCustomAttributes(typeof(ActivityAttribute), false).OfType<ActivityAttribute>().FirstOrDefault()?.TypeName ?? GetType().Name,
+            outcomes.Select(o => OutcomeLabel(o)).ToList(),
+            [.. DeclareFields(), NoteField]);
+
+    /// <summary>The fields of this task's form, in tab order (the note field is added to every form).</summary>
+    protected virtual IEnumerable<FormField> DeclareFields() => [];
+
+    /// <summary>The outcome's labels; domain tasks name their own, generic tasks use <see cref="OutcomeLabels"/>.</summary>
+    protected virtual FormOutcome OutcomeLabel(string outcome) => OutcomeLabels.For(outcome);
+
+    /// <summary>备注: every task takes an optional note, shown to colleagues on the case's earlier tasks.</summary>
+    public static readonly FormField NoteField = new()
+    {
+        Name = "note", Type = FormFieldType.MultiLine, LabelZh = "备注", LabelEn = "Note", MaxLength = 2000,
+        HelpZh = "处理说明，供同事查看（勿填写身份证号、电话等个人信息）。", HelpEn = "What you did, for colleagues (no ID numbers or phone numbers).",
+    };
+
     public override ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
     {
         var outcome = input.Outcome ?? (TaskOutcomes.Count == 1 ? TaskOutcomes[0] : null);
         if (outcome is null || !TaskOutcomes.Contains(outcome, StringComparer.Ordinal))
             throw new ResumeRejectedException($"Task '{Title}' must be completed with one of: {string.Join(", ", TaskOutcomes)}.");
-        if (!string.IsNullOrEmpty(ResultVariable)) context.SetVariable(ResultVariable, input.Data);
-        OnCompleted(context, outcome, input.Data ?? new JsonObject());
-        return new(ActivityResult.Complete(outcome, input.Data));
+        // The same checks as before the step (types, required fields, options), so an activity never sees data of the
+        // wrong shape even when a caller bypasses the guard; reference data and policy rules are the guard's.
+        JsonObject data;
+        try
+        {
+            var checkedForm = TaskFormValidator.Validate(DeclareForm(TaskOutcomes), outcome, input.Data, new FormValidationContext(context.Now));
+            if (!checkedForm.IsValid) throw new FormValidationException(checkedForm.Errors);
+            data = checkedForm.Data;
+            if (!string.IsNullOrEmpty(ResultVariable)) context.SetVariable(ResultVariable, data);
+            OnCompleted(context, outcome, data);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or ArgumentException or KeyNotFoundException)
+        {
+            // Data the form let through but the activity could not use: refuse the completion, never fault the case.
+            throw new ResumeRejectedException($"Task '{Title}' could not use the data sent: {e.Message}");
+        }
+        return new(ActivityResult.Complete(outcome, data));
     }
 
     /// <summary>Validates the submitted data (throw <see cref="ResumeRejectedException"/> to refuse) and records effects.</summary>

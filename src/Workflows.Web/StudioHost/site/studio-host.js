@@ -26,17 +26,21 @@
             original(state, title, url);
         };
     }
+    explainRefusals();
     const status = document.getElementById('studio-status');
     const fail = message => { status.textContent = message; status.classList.add('error'); document.body.dataset.studio = 'failed'; };
     const query = new URLSearchParams(location.search);
     const view = views[query.get('view') || 'definitions'];
     if (!view) return fail(`Unknown view '${query.get('view')}'.`);
 
-    const tokenResponse = await fetch('/api/auth/session-token', { method: 'POST', credentials: 'same-origin' });
+    // The WebAssembly runtime starts while the token is fetched (it needs no token to start).
+    const [tokenResponse] = await Promise.all([
+        fetch('/api/auth/session-token', { method: 'POST', credentials: 'same-origin' }),
+        Blazor.start(),
+    ]);
     if (!tokenResponse.ok) return fail(tokenResponse.status === 403 ? 'Your role may not open Elsa Studio.' : 'Please sign in again.');
     const { accessToken } = await tokenResponse.json();
 
-    await Blazor.start();
     await customElements.whenDefined(view.tag);
     const element = document.createElement(view.tag);
     element.setAttribute('remote-endpoint', `${location.origin}/elsa/api`);
@@ -52,3 +56,64 @@
     if (status) { status.textContent = `Elsa Studio could not start: ${e.message}`; status.classList.add('error'); }
     document.body.dataset.studio = 'failed';
 });
+
+// Studio says nothing, or only "The workflow cannot be started", when the back office refuses its Run (▶) or a bulk action
+// of the workflow list. Studio's requests go through the page's fetch, so the host page watches those answers and shows the
+// back office's reason (the problem's errors, or the workflows a bulk action left alone) in a notice over Studio.
+function explainRefusals() {
+    const watched = [
+        [/\/elsa\/api\/workflow-definitions\/[^/]+\/execute$/, '无法启动 · The workflow cannot be started'],
+        [/\/elsa\/api\/bulk-actions\//, '批量操作未完成 · The bulk action was not done'],
+    ];
+    const original = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+        const response = await original(input, init);
+        try {
+            const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+            const match = watched.find(([pattern]) => pattern.test(url.pathname));
+            if (match) {
+                const reasons = await reasonsOf(response.clone());
+                if (reasons.length > 0) notice(match[1], reasons);
+            }
+        } catch (e) { console.warn('Could not read the refusal', e); }
+        return response;
+    };
+}
+
+async function reasonsOf(response) {
+    const body = await response.text();
+    let json = null;
+    try { json = body ? JSON.parse(body) : null; } catch { json = null; }
+    if (response.ok) // a bulk action done in part: what it left alone
+        return (json?.refused ?? []).map(r => `${r.definitionId}: ${r.messages.join(' ')}`);
+    if (json?.errors) return Object.values(json.errors).flat();
+    if (json?.detail) return [json.detail];
+    if (response.status === 403) return ['您的角色不能执行此操作 · Your role may not do this (starting cases is for case managers and administrators).'];
+    if (response.status === 401) return ['请重新登录 · Please sign in again.'];
+    return [`${response.status} ${response.statusText}`];
+}
+
+function notice(title, reasons) {
+    let box = document.getElementById('studio-notice');
+    if (!box) {
+        box = document.createElement('div');
+        box.id = 'studio-notice';
+        box.setAttribute('role', 'alert');
+        document.body.appendChild(box);
+    }
+    box.replaceChildren();
+    const heading = document.createElement('strong');
+    heading.textContent = title;
+    const list = document.createElement('ul');
+    for (const reason of reasons) {
+        const item = document.createElement('li');
+        item.textContent = reason;
+        list.appendChild(item);
+    }
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.textContent = '关闭 · Close';
+    close.addEventListener('click', () => box.remove());
+    box.append(heading, list, close);
+    close.focus();
+}
