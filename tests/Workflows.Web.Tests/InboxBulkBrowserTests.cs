@@ -99,5 +99,57 @@ public sealed class InboxBulkBrowserTests(WorkspaceHost host) : IClassFixture<Wo
         watched.AssertClean();
     }
 
+    [Fact]
+    public async Task A_specialist_sets_and_clears_a_follow_up_date_in_the_task_pane_and_the_list_still_sorts_and_filters()
+    {
+        host.Clock.SetUtcNow(WorkspaceHost.Monday10);
+        var member = await host.Api("member");
+        var specialist = await host.Api("specialist");
+        var taskId = (await TaskOfAsync(specialist, await ApplyAsync(member, "cpic-oncology-psychological-counselling"))).GetProperty("id").GetString()!;
+
+        var watched = await host.SignInAsync("specialist");
+        var page = watched.Page;
+        await Row(page, taskId).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("task-pane")).ToBeVisibleAsync();
+        // Only the holder sets a follow-up: the editor comes with the claim.
+        await Assertions.Expect(page.GetByTestId("follow-up")).ToHaveCountAsync(0);
+        await page.GetByTestId("claim-task").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("pane-assignee")).ToContainTextAsync("我的");
+
+        var field = page.Locator($"#follow-up-{taskId}");
+        await field.FillAsync("明天上午");
+        await page.GetByTestId("follow-up-save").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("follow-up")).ToContainTextAsync("请按 yyyy-MM-dd HH:mm（北京时间）填写跟进时间。");
+        await field.FillAsync("2026-12-01 09:30");
+        await Assertions.Expect(page.GetByTestId("follow-up")).ToContainTextAsync("2026-12-01 周二 09:30");
+        await page.GetByTestId("follow-up-save").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("follow-up-current")).ToHaveTextAsync("跟进 2026-12-01 周二 09:30");
+        await Assertions.Expect(page.GetByTestId("pane-message")).ToContainTextAsync("已设置跟进时间：2026-12-01 周二 09:30");
+        await Assertions.Expect(Row(page, taskId)).ToContainTextAsync("跟进 2026-12-01 09:30");
+        await Browser.ShotAsync(page, "inbox-follow-up-01-set");
+        var item = await (await specialist.GetAsync($"/api/tasks/{taskId}")).Body();
+        Assert.Equal(DateTimeOffset.Parse("2026-12-01T01:30:00Z"), item.GetProperty("followUpAt").GetDateTimeOffset());
+
+        // Sort by due date and filter by policy: the task is still listed, with its follow-up.
+        await page.Locator(".mud-select:has(label:text-is(\"排序\")) .mud-input-control-input-container").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "到期时间" }).First.ClickAsync();
+        await Assertions.Expect(Row(page, taskId)).ToContainTextAsync("跟进 2026-12-01 09:30");
+        await page.GetByTestId("toggle-filters").ClickAsync();
+        await page.Locator(".filters .mud-input-control:has(label:text-is(\"保单号\")) input").FillAsync("DEMO-CPIC-0001");
+        await page.GetByTestId("apply-filters").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("toggle-filters")).ToContainTextAsync("(1)");
+        await Assertions.Expect(Row(page, taskId)).ToContainTextAsync("跟进 2026-12-01 09:30");
+        await Browser.ShotAsync(page, "inbox-follow-up-02-sorted-filtered");
+
+        // Cleared again.
+        await Row(page, taskId).ClickAsync();
+        await page.GetByTestId("follow-up-clear").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("follow-up-current")).ToHaveCountAsync(0);
+        await Assertions.Expect(Row(page, taskId)).Not.ToContainTextAsync("跟进");
+        item = await (await specialist.GetAsync($"/api/tasks/{taskId}")).Body();
+        Assert.Equal(JsonValueKind.Null, item.GetProperty("followUpAt").ValueKind);
+        watched.AssertClean();
+    }
+
     private static ILocator Row(IPage page, string taskId) => page.Locator($"[data-testid=task-row][data-task-id='{taskId}']");
 }
