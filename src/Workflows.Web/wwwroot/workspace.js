@@ -2,6 +2,7 @@
 //   j / k      next / previous task in the list (not while typing in a field)
 //   Enter      open the selected task (when the list has the focus)
 //   c          claim the open task (not while typing)
+//   x          tick / untick the focused task for a bulk claim or release (inbox)
 //   Ctrl+Enter complete the open task with its form (also from inside a field)
 //   Esc        close the open task (unless a picker's list is open: then Esc closes that list first)
 window.workspaceKeys = {
@@ -25,6 +26,9 @@ window.workspaceKeys = {
       if (e.key === 'j' || e.key === 'k') {
         e.preventDefault();
         dotnet.invokeMethodAsync('OnShortcut', e.key === 'j' ? 'next' : 'previous');
+      } else if (e.key === 'x') {
+        e.preventDefault();
+        dotnet.invokeMethodAsync('OnShortcut', 'toggle');
       } else if (e.key === 'c') {
         e.preventDefault();
         dotnet.invokeMethodAsync('OnShortcut', 'claim');
