@@ -51,13 +51,13 @@ public sealed class CocProgrammeTests(ScenarioFactory factory) : IClassFixture<S
         var read = await (await caseManager.GetAsync($"/api/consultations/{consultationId}")).Body();
         Assert.Equal(question, read.GetProperty("question").GetString());
         Assert.Equal(HttpStatusCode.Forbidden, (await (await factory.ClientAs("Specialist")).GetAsync($"/api/consultations/{consultationId}")).StatusCode);
-        await Complete(caseManager, id, "Answered");
+        await Complete(caseManager, id, "Answered", new { answerSummary = "白细胞低于3.0请先停药并联系主治医生。" });
 
         // The programme goes on: a second question gets a new task.
         var second = await member.PostAsJsonAsync($"/api/me/applications/{id}/consultations", new { question = "复查间隔多久？" });
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         Assert.Equal("Booked", (await (await member.GetAsync($"/api/me/applications/{id}")).Body()).GetProperty("status").GetString());
-        await Complete(caseManager, id, "Answered");
+        await Complete(caseManager, id, "Answered", new { answerSummary = "一般每三个月复查一次。" });
 
         // Closing ends it; the member sees it completed.
         Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(Json.Post("/api/events/CocClosed", new { correlationKey = id }))).StatusCode);
@@ -67,7 +67,7 @@ public sealed class CocProgrammeTests(ScenarioFactory factory) : IClassFixture<S
         // The question is nowhere in plain text: not in the journal, not in the database.
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM JournalEntries WHERE PayloadJson LIKE '%白细胞%') + (SELECT COUNT(*) FROM MemberConsultations WHERE QuestionProtected LIKE '%白细胞%') + (SELECT COUNT(*) FROM WorkflowInstances WHERE StateJson LIKE '%白细胞%')";
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM JournalEntries WHERE PayloadJson LIKE '%白细胞%') + (SELECT COUNT(*) FROM MemberConsultations WHERE QuestionProtected LIKE '%白细胞%') + (SELECT COUNT(*) FROM WorkflowInstances WHERE StateJson LIKE '%白细胞%') + (SELECT COUNT(*) FROM MemberConsultations WHERE AnswerProtected LIKE '%停药%')";
         Assert.Equal(0L, cmd.ExecuteScalar());
     }
 
@@ -81,10 +81,10 @@ public sealed class CocProgrammeTests(ScenarioFactory factory) : IClassFixture<S
         return tasks.EnumerateArray().Single(t => t.GetProperty("instanceId").GetString() == instanceId);
     }
 
-    private async Task Complete(HttpClient caseManager, string applicationId, string outcome)
+    private async Task Complete(HttpClient caseManager, string applicationId, string outcome, object? data = null)
     {
         var task = await TaskFor(caseManager, applicationId);
-        var r = await caseManager.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete", new { outcome }, Guid.NewGuid().ToString()));
+        var r = await caseManager.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete", new { outcome, data }, Guid.NewGuid().ToString()));
         Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
     }
 }

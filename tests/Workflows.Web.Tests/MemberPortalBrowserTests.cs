@@ -280,6 +280,74 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         Assert.Empty(problems);
     }
 
+    /// <summary>The case manager's open task of the application (from their inbox), once the workflow has opened it.</summary>
+    private static async Task<JsonElement> CaseManagerTaskAsync(HttpClient caseManager, string applicationId, string activityType)
+    {
+        for (var i = 0; i < 150; i++)
+        {
+            var inbox = await (await caseManager.GetAsync("/api/tasks/inbox?view=Workable&pageSize=200")).Body();
+            var task = inbox.GetProperty("items").EnumerateArray().FirstOrDefault(t => t.GetProperty("applicationId").GetString() == applicationId
+                && t.GetProperty("activityType").GetString() == activityType);
+            if (task.ValueKind == JsonValueKind.Object) return task;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"No {activityType} task for application {applicationId}.");
+    }
+
+    [Fact]
+    public async Task A_COC_member_asks_on_the_phone_and_reads_the_case_managers_answer()
+    {
+        var (idNumber, cpic, _) = await ImportPersonAsync();
+        var anonymous = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        (await anonymous.PostAsJsonAsync("/api/account/activation/request", new { idNumber, policyNumber = cpic })).EnsureSuccessStatusCode();
+        var code = await CodeFromInboxAsync(idNumber);
+        var activated = await anonymous.PostAsJsonAsync("/api/account/activation/complete", new { idNumber, code, password = NewPassword });
+        Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
+        var member = await Api(idNumber, NewPassword);
+        var caseManager = await Api("casemanager");
+        var applied = await member.SendAsync(Json.Post("/api/me/applications", new { serviceCode = "cpic-coc-oncology-follow-up", policyNumber = cpic, details = new { } }, Guid.NewGuid().ToString()));
+        var applicationId = (await applied.Body()).GetProperty("id").GetString()!;
+        var intake = await CaseManagerTaskAsync(caseManager, applicationId, "Workflows.HumanTask");
+        var enrolled = await caseManager.SendAsync(Json.Post($"/api/tasks/{intake.GetProperty("id").GetString()}/complete", new { outcome = "Enrolled", data = new { } }, Guid.NewGuid().ToString()));
+        Assert.True(enrolled.IsSuccessStatusCode, await enrolled.Content.ReadAsStringAsync());
+
+        // The member asks on the phone; the question waits for an answer.
+        await using var phone = await PhoneAsync();
+        var page = await SignInAsync(phone, idNumber, NewPassword, "/me/applications/" + applicationId);
+        var problems = Watch(page);
+        var questions = page.GetByTestId("coc-questions");
+        await Assertions.Expect(questions).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        var ask = questions.GetByRole(AriaRole.Button, new() { Name = "提交问题" });
+        await Assertions.Expect(ask).ToBeEnabledAsync(new() { Timeout = 30_000 }); // the page is live: what is typed now is kept
+        await Assertions.Expect(questions.GetByTestId("consultation")).ToHaveCountAsync(0);
+        await page.FillAsync("#question", "化疗后手脚发麻，需要调整用药吗？");
+        await ask.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("consultation")).ToContainTextAsync("等待回复");
+
+        // The case manager answers through the answer task.
+        var answerTask = await CaseManagerTaskAsync(caseManager, applicationId, "Health.Consultation");
+        const string answer = "手脚发麻多为化疗药物的神经毒性，请记录发麻程度，下次复诊时告诉主治医生；如影响走路或拿东西，请尽快就诊。";
+        var answered = await caseManager.SendAsync(Json.Post($"/api/tasks/{answerTask.GetProperty("id").GetString()}/complete",
+            new { outcome = "Answered", data = new { answerSummary = answer } }, Guid.NewGuid().ToString()));
+        Assert.True(answered.IsSuccessStatusCode, await answered.Content.ReadAsStringAsync());
+
+        // Back on the phone: the answer, with when it came (Beijing time), under the question.
+        await page.ReloadAsync();
+        await Assertions.Expect(ask).ToBeEnabledAsync(new() { Timeout = 30_000 }); // live again: no re-render pending
+        var consultation = page.GetByTestId("consultation");
+        await Assertions.Expect(consultation).ToContainTextAsync("已回复", new() { Timeout = 30_000 });
+        await Assertions.Expect(consultation.GetByTestId("consultation-answer")).ToContainTextAsync(answer);
+        await Assertions.Expect(consultation.GetByTestId("consultation-answer")).ToContainTextAsync("个案管理师回复");
+        await Assertions.Expect(consultation.GetByTestId("consultation-answer")).ToContainTextAsync(new Regex(@"\d{4}-\d{2}-\d{2} 周. \d{2}:\d{2}"));
+        var answerBox = consultation.GetByTestId("consultation-answer");
+        await answerBox.ScrollIntoViewIfNeededAsync();
+        await Assertions.Expect(answerBox).ToBeInViewportAsync();
+        var box = await answerBox.BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= 390, $"the answer fits the phone's width ({box?.X}, {box?.Width})");
+        await Browser.ShotAsync(page, "portal-14-coc-answer");
+        Assert.Empty(problems);
+    }
+
     [Fact]
     public async Task The_portal_works_at_desktop_width_and_in_English()
     {

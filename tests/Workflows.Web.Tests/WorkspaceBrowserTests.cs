@@ -279,6 +279,13 @@ public sealed class WorkspaceBrowserTests(WorkspaceHost host) : IClassFixture<Wo
         }
         await Assertions.Expect(page.GetByTestId("coc-questions")).ToContainTextAsync("0");
         await Browser.ShotAsync(page, "workspace-12-coc-answered");
+        // The member's history beside the list: question and answer, who answered and when.
+        await page.GetByTestId("coc-history-open").First.ClickAsync();
+        var history = page.GetByTestId("coc-history");
+        await Assertions.Expect(history.GetByTestId("coc-history-answer")).ToContainTextAsync("已电话回复会员", new() { Timeout = 15_000 });
+        await Assertions.Expect(history.GetByTestId("coc-history-answer")).ToContainTextAsync("casemanager");
+        await Assertions.Expect(history.GetByTestId("coc-history-question")).ToContainTextAsync("？");
+        await Browser.ShotAsync(page, "workspace-13-coc-history");
         Assert.Equal(0, (await (await caseManager.GetAsync("/api/coc/workspace")).Body()).GetProperty("openQuestions").GetInt32());
         // Reading the questions on the screen is in the access trail, with what was read (never the text).
         var auditor = await host.Api("auditor");

@@ -122,14 +122,35 @@ public sealed class Consultation : DeadlineTaskActivity
         Options = [ApplicationStatus.Completed, ApplicationStatus.Booked], DefaultValue = ApplicationStatus.Completed, Order = 7)]
     public string StatusAfterAnswer { get; set; } = ApplicationStatus.Completed;
 
+    [Input(Description = "The member's COC question this task answers (e.g. variables.consultation.consultationId); the answer is then kept with the question, encrypted, and the member reads it in the portal.",
+        Order = 8)]
+    public string? ConsultationId { get; set; }
+
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
 
     protected override IEnumerable<FormField> DeclareFields() =>
     [
-        new() { Name = "answerSummary", Type = FormFieldType.MultiLine, LabelZh = "回复摘要", LabelEn = "Summary of the answer", MaxLength = 2000 },
+        new() { Name = "answerSummary", Type = FormFieldType.MultiLine, LabelZh = "回复内容", LabelEn = "Answer", MaxLength = 2000,
+                RequiredFor = string.IsNullOrEmpty(ConsultationId) ? [] : ["Answered"],
+                HelpZh = "会员将在会员服务中看到此回复（加密保存）。", HelpEn = "The member reads this answer in the portal (stored encrypted)." },
         new() { Name = "answeredAt", Type = FormFieldType.DateTime, LabelZh = "回复时间", LabelEn = "Answered at", Rules = [FormRule.NotInFuture] },
     ];
 
-    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data) =>
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        if (!string.IsNullOrEmpty(ConsultationId) && (data["answerSummary"] as JsonValue)?.ToString() is { Length: > 0 } answer)
+        {
+            // The text goes to the consultation's row, encrypted, in this step's transaction; the workflow (its journal,
+            // its variables) keeps only a reference to it, like the question.
+            var protector = context.Services.GetRequiredService<Policies.PersonalDataProtector>();
+            context.AddEffect(ApplicationEffects.AnswerConsultation, new JsonObject
+            {
+                ["consultationId"] = ConsultationId,
+                ["answerProtected"] = protector.Protect(answer),
+                ["answeredBy"] = context.Actor.Id,
+            });
+            data["answerSummary"] = $"{ApplicationService.PersonalTextPrefix}consultation:{ConsultationId}:answer";
+        }
         context.Status(StatusAfterAnswer, "已回复您的咨询。", "Your question was answered.");
+    }
 }

@@ -17,8 +17,10 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
     public const string ReserveQuota = "quota.reserve";
     public const string ConsumeQuota = "quota.consume";
     public const string ReleaseQuota = "quota.release";
+    /// <summary>The case manager's answer to a COC question (encrypted before it reaches the effect), with who answered and when.</summary>
+    public const string AnswerConsultation = "consultation.answer";
 
-    public IReadOnlyCollection<string> Types { get; } = [Create, Status, ReserveQuota, ConsumeQuota, ReleaseQuota];
+    public IReadOnlyCollection<string> Types { get; } = [Create, Status, ReserveQuota, ConsumeQuota, ReleaseQuota, AnswerConsultation];
 
     public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
     {
@@ -77,6 +79,18 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
             case ConsumeQuota or ReleaseQuota:
                 c.Command("UPDATE QuotaUses SET State = $state, UpdatedAt = $now WHERE ApplicationId = $app AND State = 'Reserved'", null,
                     ("$state", effect.Type == ConsumeQuota ? QuotaState.Consumed : QuotaState.Released), ("$now", now), ("$app", applicationId)).ExecuteNonQuery();
+                break;
+
+            case AnswerConsultation:
+                // Only a question of this application, answered once: a second answer task for the same question changes nothing.
+                var answered = c.Command("""
+                    UPDATE MemberConsultations SET AnswerProtected = $answer, AnsweredBy = $by, AnsweredAt = $now
+                    WHERE Id = $id AND ApplicationId = $app AND AnswerProtected IS NULL
+                    """, null, ("$answer", Str(d, "answerProtected")), ("$by", Str(d, "answeredBy")), ("$now", now), ("$id", Str(d, "consultationId")),
+                    ("$app", applicationId)).ExecuteNonQuery();
+                if (answered == 0 && (long)c.Command("SELECT COUNT(*) FROM MemberConsultations WHERE Id = $id AND ApplicationId = $app", null,
+                        ("$id", Str(d, "consultationId")), ("$app", applicationId)).ExecuteScalar()! == 0)
+                    throw new InvalidOperationException($"Consultation {Str(d, "consultationId")} is not a question of application {applicationId}.");
                 break;
         }
     }

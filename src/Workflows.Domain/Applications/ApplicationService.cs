@@ -298,20 +298,34 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         return new EstimateResult(Reimbursement.JdReimbursement.Calculate(policy.Variant ?? "", purchase), listed, null, null);
     }
 
-    public sealed record ConsultationView(string Id, string ApplicationId, string Question, DateTimeOffset AskedAt, bool Answered);
+    /// <summary>A member's COC question with the case manager's answer once there is one (Answer is null until then).</summary>
+    public sealed record ConsultationView(string Id, string ApplicationId, string Question, DateTimeOffset AskedAt, bool Answered, string? Answer = null,
+        DateTimeOffset? AnsweredAt = null);
 
-    /// <summary>The member's own COC questions (decrypted for them), newest first, with whether the case manager has answered since.</summary>
+    /// <summary>The member's own COC questions and their answers (decrypted for them), newest first.</summary>
     public async Task<IReadOnlyList<ConsultationView>> ConsultationsAsync(string user, string applicationId, Policies.PersonalDataProtector protector, CancellationToken ct = default)
     {
         var app = await MyApplications(user).FirstOrDefaultAsync(a => a.Id == applicationId, ct);
         if (app is null) return [];
-        var asked = await db.Consultations.AsNoTracking().Where(c => c.ApplicationId == app.Id).ToListAsync(ct);
-        var answers = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id && e.MessageZh == "已回复您的咨询。").Select(e => e.At).ToListAsync(ct);
+        return await ConsultationsOfAsync(app.Id, protector, ct);
+    }
+
+    /// <summary>Whether the member has an application of that id (their own, as insured, guardian or applicant).</summary>
+    public Task<bool> IsMineAsync(string user, string applicationId, CancellationToken ct = default) =>
+        MyApplications(user).AnyAsync(a => a.Id == applicationId, ct);
+
+    /// <summary>An application's COC questions and answers, decrypted, newest first (callers decide who may see them and mask them).</summary>
+    public async Task<IReadOnlyList<ConsultationView>> ConsultationsOfAsync(string applicationId, Policies.PersonalDataProtector protector, CancellationToken ct = default)
+    {
+        var asked = await db.Consultations.AsNoTracking().Where(c => c.ApplicationId == applicationId).ToListAsync(ct);
+        // Questions answered before answers were kept: the timeline's "answered" event after the question tells it.
+        var answers = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == applicationId && e.MessageZh == "已回复您的咨询。").Select(e => e.At).ToListAsync(ct);
         var ordered = asked.OrderBy(c => c.AskedAt).ToList();
         return ordered.Select((c, i) =>
         {
             var next = i + 1 < ordered.Count ? ordered[i + 1].AskedAt : DateTimeOffset.MaxValue;
-            return new ConsultationView(c.Id, c.ApplicationId, protector.Unprotect(c.QuestionProtected)!, c.AskedAt, answers.Any(a => a >= c.AskedAt && a < next));
+            return new ConsultationView(c.Id, c.ApplicationId, protector.Unprotect(c.QuestionProtected)!, c.AskedAt,
+                c.AnsweredAt is not null || answers.Any(a => a >= c.AskedAt && a < next), protector.Unprotect(c.AnswerProtected), c.AnsweredAt);
         }).Reverse().ToList();
     }
 

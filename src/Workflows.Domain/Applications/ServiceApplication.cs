@@ -88,4 +88,9 @@ public sealed class MemberConsultation
     public string AskedBy { get; set; } = "";
     public string QuestionProtected { get; set; } = "";
     public DateTimeOffset AskedAt { get; set; }
+
+    /// <summary>The case manager's answer, encrypted like the question; written in the step that completes the answer task (<see cref="ApplicationEffects.AnswerConsultation"/>).</summary>
+    public string? AnswerProtected { get; set; }
+    public string? AnsweredBy { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
 }

@@ -54,6 +54,15 @@ namespace Workflows.Domain.Migrations
                     b.Property<string>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AnswerProtected")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AnsweredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AnsweredBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ApplicationId")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -6,7 +6,7 @@ namespace Workflows.Domain.Policies;
 /// Encrypts personal data at rest (ID numbers, phones, diagnoses) with ASP.NET Core Data Protection (AES-256-CBC +
 /// HMAC, keys in the data folder), and masks it for responses that do not need it.
 /// </summary>
-public sealed class PersonalDataProtector(IDataProtectionProvider provider)
+public sealed partial class PersonalDataProtector(IDataProtectionProvider provider)
 {
     private readonly IDataProtector _protector = provider.CreateProtector("Workflows.PersonalData.v1");
 
@@ -25,4 +25,15 @@ public sealed class PersonalDataProtector(IDataProtectionProvider provider)
     /// <summary>Names keep their first character: 张**.</summary>
     public static string MaskName(string? name) =>
         string.IsNullOrEmpty(name) ? "" : name[..1] + new string('*', Math.Max(1, name.Length - 1));
+
+    /// <summary>
+    /// Free text with the identifiers in it masked by content: an ID number (15 or 18 characters, the last may be X) and
+    /// a mainland mobile or landline number keep only their first three and last four characters. For staff views that
+    /// need the gist of a member's words, not their identifiers.
+    /// </summary>
+    public static string MaskContent(string? text) =>
+        string.IsNullOrEmpty(text) ? "" : IdentifierInText().Replace(text, m => MaskIdNumber(m.Value));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,4}-\d{7,8})(?![0-9A-Za-z])")]
+    private static partial System.Text.RegularExpressions.Regex IdentifierInText();
 }

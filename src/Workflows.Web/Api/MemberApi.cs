@@ -24,6 +24,7 @@ public static class MemberApi
         me.MapGet("/applications/{applicationId}/cancellation-preview", CancellationPreview);
         me.MapPost("/reimbursement-estimate", Estimate);
         me.MapPost("/applications/{applicationId}/consultations", Ask);
+        me.MapGet("/applications/{applicationId}/consultations", MyConsultations);
         app.MapGet("/api/consultations/{consultationId}", ReadConsultation).RequireAuthorization(Policies.AnswerConsultations).WithTags("Consultations");
     }
 
@@ -35,6 +36,15 @@ public static class MemberApi
         await applications.AskAsync(http.User.Identity!.Name!, applicationId, request.Question, protector, ct) is { } c
             ? TypedResults.Created($"/api/consultations/{c.Id}", new AskResult(c.Id, c.AskedAt))
             : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
+
+    /// <summary>The member's own questions with the case manager's answers (null until answered), newest first; another member's application is 404.</summary>
+    private static async Task<Results<Ok<IReadOnlyList<ApplicationService.ConsultationView>>, NotFound<ProblemDetailsBody>>> MyConsultations(
+        ApplicationService applications, PersonalDataProtector protector, HttpContext http, string applicationId, CancellationToken ct)
+    {
+        var me = http.User.Identity!.Name!;
+        if (!await applications.IsMineAsync(me, applicationId, ct)) return TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
+        return TypedResults.Ok(await applications.ConsultationsAsync(me, applicationId, protector, ct));
+    }
 
     public sealed record ConsultationView(string Id, string ApplicationId, string Question, DateTimeOffset AskedAt);
 

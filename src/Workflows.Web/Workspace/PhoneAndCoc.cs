@@ -44,7 +44,8 @@ public sealed class PhoneApplications(ApplicationService applications, ICaseServ
 }
 
 /// <summary>The case manager's COC workspace: enrolled members, their records and plans, open questions and alerts with their SLAs.</summary>
-public sealed partial class CocWorkspaceService(IDbContextFactory<DomainDbContext> dbs, ITaskSource tasks, BusinessCalendar calendar, TimeProvider clock) : ICocWorkspace
+public sealed partial class CocWorkspaceService(IDbContextFactory<DomainDbContext> dbs, ITaskSource tasks, BusinessCalendar calendar, TimeProvider clock,
+    PersonalDataProtector protector) : ICocWorkspace
 {
     [GeneratedRegex(@"/api/consultations/([0-9a-f]{32})")]
     private static partial Regex ConsultationLink();
@@ -86,5 +87,21 @@ public sealed partial class CocWorkspaceService(IDbContextFactory<DomainDbContex
         .ToList();
         var all = members.SelectMany(m => m.Open).ToList();
         return new CocWorkspace(members, all.Count(i => i.Kind == "question"), all.Count(i => i.Kind == "alert"), all.Count(i => i.Overdue));
+    }
+
+    public async Task<IReadOnlyList<CocConsultation>?> ConsultationsAsync(string applicationId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (!await db.Applications.AsNoTracking().AnyAsync(a => a.Id == applicationId && a.ServiceCode == CareProgramme.CocService, ct)) return null;
+        var asked = await db.Consultations.AsNoTracking().Where(c => c.ApplicationId == applicationId).ToListAsync(ct);
+        var answeredEvents = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == applicationId && e.MessageZh == "已回复您的咨询。").Select(e => e.At).ToListAsync(ct);
+        var ordered = asked.OrderBy(c => c.AskedAt).ToList();
+        return ordered.Select((c, i) =>
+        {
+            var next = i + 1 < ordered.Count ? ordered[i + 1].AskedAt : DateTimeOffset.MaxValue;
+            return new CocConsultation(c.Id, c.AskedAt, PersonalDataProtector.MaskContent(protector.Unprotect(c.QuestionProtected)),
+                c.AnsweredAt is not null || answeredEvents.Any(a => a >= c.AskedAt && a < next),
+                c.AnswerProtected is null ? null : PersonalDataProtector.MaskContent(protector.Unprotect(c.AnswerProtected)), c.AnsweredBy, c.AnsweredAt);
+        }).Reverse().ToList();
     }
 }

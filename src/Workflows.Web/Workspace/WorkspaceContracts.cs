@@ -139,7 +139,13 @@ public sealed record CocMember(string ApplicationId, string PolicyNumber, string
 
 public sealed record CocWorkspace(IReadOnlyList<CocMember> Members, int OpenQuestions, int OpenAlerts, int Overdue);
 
+/// <summary>One COC question in the case manager's history, masked by content (ID numbers, phones); AnswerMasked is null until answered.</summary>
+public sealed record CocConsultation(string Id, DateTimeOffset AskedAt, string QuestionMasked, bool Answered, string? AnswerMasked, string? AnsweredBy, DateTimeOffset? AnsweredAt);
+
 public interface ICocWorkspace
 {
     Task<CocWorkspace> GetAsync(ClaimsPrincipal user, CancellationToken ct);
+
+    /// <summary>An enrolled member's questions and answers, newest first, masked by content; null when the application is not a COC enrolment.</summary>
+    Task<IReadOnlyList<CocConsultation>?> ConsultationsAsync(string applicationId, CancellationToken ct);
 }

@@ -112,6 +112,7 @@ T = {
  "Ask": ("提交问题", "Ask"),
  "Answered": ("已回复", "Answered"),
  "Waiting": ("等待回复", "Waiting"),
+ "CaseManagerAnswer": ("个案管理师回复", "Your case manager's answer"),
  "QuestionRequired": ("请填写问题。", "Write your question."),
  "QuestionTooLong": ("问题不能超过 2000 字。", "At most 2,000 characters."),
  "QuestionBusy": ("个案管理师正在回复您上一个问题，请等回复后再提问。", "Your case manager is answering your previous question; ask again after the answer."),
