@@ -37,7 +37,8 @@ public sealed class StudioBrowser : IAsyncLifetime
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
         var page = await context.NewPageAsync();
         await Tests.Browser.SignInAsync(page, Host.BaseAddress, user, path);
-        await page.WaitForURLAsync($"**{path}");
+        // Studio pages load a WebAssembly runtime: on 2 cores beside the rest of the suite the load event can take well over 30 s.
+        await page.WaitForURLAsync($"**{path}", new() { Timeout = 90_000 });
         return page;
     }
 
