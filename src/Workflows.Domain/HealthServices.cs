@@ -31,6 +31,7 @@ public static class HealthServices
             using var db = sp.GetRequiredService<IDbContextFactory<DomainDbContext>>().CreateDbContext();
             return ReferenceLookup.LoadAsync(db).GetAwaiter().GetResult();
         });
+        services.AddSingleton<IReferenceDataVersions>(sp => new LoadedReferenceData(sp.GetRequiredService<ReferenceLookup>()));
         services.AddSingleton<Workflows.Engine.Runtime.ITaskSubjectSource, Tasks.ApplicationTaskSubjects>();
         services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();

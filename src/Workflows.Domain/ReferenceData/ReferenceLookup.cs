@@ -54,6 +54,12 @@ public sealed class ReferenceLookup
         JdPharmacyCities = pharmacyCities.Where(p => p.Source == ReferenceDataLoader.Jd).ToArray();
     }
 
+    /// <summary>
+    /// The version of the reference data this snapshot holds ("1" is the shipped CSVs). Every decision that reads the
+    /// lists records it, so that replay can use the lists the original decision used.
+    /// </summary>
+    public string Version { get; init; } = "1";
+
     /// <summary>CPIC 附件1, in list order (for pickers).</summary>
     public IReadOnlyList<GreenChannelHospital> GreenChannelHospitals { get; }
     /// <summary>JD 附件三, in list order (for pickers).</summary>
