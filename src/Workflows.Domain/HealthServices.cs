@@ -37,6 +37,7 @@ public static class HealthServices
         services.AddScoped<PolicyImport>();
         services.AddScoped<PolicyAmendments>();
         services.AddScoped<ApplicationService>();
+        services.AddSingleton<PharmacyCounter>();
         // Task forms: every completion is checked against the task's form before the instance runs.
         services.AddSingleton<Forms.TaskFormRules>();
         services.AddSingleton<Workflows.Engine.Activities.Forms.ITaskCompletionGuard>(sp => sp.GetRequiredService<Forms.TaskFormRules>());

@@ -77,6 +77,7 @@ FollowUpApi.Map(app);
 IncidentsApi.Map(app);
 WorkspaceApi.Map(app);
 ClockApi.Map(app);
+PharmacyApi.Map(app);
 ElsaApi.Map(app);
 app.MapApiDocument();
 app.UseStudio();

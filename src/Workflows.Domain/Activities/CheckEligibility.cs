@@ -57,6 +57,13 @@ public sealed class CheckEligibility : Activity
             .Select(a => a.UpdatedAt).ToListAsync(context.CancellationToken))
             .Any(at => at.UtcTicks >= periodStartInstant);
 
+        // JD continuation (J 64-70): the same drug was bought under this policy before, so the course is under way.
+        var drugKey = Workflows.Domain.ReferenceData.Names.Key(input.Details.Drug);
+        var earlierPurchase = service.Code == "jd-reservation-purchase" && today > policy.EndDate && drugKey.Length > 0 && (await db.Applications.AsNoTracking()
+            .Where(a => a.PolicyId == policy.Id && a.ServiceCode == "jd-reservation-purchase" && a.Status == ApplicationStatus.Completed && a.Id != input.ApplicationId)
+            .Select(a => a.DetailsJson).ToListAsync(context.CancellationToken))
+            .Any(json => System.Text.Json.JsonSerializer.Deserialize<ApplicationDetails>(json, ApplicationInput.Json) is { } d && Workflows.Domain.ReferenceData.Names.Key(d.Drug) == drugKey);
+
         var refusal = EligibilityRules.Check(new EligibilityInput
         {
             Policy = policy,
@@ -67,6 +74,7 @@ public sealed class CheckEligibility : Activity
             Details = input.Details,
             QuotaUsed = used,
             HasRefusedPrescriptionThisYear = refusedThisYear,
+            HasEarlierPurchaseOfDrug = earlierPurchase,
         }, context.Services.GetRequiredService<ReferenceLookup>());
 
         if (refusal is not null)

@@ -17,8 +17,10 @@ public static class Roles
     public const string Auditor = "Auditor";
     /// <summary>Platform administrator: operations (incidents, events, users), not service work.</summary>
     public const string Admin = "Admin";
+    /// <summary>A designated pharmacy's counter (指定药店): verifies a pickup code with the member's ID and dispenses; sees nothing else.</summary>
+    public const string Pharmacy = Workflows.Domain.Activities.DrugVoucher.PharmacyRole;
 
-    public static readonly string[] All = [Member, Specialist, CaseManager, Supervisor, Analyst, Auditor, Admin];
+    public static readonly string[] All = [Member, Specialist, CaseManager, Supervisor, Analyst, Auditor, Admin, Pharmacy];
 }
 
 /// <summary>Least privilege, in one table: each policy and the roles it admits.</summary>
@@ -74,6 +76,9 @@ public static class Policies
     /// <summary>Place or release a legal hold on a case or a member.</summary>
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
 
+    /// <summary>The pharmacy counter: verify a pickup code with the member's ID and the original prescription, and dispense once.</summary>
+    public const string VerifyPickups = nameof(VerifyPickups);
+
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
         [ReadDefinitions] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
@@ -114,6 +119,7 @@ public static class Policies
         [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
+        [VerifyPickups] = [Roles.Pharmacy],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
