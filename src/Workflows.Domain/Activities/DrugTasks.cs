@@ -353,7 +353,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
 }
 
 /// <summary>
-/// CPIC 特药授权申请: the company authorises the first use of the specialty-drug service (C 787-795, 813-823, 831-835).
+/// CPIC 特药授权申请: the company authorises the first use of the specialty-drug service (C 787-795, 831-835, 845-857).
 /// A policy with an earlier authorised purchase skips it (二次及以后的用药无需再次进行授权申请); on a first purchase
 /// AlreadyAuthorised is refused. The member is told which materials to send and by when the authorisation is decided.
 /// </summary>
@@ -365,7 +365,7 @@ public sealed class DrugAuthorisation : DeadlineTaskActivity
     /// <summary>The timeline message that marks a policy's specialty-drug use as authorised (looked for by later purchases).</summary>
     public const string AuthorisedEn = "The first use of the specialty-drug service was authorised.";
 
-    /// <summary>C 815-823: the materials of an authorisation application.</summary>
+    /// <summary>C 845-857: the materials of an authorisation application.</summary>
     public static readonly (string Name, string Zh, string En)[] Materials =
     [
         ("applicationForm", "恶性肿瘤药品授权申请书", "Authorisation application form"),

@@ -115,14 +115,14 @@ public static class EligibilityRules
         {
             var first = x.Policy.Diagnoses.Where(d => d.Confirmed && d.Kind == "first-malignant-tumour" && d.DiagnosedOn >= waitingEnd && d.DiagnosedOn <= x.Today).ToList();
             if (first.Count == 0) return Refusals.FirstDiagnosisMissing;
-            // 本保险仅承担保险期间内初次确诊的恶性肿瘤 (J 55-56): not after the insurance period's end.
+            // 本保险仅承担保险期间内初次确诊的恶性肿瘤 (J 58): not after the insurance period's end.
             return first.Any(d => d.DiagnosedOn <= x.Policy.EndDate) ? null : Refusals.DiagnosisAfterPolicyEnd;
         }
         return null;
     }
 
     /// <summary>
-    /// JD specialty drugs (J 55-70): the prescription's drug, date and days are required; at most one month; issued while
+    /// JD specialty drugs (J 58-70): the prescription's drug, date and days are required; at most one month; issued while
     /// the policy is in force and not after today; after the end date only for a course under way (the same drug bought
     /// under this policy before), within the 30 days (<see cref="PolicyInForce"/>).
     /// </summary>
