@@ -50,21 +50,26 @@ public sealed class PharmacyBrowserTests : BrowserAgainstHost
         var page = await Chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         await Browser.SignInAsync(page, Host.BaseAddress, "pharmacy", "/pharmacy");
         await page.WaitForURLAsync("**/pharmacy");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "取药核验" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("page-interactive")).ToBeAttachedAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByText("取药核验").First).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "任务箱" })).ToHaveCountAsync(0); // the counter sees no cases
         await Browser.ShotAsync(page, "pharmacy-01-counter-empty");
 
-        // Keyboard only: the code field has focus; a wrong ID number is refused without saying whose code it is.
+        // Keyboard: code, Tab, ID; a wrong ID number is refused without saying whose code it is.
+        await page.GetByTestId("pickup-code").FocusAsync();
         await page.Keyboard.TypeAsync(code);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync("110101199001010099");
-        await page.GetByTestId("pickup-seen").Locator("input").CheckAsync();
-        await page.GetByTestId("pickup-id").Locator("input").PressAsync("Enter");
+        var seen = page.GetByRole(AriaRole.Checkbox, new() { Name = "已核对处方原件" });
+        await seen.FocusAsync();
+        await page.Keyboard.PressAsync("Space"); // 已核对处方原件
+        await Assertions.Expect(seen).ToBeCheckedAsync();
+        await page.GetByTestId("pickup-id").PressAsync("Enter"); // Enter in the form: 核验并发药
         await Assertions.Expect(page.GetByTestId("pickup-error")).ToContainTextAsync("取药码或证件号码不正确", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByText("可瑞达")).ToHaveCountAsync(0);
         await Browser.ShotAsync(page, "pharmacy-02-wrong-id");
 
-        await page.GetByTestId("pickup-id").Locator("input").FillAsync("110101198001010000");
+        await page.GetByTestId("pickup-id").FillAsync("110101198001010000");
         await page.GetByTestId("pickup-verify").ClickAsync();
         await Assertions.Expect(page.GetByTestId("pickup-verified")).ToContainTextAsync("核验通过", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("pickup-result")).ToContainTextAsync("可瑞达");
@@ -74,9 +79,9 @@ public sealed class PharmacyBrowserTests : BrowserAgainstHost
 
         // Once: the same code again is refused.
         await page.GetByTestId("pickup-next").ClickAsync();
-        await page.GetByTestId("pickup-code").Locator("input").FillAsync(code);
-        await page.GetByTestId("pickup-id").Locator("input").FillAsync("110101198001010000");
-        await page.GetByTestId("pickup-seen").Locator("input").CheckAsync();
+        await page.GetByTestId("pickup-code").FillAsync(code);
+        await page.GetByTestId("pickup-id").FillAsync("110101198001010000");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "已核对处方原件" }).CheckAsync();
         await page.GetByTestId("pickup-verify").ClickAsync();
         await Assertions.Expect(page.GetByTestId("pickup-error")).ToContainTextAsync("已使用", new() { Timeout = 30_000 });
         await Browser.ShotAsync(page, "pharmacy-04-used-again");
