@@ -30,7 +30,7 @@ public sealed class ReferenceListCheckTests
         Assert.Contains("“城市”（city）不能为空", check.Errors[0].MessageZh);
         Assert.Contains("应为不小于 0 的整数，现为“十”", check.Errors[1].MessageZh);
 
-        Assert.Contains("表头缺少列“pharmacy_count”", list.Check("province,city\n安徽省,合肥市\n").Errors.Single().MessageZh);
+        Assert.Contains(list.Check("province,city\n安徽省,合肥市\n").Errors, e => e.Line == 1 && e.MessageZh == "表头缺少列“pharmacy_count”（药店数量）。");
         Assert.Contains("没有数据行", list.Check("province,city,pharmacy_count,example_dtp_pharmacy,note\n").Errors.Single().MessageZh);
         Assert.Contains("第 2 行", list.Check("province,city,pharmacy_count,example_dtp_pharmacy,note\n安\"徽,合肥,1,,\n").Errors.Single().MessageZh);
         Assert.Contains("UTF-8", list.Check([0xB0, 0xB2, 0xBB, 0xD5, 0x2C, 0x0A]).Errors.Single().MessageZh);
