@@ -134,7 +134,7 @@ public sealed class PlanPharmacy : DeadlineTaskActivity
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
         var application = ApplicationInput.From(context);
-        var refs = context.Services.GetRequiredService<Workflows.Domain.ReferenceData.ReferenceLookup>();
+        var refs = context.Services.GetRequiredService<Workflows.Domain.ReferenceData.IReferenceDataVersions>().Current;
         var jd = DrugVoucher.IsJd(application.ServiceCode);
         string Text(string key) => (data[key] as JsonValue)?.ToString()?.Trim() ?? "";
         var mode = Text("mode");
@@ -305,7 +305,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
         else
         {
             var application = ApplicationInput.From(context);
-            var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.ReferenceLookup>();
+            var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.IReferenceDataVersions>()?.Current;
             sameCity = lookup is not null && DrugVoucher.HasPharmacy(lookup, application.ServiceCode, application.Details.City);
         }
         return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));

@@ -75,6 +75,8 @@ public static class Policies
     public const string WriteCheckpoints = nameof(WriteCheckpoints);
     /// <summary>Place or release a legal hold on a case or a member.</summary>
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
+    /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
+    public const string ManageReferenceData = nameof(ManageReferenceData);
 
     /// <summary>The pharmacy counter: verify a pickup code with the member's ID and the original prescription, and dispense once.</summary>
     public const string VerifyPickups = nameof(VerifyPickups);
@@ -120,6 +122,7 @@ public static class Policies
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
         [VerifyPickups] = [Roles.Pharmacy],
+        [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
