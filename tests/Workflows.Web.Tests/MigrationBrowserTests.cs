@@ -54,7 +54,7 @@ public sealed class MigrationBrowserTests : BrowserAgainstHost
         await Browser.ShotAsync(page, "migration-01-dry-run");
 
         // With a map, the two 'legacy' cases go to 'check'.
-        await page.GetByTestId("migration-map").Locator("textarea").First.FillAsync("legacy=check");
+        await page.Locator("textarea[data-testid=migration-map], [data-testid=migration-map] textarea").First.FillAsync("legacy=check");
         await page.GetByTestId("migration-dry-run").ClickAsync();
         await Assertions.Expect(summary).ToContainTextAsync("可迁移 12", new() { Timeout = 30_000 });
 
@@ -65,14 +65,14 @@ public sealed class MigrationBrowserTests : BrowserAgainstHost
         await Browser.ShotAsync(page, "migration-02-run-finished");
 
         // A map that names no activity of version 2 is refused, in words.
-        await page.GetByTestId("migration-map").Locator("textarea").First.FillAsync("review=nope");
+        await page.Locator("textarea[data-testid=migration-map], [data-testid=migration-map] textarea").First.FillAsync("review=nope");
         await page.GetByTestId("migration-dry-run").ClickAsync();
         await Assertions.Expect(page.GetByTestId("migration-error")).ToContainTextAsync("没有环节“nope”", new() { Timeout = 30_000 });
 
         foreach (var id in ids)
         {
             var instance = await (await cm.GetAsync($"/api/workflow-instances/{id}")).Body();
-            Assert.Equal(2, instance.GetProperty("version").GetInt32());
+            Assert.Equal(2, instance.GetProperty("instance").GetProperty("version").GetInt32());
         }
     }
 }
