@@ -291,6 +291,21 @@ public sealed class MigrationTests : IAsyncLifetime
         }
         // Nothing moved.
         Assert.All(Instances().Values, i => Assert.Equal(1, i.Version));
+
+        // The command: a dry run lists the cases, the run moves them with the command line's actor.
+        var (dryExit, dryOut) = await BackOfficeProcess.RunCommandAsync("migrate-instances", DefinitionId, "--from", "1", "--to", "2", "--dry-run",
+            "--DataDirectory", _host.DataDirectory);
+        Assert.True(dryExit == 0, dryOut);
+        Assert.Contains("3 waiting: 3 can move, 0 cannot be mapped", dryOut);
+        Assert.All(Instances().Values, i => Assert.Equal(1, i.Version));
+        var (runExit, runOut) = await BackOfficeProcess.RunCommandAsync("migrate-instances", DefinitionId, "--from", "1", "--to", "2", "--actor", "ops-wang",
+            "--DataDirectory", _host.DataDirectory);
+        Assert.True(runExit == 0, runOut);
+        Assert.Contains("3 moved, 0 cannot be mapped", runOut);
+        Assert.All(Instances().Values, i => Assert.Equal(2, i.Version));
+        var store = _host.Services.GetRequiredService<IWorkflowStore>();
+        foreach (var id in Instances().Keys)
+            Assert.Equal("ops-wang", (await store.GetJournalAsync(id)).Single(e => e.EventName == JournalEvents.InstanceMigrated).ActorId);
     }
 
     [Fact]
