@@ -75,6 +75,8 @@ public static class Policies
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
     /// <summary>Move waiting cases to a newer published version of their workflow (dry run, run, progress).</summary>
     public const string MigrateInstances = nameof(MigrateInstances);
+    /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
+    public const string ManageReferenceData = nameof(ManageReferenceData);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -119,6 +121,7 @@ public static class Policies
         // Analysts change workflows, so they move the waiting cases onto the new version; the screens show ids, activities and
         // due dates, no personal data.
         [MigrateInstances] = [Roles.Analyst],
+        [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
