@@ -67,6 +67,7 @@ MemberAccountApi.Map(app);
 AdminApi.Map(app);
 app.MapCultureSwitch();
 DefinitionsApi.Map(app);
+Workflows.Web.Migration.MigrationsApi.Map(app);
 InstancesApi.Map(app);
 Workflows.Web.Evidence.EvidenceApi.Map(app);
 TasksApi.Map(app);

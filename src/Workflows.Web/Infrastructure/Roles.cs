@@ -75,6 +75,8 @@ public static class Policies
     public const string WriteCheckpoints = nameof(WriteCheckpoints);
     /// <summary>Place or release a legal hold on a case or a member.</summary>
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
+    /// <summary>Move waiting cases to a newer published version of their workflow (dry run, run, progress).</summary>
+    public const string MigrateInstances = nameof(MigrateInstances);
     /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
     public const string ManageReferenceData = nameof(ManageReferenceData);
 
@@ -121,7 +123,13 @@ public static class Policies
         [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
+<<<<<<< HEAD
         [VerifyPickups] = [Roles.Pharmacy],
+=======
+        // Analysts change workflows, so they move the waiting cases onto the new version; the screens show ids, activities and
+        // due dates, no personal data.
+        [MigrateInstances] = [Roles.Analyst],
+>>>>>>> migrate
         [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
