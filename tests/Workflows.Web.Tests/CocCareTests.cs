@@ -60,6 +60,8 @@ public sealed class CocCareTests(ScenarioFactory factory) : SchedulingScenario(f
         Assert.Equal("白细胞低于3.0请先停药并联系主治医生。", answers[q1]);
         Assert.Equal("一般每三个月复查一次。", answers[q2]);
         Assert.Equal("Booked", (await (await member.GetAsync($"/api/me/applications/{app}")).Body()).GetProperty("status").GetString());
+        // What each task kept (its question's id) went with it: the first question is nowhere in the instance's state now.
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM WorkflowInstances WHERE Id = $i AND StateJson LIKE '%' || $q || '%'", ("$i", InstanceOf(app)), ("$q", q1)));
 
         // The programme still listens: a third question is a new task; nothing of the kept ids is left behind.
         Assert.Equal(HttpStatusCode.Created, (await member.PostAsJsonAsync($"/api/me/applications/{app}/consultations", new { question = "可以运动吗？" })).StatusCode);
@@ -84,7 +86,11 @@ public sealed class CocCareTests(ScenarioFactory factory) : SchedulingScenario(f
 
         // Two grade III+ alerts at once: two tasks, each due 2 hours of hospital service time later (Tuesday 10:00 → 12:00).
         var severe = await (await caseManager.PostAsJsonAsync($"/api/coc/{app}/alerts", new { grade = 3, source = "indicator", detail = "白细胞 1.5×10⁹/L" })).Body();
-        var worse = await (await caseManager.PostAsJsonAsync($"/api/coc/{app}/alerts", new { grade = 4, source = "adverse-reaction", detail = "发热 39.5℃" })).Body();
+        var worse = await (await caseManager.SendAsync(Json.Post($"/api/coc/{app}/alerts", new { grade = 4, source = "adverse-reaction", detail = "发热 39.5℃" }, "fever-1"))).Body();
+        // A retry with the same key answers the same alert and starts no second task; the key reused for another alert is refused.
+        var retried = await (await caseManager.SendAsync(Json.Post($"/api/coc/{app}/alerts", new { grade = 4, source = "adverse-reaction", detail = "发热 39.5℃" }, "fever-1"))).Body();
+        Assert.Equal(worse.GetProperty("id").GetString(), retried.GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await caseManager.SendAsync(Json.Post($"/api/coc/{app}/alerts", new { grade = 5, source = "adverse-reaction", detail = "发热 40℃" }, "fever-1"))).StatusCode);
         Assert.Equal("task", severe.GetProperty("handling").GetString());
         var tasks = (await TasksOf(caseManager, app)).Where(t => t.GetProperty("activityId").GetString() == "handle").ToList();
         Assert.Equal(2, tasks.Count);
@@ -130,7 +136,9 @@ public sealed class CocCareTests(ScenarioFactory factory) : SchedulingScenario(f
 
         // Once named, only a supervisor changes it, to a case manager, with a reason.
         Assert.Equal(HttpStatusCode.Forbidden, (await caseManager.PutAsJsonAsync($"/api/coc/{app}/case-manager", new { caseManager = "coc-cm-2", reason = "x" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await caseManager.PutAsJsonAsync($"/api/coc/{app}/case-manager", new { caseManager = "casemanager" })).StatusCode);
+        // A retried take is answered with the same state and adds no history.
+        var retried = await caseManager.PutAsJsonAsync($"/api/coc/{app}/case-manager", new { caseManager = "casemanager" });
+        Assert.Equal(1, (await retried.Body()).GetProperty("history").GetArrayLength());
         var supervisor = await Factory.ClientAs("Supervisor");
         var notCm = await supervisor.PutAsJsonAsync($"/api/coc/{app}/case-manager", new { caseManager = "specialist", reason = "休假" });
         Assert.Equal(HttpStatusCode.BadRequest, notCm.StatusCode);

@@ -146,7 +146,8 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
     /// Raises an alert on an enrolled member. Grade I/II: the member is sent the self-check guidance (outbox, timeline),
     /// no task. Grade III+: the workflow's alert event starts a case-manager task due within 2 hours of service time.
     /// </summary>
-    public async Task<AlertView> RaiseAlertAsync(string applicationId, int? grade, string? source, string? detail, string raisedBy, CancellationToken ct)
+    public async Task<AlertView> RaiseAlertAsync(string applicationId, int? grade, string? source, string? detail, string raisedBy, CancellationToken ct,
+        string? idempotencyKey = null)
     {
         var app = await EnrolledAsync(applicationId, ct);
         if (grade is not (>= CocAlertRules.MinGrade and <= CocAlertRules.MaxGrade) || grade is not { } g)
@@ -156,9 +157,17 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
         if (string.IsNullOrWhiteSpace(detail) || detail.Length > 500)
             throw new ApplicationRequestException(400, "Invalid detail", "detail says what was found (1 to 500 characters), e.g. 白细胞 2.1×10⁹/L.");
         var now = clock.GetUtcNow();
+        // A retried request with the same Idempotency-Key (per caller and application) answers the alert it raised, once.
+        var id = idempotencyKey is null ? Ids.New() : KeyedId("alert", raisedBy, app.Id, idempotencyKey);
+        if (idempotencyKey is not null && await db.CocAlerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct) is { } earlier)
+        {
+            if (earlier.Grade != g || earlier.Source != source || protector.Unprotect(earlier.DetailProtected) != detail.Trim())
+                throw new ApplicationRequestException(409, "Idempotency-Key reused", "This Idempotency-Key was used for a different alert; use a new key for a new alert.");
+            return View(earlier, null);
+        }
         var alert = new CocAlert
         {
-            Id = Ids.New(), ApplicationId = app.Id, Grade = g, Source = source, DetailProtected = protector.Protect(detail.Trim()),
+            Id = id, ApplicationId = app.Id, Grade = g, Source = source, DetailProtected = protector.Protect(detail.Trim()),
             Handling = g >= CocAlertRules.TaskFromGrade ? CocAlertHandling.Task : CocAlertHandling.SelfCheck, RaisedBy = raisedBy, RaisedAt = now,
         };
         string? guidance = null;
@@ -215,8 +224,7 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
         if (name is null)
             throw new ApplicationRequestException(400, "Invalid case manager", $"{caseManager} is not an enabled staff user with the case manager role.");
         var current = await CurrentAsync(app.Id, ct);
-        if (current?.CaseManager == caseManager)
-            throw new ApplicationRequestException(409, "Already assigned", $"{caseManager} is already this member's case manager.");
+        if (current?.CaseManager == caseManager) return await CaseManagerAsync(app.Id, ct); // PUT of the state there is: a retry changes nothing
         if (!supervisor && (current is not null || caseManager != by))
             throw new ApplicationRequestException(403, "Supervisors reassign", "A case manager may take an unassigned member; naming another case manager or changing one is a supervisor's.");
         if (current is not null && string.IsNullOrWhiteSpace(reason))
@@ -309,6 +317,10 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
             VALUES ($id, $app, $grade, $source, $detail, $handling, $by, $at)
             """, null, ("$id", a.Id), ("$app", a.ApplicationId), ("$grade", a.Grade), ("$source", a.Source), ("$detail", a.DetailProtected), ("$handling", a.Handling),
             ("$by", a.RaisedBy), ("$at", a.RaisedAt.UtcTicks)).ExecuteNonQuery();
+
+    /// <summary>A stable id for a keyed command: the same caller, application and key give the same id (the command's dedupe).</summary>
+    private static string KeyedId(string command, string caller, string applicationId, string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{command}\n{caller}\n{applicationId}\n{key}")))[..32];
 
     /// <summary>I, II, III, IV, V: the handbook writes the grades in Roman numerals.</summary>
     public static string Roman(int grade) => grade switch { 1 => "I", 2 => "II", 3 => "III", 4 => "IV", 5 => "V", _ => grade.ToString() };

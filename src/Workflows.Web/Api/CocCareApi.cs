@@ -35,9 +35,14 @@ public static class CocCareApi
     /// <param name="Detail">What was found, e.g. 白细胞 2.1×10⁹/L (stored encrypted).</param>
     public sealed record AlertRequest(int? Grade, string? Source, string? Detail);
 
-    private static async Task<Created<CocCare.AlertView>> RaiseAlert(CocCare coc, HttpContext http, string applicationId, AlertRequest request, CancellationToken ct)
+    /// <summary>Raises a graded alert; an Idempotency-Key header (optional, up to 100 characters) makes a retry answer the same alert.</summary>
+    private static async Task<Created<CocCare.AlertView>> RaiseAlert(CocCare coc, HttpContext http, string applicationId, AlertRequest request,
+        [Microsoft.AspNetCore.Mvc.FromHeader(Name = InstancesApi.IdempotencyHeader)] string? key, CancellationToken ct)
     {
-        var alert = await coc.RaiseAlertAsync(applicationId, request.Grade, request.Source, request.Detail, http.User.Identity!.Name!, ct);
+        if (key is { Length: > 100 })
+            throw new ApplicationRequestException(400, "Invalid Idempotency-Key", "The Idempotency-Key header has at most 100 characters.");
+        var alert = await coc.RaiseAlertAsync(applicationId, request.Grade, request.Source, request.Detail, http.User.Identity!.Name!, ct,
+            string.IsNullOrWhiteSpace(key) ? null : key);
         return TypedResults.Created($"/api/coc-alerts/{alert.Id}", alert);
     }
 
