@@ -75,6 +75,8 @@ public static class Policies
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
     /// <summary>A COC member's named case manager: see it; take an unassigned member (case manager), reassign (supervisor).</summary>
     public const string NameCaseManagers = nameof(NameCaseManagers);
+    /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
+    public const string ManageReferenceData = nameof(ManageReferenceData);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -117,6 +119,7 @@ public static class Policies
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
         [NameCaseManagers] = [Roles.CaseManager, Roles.Supervisor],
+        [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
