@@ -449,6 +449,20 @@ public sealed class Consultation : DeadlineTaskActivity
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
 
+    // Several questions may be open at once (COC: each question its own task), so the question a task answers is the
+    // one named when the task was created, kept with the activity instance, not the variable's value when it is answered.
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        if (!string.IsNullOrEmpty(ConsultationId)) context.Keep(nameof(ConsultationId), ConsultationId);
+        return base.ExecuteAsync(context);
+    }
+
+    public override ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
+    {
+        if (context.Kept(nameof(ConsultationId)) is JsonValue kept && kept.TryGetValue<string>(out var id)) ConsultationId = id;
+        return base.ResumeAsync(context, input);
+    }
+
     protected override IEnumerable<FormField> DeclareFields() =>
     [
         new() { Name = "answerSummary", Type = FormFieldType.MultiLine, LabelZh = "回复内容", LabelEn = "Answer", MaxLength = 2000,

@@ -18,6 +18,11 @@ public sealed record EligibilityInput
     public required ApplicationDetails Details { get; init; }
     /// <summary>Uses of this service already reserved or consumed in the current quota period.</summary>
     public required int QuotaUsed { get; init; }
+    /// <summary>
+    /// The diagnoses recorded on every policy of the continuous-renewal chain (this one and those it renews): a
+    /// recurrence diagnosed under one policy counts under its renewal. Null: the policy's own diagnoses.
+    /// </summary>
+    public IReadOnlyList<DiagnosisEvent>? ChainDiagnoses { get; init; }
     /// <summary>JD: a reservation purchase of this member was refused at prescription review in the current policy year.</summary>
     public bool HasRefusedPrescriptionThisYear { get; init; }
     /// <summary>JD: the drug asked for was bought under this policy before (a course of treatment under way).</summary>
@@ -107,7 +112,8 @@ public static class EligibilityRules
         var waitingEnd = x.Policy.WaitingPeriodEnd ?? x.ChainStart.AddDays(x.Service.StartCondition.IsCoolingOff ? 0 : x.Service.StartCondition.Days ?? 0);
         if (x.Service.NeedsRecurrenceOrMetastasis)
         {
-            var confirmed = x.Policy.Diagnoses.Where(d => d.Confirmed && d.Kind is "recurrence" or "metastasis" && d.DiagnosedOn <= x.Today).ToList();
+            // Renewal (连续投保): a recurrence confirmed under an earlier policy of the chain counts, as the waiting period does.
+            var confirmed = (x.ChainDiagnoses ?? x.Policy.Diagnoses).Where(d => d.Confirmed && d.Kind is "recurrence" or "metastasis" && d.DiagnosedOn <= x.Today).ToList();
             if (confirmed.Count == 0) return Refusals.RecurrenceNotConfirmed;
             return confirmed.Any(d => d.DiagnosedOn >= waitingEnd) ? null : Refusals.DiagnosisBeforeWaitingPeriodEnd(waitingEnd);
         }

@@ -251,6 +251,7 @@ internal sealed class WorkflowExecution
         var completed = new JsonObject { ["outcomes"] = new JsonArray(result.Outcomes.Select(o => (JsonNode)o).ToArray()) };
         if (result.Output is not null) completed["output"] = _redactor.Redact(result.Output);
         Append(JournalEvents.ActivityCompleted, node.Id, activityInstanceId, null, completed, context.JournalMessage ?? string.Join(", ", result.Outcomes));
+        Instance.State.ActivityState.Remove(activityInstanceId);
 
         if (result.FinishesWorkflow)
         {
@@ -329,6 +330,7 @@ internal sealed class WorkflowExecution
     private void RemoveBookmark(Bookmark b, string eventName, JsonObject? payload, string? message = null)
     {
         Instance.Bookmarks.RemoveAll(x => x.Id == b.Id);
+        if (eventName == JournalEvents.BookmarkCancelled) Instance.State.ActivityState.Remove(b.ActivityInstanceId);
         if (CreatedBookmarks.RemoveAll(x => x.Id == b.Id) == 0) RemovedBookmarkIds.Add(b.Id);
         Append(eventName, b.ActivityId, b.ActivityInstanceId, b.Id, payload, message);
     }

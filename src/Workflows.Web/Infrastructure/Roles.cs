@@ -77,6 +77,8 @@ public static class Policies
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
     /// <summary>Move waiting cases to a newer published version of their workflow (dry run, run, progress).</summary>
     public const string MigrateInstances = nameof(MigrateInstances);
+    /// <summary>A COC member's named case manager: see it; take an unassigned member (case manager), reassign (supervisor).</summary>
+    public const string NameCaseManagers = nameof(NameCaseManagers);
     /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
     public const string ManageReferenceData = nameof(ManageReferenceData);
 
@@ -123,14 +125,13 @@ public static class Policies
         [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
-<<<<<<< HEAD
         [VerifyPickups] = [Roles.Pharmacy],
-=======
         // Analysts change workflows, so they move the waiting cases onto the new version; the screens show ids, activities and
         // due dates, no personal data.
         [MigrateInstances] = [Roles.Analyst],
->>>>>>> migrate
+        [NameCaseManagers] = [Roles.CaseManager, Roles.Supervisor],
         [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
+
