@@ -262,4 +262,34 @@ public sealed class NonAppointmentServiceTests(ScenarioFactory factory) : Schedu
         Assert.Contains("服务对象：家属（配偶），时长 45 分钟", Timeline(view)[^1]);
         Assert.Equal(3, await RemainingAsync(member, policy, "cpic-oncology-psychological-counselling"));
     }
+
+    [Theory]
+    [InlineData("cpic-expert-online-written-opinion", "Health.ServiceStep")]
+    [InlineData("cpic-pathology-expert-consultation", "Health.MemberConfirmation")]
+    [InlineData("cpic-recurrence-genetic-testing", "Health.PhoneSession")]
+    [InlineData("cpic-post-recurrence-surgery-rehab", "Health.RecordDischarge")]
+    [InlineData("cpic-oncology-psychological-counselling", "Health.PhoneSession")]
+    public async Task Each_flow_is_its_own_definition_an_analyst_opens_and_publishes_again_in_Studio(string definitionId, string activityType)
+    {
+        var analyst = await Factory.ClientAs("analyst");
+        var published = await (await analyst.GetAsync($"/elsa/api/workflow-definitions/by-definition-id/{definitionId}?versionOptions=Published")).Body();
+        // (A fresh database imports the file as version 1; an installation that had the generic flow gets it as its next version.)
+        var version = published.GetProperty("version").GetInt32();
+        Assert.Contains(published.GetProperty("root").GetProperty("activities").EnumerateArray(), a => a.GetProperty("type").GetString() == activityType);
+
+        // An analyst edits a task's title and publishes: the publish checks pass (every literal is one of its input's options).
+        var model = System.Text.Json.Nodes.JsonNode.Parse(published.GetRawText())!;
+        var call = model["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "call")!;
+        call["title"]!["expression"]!["value"] = "致电客户（分析师修改） Call the member (edited)";
+        var saved = await analyst.PostAsync("/elsa/api/workflow-definitions", new StringContent(
+            new System.Text.Json.Nodes.JsonObject { ["model"] = model, ["publish"] = true }.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        Assert.Equal(version + 1, (await saved.Body()).GetProperty("workflowDefinition").GetProperty("version").GetInt32());
+
+        // The designer offers where a deadline counts from.
+        var descriptors = (await (await analyst.GetAsync("/elsa/api/descriptors/activities")).Body()).GetProperty("items").EnumerateArray().ToList();
+        var countFrom = descriptors.Single(d => d.GetProperty("typeName").GetString() == "Health.ServiceStep").GetProperty("inputs").EnumerateArray()
+            .Single(i => i.GetProperty("name").GetString() == "CountFrom");
+        Assert.Contains("SlidesReceived", countFrom.ToString());
+    }
 }
