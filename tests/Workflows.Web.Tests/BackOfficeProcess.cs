@@ -90,6 +90,14 @@ public sealed class BackOfficeProcess : IDisposable
         return Process.Start(psi)!;
     }
 
+    /// <summary>Waits for the process to end by itself (e.g. killed by its own fault injection).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // and its output, read to the end
+        return true;
+    }
+
     /// <summary>SIGKILL: no shutdown hooks run, exactly like a crash.</summary>
     public void Kill()
     {
