@@ -132,8 +132,6 @@ public sealed class Consultation : DeadlineTaskActivity
     [
         new() { Name = "answerSummary", Type = FormFieldType.MultiLine, LabelZh = "回复内容", LabelEn = "Answer", MaxLength = 2000,
                 RequiredFor = string.IsNullOrEmpty(ConsultationId) ? [] : ["Answered"],
-                // With a COC question the activity keeps the answer encrypted with the question itself; otherwise it is free text like a note.
-                IsFreeText = string.IsNullOrEmpty(ConsultationId),
                 HelpZh = "会员将在会员服务中看到此回复（加密保存）。", HelpEn = "The member reads this answer in the portal (stored encrypted)." },
         new() { Name = "answeredAt", Type = FormFieldType.DateTime, LabelZh = "回复时间", LabelEn = "Answered at", Rules = [FormRule.NotInFuture] },
     ];
