@@ -31,7 +31,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             throw new ApplicationRequestException(400, "Unknown service",
                 $"'{request.ServiceCode}' is not a service; use one of: {string.Join(", ", catalogue.Services.Select(s => s.Code).Order())}.");
         // With its diagnoses: the eligibility check of the first step judges this same read (PolicyReads).
-        var policy = await MyPolicies(user).Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == request.PolicyNumber, ct)
+        var policy = await MyPolicyWithDiagnoses(db, user, request.PolicyNumber, ct)
                      ?? throw new ApplicationRequestException(404, "Not found", $"You have no policy numbered '{request.PolicyNumber}'.");
         var details = Validate(request.Details ?? new ApplicationDetails());
         var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
@@ -349,6 +349,11 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
                 c.AnsweredAt is not null || answers.Any(a => a >= c.AskedAt && a < next), protector.Unprotect(c.AnswerProtected), c.AnsweredAt);
         }).Reverse().ToList();
     }
+
+    /// <summary>The member's policy of that number with its diagnoses (as <see cref="MyPolicies"/>), compiled once: applying runs it every time.</summary>
+    private static readonly Func<DomainDbContext, string, string?, CancellationToken, Task<Policies.Policy?>> MyPolicyWithDiagnoses =
+        EF.CompileAsyncQuery((DomainDbContext db, string user, string? number, CancellationToken ct) => db.Policies.AsNoTracking().Include(p => p.Diagnoses)
+            .FirstOrDefault(p => (p.InsuredUserName == user || p.GuardianUserName == user) && p.PolicyNumber == number));
 
     public IQueryable<Policies.Policy> MyPolicies(string user) =>
         db.Policies.AsNoTracking().Where(p => p.InsuredUserName == user || p.GuardianUserName == user);
