@@ -93,7 +93,8 @@ public sealed class HttpPathTests
             var pending = Enumerable.Range(0, 3000)
                 .Select(i => writer.RecordAsync(AccessEntry.For(user, DateTimeOffset.UtcNow, "GET", $"/api/x/{i}", 200 + i % 3, null, null))).ToList();
             await writer.StopAsync(CancellationToken.None);
-            Assert.All(pending, t => Assert.True(t.IsCompletedSuccessfully));
+            Assert.Equal(3000L, Count(db));
+            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(30)); // each caller learns its row was committed
             // A request that ends after the stop is still recorded (on its own).
             await writer.RecordAsync(AccessEntry.For(user, DateTimeOffset.UtcNow, "POST", "/api/late", 201, null, new string('x', 600)));
         }
@@ -112,6 +113,14 @@ public sealed class HttpPathTests
         c.Close();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static long Count(DatabaseOptions db)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM AccessLog";
+        return (long)cmd.ExecuteScalar()!;
     }
 
     [Fact]

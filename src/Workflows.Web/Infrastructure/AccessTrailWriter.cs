@@ -53,20 +53,36 @@ public sealed class AccessTrailWriter(PreparedConnections connections, ILogger<A
             try
             {
                 // Full: wait for room (never drop). Not cancellable by the request: the row must be written even when the client left.
-                await _queue.Writer.WriteAsync(pending);
+                await _queue.Writer.WriteAsync(pending).ConfigureAwait(false);
             }
             catch (ChannelClosedException)
             {
                 // The host is stopping and the queue was drained: this row is written on its own.
-                await connections.WriteAsync(c => Task.FromResult(WriteBatch(c, [pending])), CancellationToken.None);
+                await connections.WriteAsync(c => Task.FromResult(WriteBatch(c, [pending])), CancellationToken.None).ConfigureAwait(false);
                 return;
             }
         }
-        await pending.Done.Task;
+        await pending.Done.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Records <paramref name="entry"/> from synchronous code (a screen's event handler); blocks until it is committed.</summary>
-    public void Record(AccessEntry entry) => RecordAsync(entry).GetAwaiter().GetResult();
+    /// <summary>
+    /// Records one row at once on its own connection, for synchronous code on a Blazor circuit (a screen's read, at a
+    /// person's pace): it must not block the circuit on the batch loop. The same row and statement as the batches.
+    /// </summary>
+    public static void WriteOne(DatabaseOptions db, AccessEntry e)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = Insert;
+        foreach (var (name, value) in Parameters(e)) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static (string, object?)[] Parameters(AccessEntry e) =>
+    [
+        ("$at", e.At.UtcTicks), ("$uid", e.UserId), ("$uname", e.UserName), ("$roles", e.Roles), ("$method", e.Method),
+        ("$path", e.Path), ("$status", e.Status), ("$inst", e.InstanceId), ("$detail", e.Detail),
+    ];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -127,8 +143,7 @@ public sealed class AccessTrailWriter(PreparedConnections connections, ILogger<A
         c.InTransaction(() =>
         {
             foreach (var (e, _) in batch)
-                c.Command(Insert, null, ("$at", e.At.UtcTicks), ("$uid", e.UserId), ("$uname", e.UserName), ("$roles", e.Roles), ("$method", e.Method),
-                    ("$path", e.Path), ("$status", e.Status), ("$inst", e.InstanceId), ("$detail", e.Detail)).ExecuteNonQuery();
+                c.Command(Insert, null, Parameters(e)).ExecuteNonQuery();
             return batch.Count;
         });
 }

@@ -8,7 +8,7 @@ namespace Workflows.Web.Infrastructure;
 /// reads a member's question records it here, as a row with method "SCREEN" and the screen's path, the instance and
 /// what was read and why (never the value).
 /// </summary>
-public sealed class ScreenAccess(AccessTrailWriter trail, TimeProvider clock, ILogger<ScreenAccess> logger)
+public sealed class ScreenAccess(Workflows.Persistence.DatabaseOptions db, TimeProvider clock, ILogger<ScreenAccess> logger)
 {
     public const string Method = "SCREEN";
 
@@ -16,7 +16,7 @@ public sealed class ScreenAccess(AccessTrailWriter trail, TimeProvider clock, IL
     {
         try
         {
-            trail.Record(AccessEntry.For(user, clock.GetUtcNow(), Method, path, 200, instanceId, detail));
+            AccessTrailWriter.WriteOne(db, AccessEntry.For(user, clock.GetUtcNow(), Method, path, 200, instanceId, detail));
         }
         catch (Exception e)
         {
