@@ -16,6 +16,9 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<ReferenceData.ListedDrug> Drugs => Set<ReferenceData.ListedDrug>();
     public DbSet<ReferenceData.PharmacyCity> PharmacyCities => Set<ReferenceData.PharmacyCity>();
     public DbSet<ReferenceData.DesignatedHospital> DesignatedHospitals => Set<ReferenceData.DesignatedHospital>();
+    public DbSet<ReferenceData.ReferenceDataVersion> ReferenceDataVersions => Set<ReferenceData.ReferenceDataVersion>();
+    public DbSet<ReferenceData.ReferenceDataVersionFile> ReferenceDataFiles => Set<ReferenceData.ReferenceDataVersionFile>();
+    public DbSet<ReferenceData.ReferenceDataUpload> ReferenceDataUploads => Set<ReferenceData.ReferenceDataUpload>();
     public DbSet<Policies.Policy> Policies => Set<Policies.Policy>();
     public DbSet<Policies.DiagnosisEvent> Diagnoses => Set<Policies.DiagnosisEvent>();
     public DbSet<Policies.PolicyVersion> PolicyVersions => Set<Policies.PolicyVersion>();
@@ -28,6 +31,9 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<FollowUp.CareRecord> CareRecords => Set<FollowUp.CareRecord>();
     public DbSet<FollowUp.MedicationPlan> MedicationPlans => Set<FollowUp.MedicationPlan>();
     public DbSet<FollowUp.MonthlySummary> MonthlySummaries => Set<FollowUp.MonthlySummary>();
+    public DbSet<FollowUp.CocAlert> CocAlerts => Set<FollowUp.CocAlert>();
+    public DbSet<FollowUp.CocCaseManagerAssignment> CocCaseManagers => Set<FollowUp.CocCaseManagerAssignment>();
+    public DbSet<FollowUp.NutritionAssessment> NutritionAssessments => Set<FollowUp.NutritionAssessment>();
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions db) =>
         db.Configure(builder, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
@@ -40,6 +46,23 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
 
     protected override void OnModelCreating(ModelBuilder b)
     {
+        b.Entity<ReferenceData.ReferenceDataVersion>(e =>
+        {
+            e.ToTable("RefDataVersions");
+            e.HasKey(x => x.Number);
+            e.Property(x => x.Number).ValueGeneratedNever();
+            e.HasIndex(x => x.UploadId).IsUnique();
+        });
+        b.Entity<ReferenceData.ReferenceDataVersionFile>(e =>
+        {
+            e.ToTable("RefDataVersionFiles");
+            e.HasKey(x => new { x.Version, x.File });
+        });
+        b.Entity<ReferenceData.ReferenceDataUpload>(e =>
+        {
+            e.ToTable("RefDataUploads");
+            e.HasIndex(x => x.UploadedAt);
+        });
         b.Entity<ReferenceData.GreenChannelHospital>(e =>
         {
             e.ToTable("RefGreenChannelHospitals");
@@ -136,5 +159,13 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.HasIndex(x => new { x.ApplicationId, x.Month }).IsUnique();
             e.HasIndex(x => new { x.MemberUserName, x.Month });
         });
+        b.Entity<FollowUp.CocAlert>(e => { e.ToTable("CocAlerts"); e.HasIndex(x => new { x.ApplicationId, x.RaisedAt }); });
+        b.Entity<FollowUp.CocCaseManagerAssignment>(e =>
+        {
+            e.ToTable("CocCaseManagerAssignments");
+            e.HasIndex(x => x.ApplicationId);
+            e.HasIndex(x => x.CaseManager);
+        });
+        b.Entity<FollowUp.NutritionAssessment>(e => { e.ToTable("NutritionAssessments"); e.HasIndex(x => new { x.ApplicationId, x.AssessedOn }); });
     }
 }

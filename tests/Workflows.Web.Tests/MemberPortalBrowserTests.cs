@@ -368,4 +368,109 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await Browser.ShotAsync(page, "portal-13-desktop-english");
         Assert.Empty(problems);
     }
+
+    [Fact]
+    public async Task A_COC_member_sees_their_named_case_manager_and_has_two_questions_open_on_the_phone()
+    {
+        var (idNumber, cpic, _) = await ImportPersonAsync();
+        var anonymous = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        (await anonymous.PostAsJsonAsync("/api/account/activation/request", new { idNumber, policyNumber = cpic })).EnsureSuccessStatusCode();
+        var code = await CodeFromInboxAsync(idNumber);
+        Assert.True((await anonymous.PostAsJsonAsync("/api/account/activation/complete", new { idNumber, code, password = NewPassword })).IsSuccessStatusCode);
+        var member = await Api(idNumber, NewPassword);
+        var caseManager = await Api("casemanager");
+        var applied = await member.SendAsync(Json.Post("/api/me/applications", new { serviceCode = "cpic-coc-oncology-follow-up", policyNumber = cpic, details = new { } }, Guid.NewGuid().ToString()));
+        var applicationId = (await applied.Body()).GetProperty("id").GetString()!;
+        var intake = await CaseManagerTaskAsync(caseManager, applicationId, "Workflows.HumanTask");
+        Assert.True((await caseManager.SendAsync(Json.Post($"/api/tasks/{intake.GetProperty("id").GetString()}/complete", new { outcome = "Enrolled", data = new { } }, Guid.NewGuid().ToString()))).IsSuccessStatusCode);
+
+        // Before a case manager is named the member is told one is being arranged.
+        await using var phone = await PhoneAsync();
+        var page = await SignInAsync(phone, idNumber, NewPassword, "/me/applications/" + applicationId);
+        var problems = Watch(page);
+        await Assertions.Expect(page.GetByTestId("case-manager-pending")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        var took = await caseManager.PutAsJsonAsync($"/api/coc/{applicationId}/case-manager", new { caseManager = "casemanager" });
+        Assert.True(took.IsSuccessStatusCode, await took.Content.ReadAsStringAsync());
+        var today = Calendar.LocalDate(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd");
+        Assert.True((await caseManager.PostAsJsonAsync($"/api/coc/{applicationId}/nutrition", new { assessedOn = today, score = 3, rating = "A", advice = "保持均衡饮食，每周称体重一次。" })).IsSuccessStatusCode);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("case-manager-name")).ToHaveTextAsync("Demo CaseManager", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("nutrition")).ToContainTextAsync("3 分，A 级");
+
+        // Two questions in a row: both wait for their answers (the second is no longer refused as busy).
+        var questions = page.GetByTestId("coc-questions");
+        var ask = questions.GetByRole(AriaRole.Button, new() { Name = "提交问题" });
+        await Assertions.Expect(ask).ToBeEnabledAsync(new() { Timeout = 30_000 });
+        await page.FillAsync("#question", "化疗后手脚发麻，需要调整用药吗？");
+        await ask.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("consultation")).ToHaveCountAsync(1);
+        await page.FillAsync("#question", "下次复查要空腹吗？");
+        await ask.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("consultation")).ToHaveCountAsync(2);
+        foreach (var c in await page.GetByTestId("consultation").AllAsync()) await Assertions.Expect(c).ToContainTextAsync("等待回复");
+        var card = page.GetByTestId("coc-case-manager");
+        var box = await card.BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= 390, $"the case manager card fits the phone's width ({box?.X}, {box?.Width})");
+        await Assertions.Expect(card).ToContainTextAsync("营养状况评估");
+        // A full-page shot from the top, so the sticky header does not cover the middle of the page.
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await Browser.ShotAsync(page, "portal-15-coc-case-manager-two-questions");
+        Assert.Empty(problems);
+    }
+
+    /// <summary>Completes the open task of the given type with the outcome and data (as the specialist would in the workspace).</summary>
+    private static async Task CompleteTaskAsync(HttpClient staff, string applicationId, string activityType, string outcome, object data)
+    {
+        var task = await CaseManagerTaskAsync(staff, applicationId, activityType);
+        var done = await staff.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete", new { outcome, data }, Guid.NewGuid().ToString()));
+        Assert.True(done.IsSuccessStatusCode, await done.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_pathology_member_reads_the_fee_confirms_it_on_the_phone_and_follows_the_slides_on_the_timeline()
+    {
+        var (idNumber, cpic, _) = await ImportPersonAsync();
+        var anonymous = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        (await anonymous.PostAsJsonAsync("/api/account/activation/request", new { idNumber, policyNumber = cpic })).EnsureSuccessStatusCode();
+        var activated = await anonymous.PostAsJsonAsync("/api/account/activation/complete", new { idNumber, code = await CodeFromInboxAsync(idNumber), password = NewPassword });
+        Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
+        var member = await Api(idNumber, NewPassword);
+        var specialist = await Api("specialist");
+        var applied = await member.SendAsync(Json.Post("/api/me/applications",
+            new { serviceCode = "cpic-pathology-expert-consultation", policyNumber = cpic, details = new { city = "北京" } }, Guid.NewGuid().ToString()));
+        var applicationId = (await applied.Body()).GetProperty("id").GetString()!;
+        await CompleteTaskAsync(specialist, applicationId, "Health.SpecialistCall", "Reached", new { });
+        await CompleteTaskAsync(specialist, applicationId, "Health.FeeQuote", "Quoted", new { feeYuan = 1500, hospital = "北京大学肿瘤医院" });
+
+        // On the phone: the fee the member pays, stated before anything is done, with the two answers.
+        await using var phone = await PhoneAsync();
+        var page = await SignInAsync(phone, idNumber, NewPassword, "/me/applications/" + applicationId);
+        var problems = Watch(page);
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("待您确认", new() { Timeout = 30_000 });
+        var prompt = page.GetByTestId("confirm-prompt");
+        await Assertions.Expect(prompt).ToContainTextAsync("病理会诊费用需您自理");
+        await Assertions.Expect(prompt).ToContainTextAsync("¥1500");
+        var yes = page.GetByTestId("confirm-yes");
+        await Assertions.Expect(yes).ToBeEnabledAsync(new() { Timeout = 30_000 }); // live
+        var box = await page.GetByTestId("confirm-section").BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= 390, $"the confirmation fits the phone's width ({box?.X}, {box?.Width})");
+        await Browser.ShotAsync(page, "portal-15-pathology-fee");
+        await yes.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("服务中");
+        await Assertions.Expect(page.GetByTestId("confirm-section")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("timeline")).ToContainTextAsync("您已确认自理费用");
+
+        // The slides are borrowed and received: the timeline says when the preliminary result is due; no appointment anywhere.
+        await CompleteTaskAsync(specialist, applicationId, "Health.ServiceStep", "Borrowed", new { });
+        await CompleteTaskAsync(specialist, applicationId, "Health.ServiceStep", "Received", new { });
+        await page.ReloadAsync();
+        var timeline = page.GetByTestId("timeline");
+        await Assertions.Expect(timeline).ToContainTextAsync("已协助您借出病理切片", new() { Timeout = 30_000 });
+        await Assertions.Expect(timeline).ToContainTextAsync(new Regex(@"初步病理结果一般将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 前出具"));
+        await Assertions.Expect(timeline).ToContainTextAsync("服务中");
+        await Assertions.Expect(page.GetByTestId("appointment")).ToHaveCountAsync(0);
+        await Browser.ShotAsync(page, "portal-16-pathology-timeline");
+        Assert.Empty(problems);
+    }
 }

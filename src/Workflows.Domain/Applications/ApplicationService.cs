@@ -167,7 +167,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         if (ApplicationStatus.Final.Contains(app.Status))
             throw new ApplicationRequestException(409, "Already ended", $"The application is already {app.Status}; it cannot be cancelled.");
-        var outcome = Notice(app);
+        var outcome = await NoticeAsync(app, ct);
         var (restored, zh, en) = (outcome.QuotaRestored, outcome.ExplanationZh, outcome.ExplanationEn);
         await runtime.CancelAsync(app.InstanceId, "Cancelled by the member", new Actor(user, "Member"),
         [
@@ -185,15 +185,40 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         if (ApplicationStatus.Final.Contains(app.Status))
             throw new ApplicationRequestException(409, "Already ended", $"The application is already {app.Status}; it cannot be cancelled.");
-        return Notice(app);
+        return await NoticeAsync(app, ct);
     }
 
-    private CancellationOutcome Notice(ServiceApplication app)
+    private async Task<CancellationOutcome> NoticeAsync(ServiceApplication app, CancellationToken ct)
     {
         catalogue.TryGet(app.ServiceCode, out var service);
         var now = clock.GetUtcNow();
-        return CancellationNotice.Judge(service, calendar.LocalDate(now), app.AppointmentAt is { } at ? calendar.LocalDate(at) : null, calendar);
+        // A use already taken (a sample taken, an opinion delivered, a programme started) is not given back by cancelling.
+        var taken = await db.QuotaUses.AnyAsync(q => q.ApplicationId == app.Id && q.State == QuotaState.Consumed, ct);
+        return CancellationNotice.Judge(service, calendar.LocalDate(now), app.AppointmentAt is { } at ? calendar.LocalDate(at) : null, calendar, taken);
     }
+
+    /// <summary>
+    /// The member's answer to what their timeline asked them to confirm (e.g. the pathology fee they pay themselves):
+    /// resumes only this application's waiting <c>MemberConfirmation</c>. 409 when nothing waits for their answer.
+    /// </summary>
+    public async Task<ApplicationView?> ConfirmAsync(string user, string applicationId, bool? confirmed, string? idempotencyKey, CancellationToken ct = default)
+    {
+        var app = await MyApplications(user).FirstOrDefaultAsync(a => a.Id == applicationId, ct);
+        if (app is null) return null;
+        if (confirmed is null)
+            throw new ApplicationRequestException(400, "Answer required", "confirmed: say true (I confirm) or false (I do not confirm).");
+        var key = idempotencyKey is null ? null : $"confirm:{user}:{idempotencyKey}";
+        // Answered already (or never asked): nothing waits, whoever sends it and however often.
+        if (app.Status != ApplicationStatus.AwaitingConfirmation) throw NothingToConfirm();
+        var resumed = await runtime.TriggerEventAsync(Activities.MemberConfirmation.EventName, app.Id, new() { ["confirmed"] = confirmed.Value },
+            new Actor(user, "Member"), key, ct);
+        if (resumed.Count == 0) throw NothingToConfirm();
+        db.ChangeTracker.Clear();
+        return await GetAsync(user, app.Id, ct);
+    }
+
+    private static ApplicationRequestException NothingToConfirm() =>
+        new(409, "Nothing to confirm", "This application is not waiting for your confirmation.");
 
     /// <summary>
     /// COC 在线咨询: the member asks their case manager a question. The text is stored encrypted; the workflow is told only
@@ -219,7 +244,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         {
             db.Consultations.Remove(consultation); // not delivered: nothing kept
             await db.SaveChangesAsync(ct);
-            throw new ApplicationRequestException(409, "Busy", "Your case manager is answering your previous question; please wait for the answer.");
+            throw new ApplicationRequestException(409, "Not taking questions", "The COC programme is not taking questions now (it is closing or has ended).");
         }
         return consultation;
     }
@@ -264,6 +289,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         foreach (var policy in policies)
         {
             var chainStart = await CheckEligibility.ChainStartAsync(db, policy, ct);
+            var chainDiagnoses = await CheckEligibility.ChainDiagnosesAsync(db, policy, ct);
             var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
             var services = new List<EntitlementView>();
             foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer)) // the catalogue's (handbook's) order
@@ -272,7 +298,8 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
                 var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, ct);
                 var x = new EligibilityInput
                 {
-                    Policy = policy, ChainStart = chainStart, Service = service, Today = today, ApplicantUserName = user, Details = new ApplicationDetails(), QuotaUsed = used,
+                    Policy = policy, ChainStart = chainStart, ChainDiagnoses = chainDiagnoses, Service = service, Today = today, ApplicantUserName = user,
+                    Details = new ApplicationDetails(), QuotaUsed = used,
                 };
                 var usableFrom = EligibilityRules.UsableFrom(x);
                 if (service.Code == "cpic-special-drug-direct-pay")
@@ -420,13 +447,14 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         return new ApplicationView(a.Id, a.PolicyNumber, a.ServiceCode, s?.NameZh ?? a.ServiceCode, s?.NameEn ?? a.ServiceCode, a.ApplicantRole, a.Status,
             a.RefusalCode is null ? null : new RefusalView(a.RefusalCode, a.RefusalMessageZh ?? "", a.RefusalMessageEn ?? ""),
             a.AppointmentAt, a.CreatedAt, a.UpdatedAt, timeline,
-            faulted.TryGetValue(a.InstanceId, out var since) && !ApplicationStatus.Final.Contains(a.Status) ? DelayView.From(since) : null);
+            faulted.TryGetValue(a.InstanceId, out var since) && !ApplicationStatus.Final.Contains(a.Status) ? DelayView.From(since) : null,
+            a.ReferenceDataVersion);
     }
 }
 
 public sealed record ApplicationView(string Id, string PolicyNumber, string ServiceCode, string ServiceNameZh, string ServiceNameEn, string ApplicantRole,
     string Status, RefusalView? Refusal, DateTimeOffset? AppointmentAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TimelineEntry> Timeline,
-    DelayView? Delay = null)
+    DelayView? Delay = null, string? ReferenceDataVersion = null)
 {
     /// <summary>True while processing is stopped on the insurer's side (an incident staff must resolve).</summary>
     public bool Delayed => Delay is not null;

@@ -56,6 +56,8 @@ public static class BackOfficeServices
         // The access trail's batch writer, on the store's single writer connection; drained on a graceful stop.
         services.AddSingleton<AccessTrailWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<AccessTrailWriter>());
+        services.AddScoped<Migration.InstanceMigrations>();
+        services.AddSingleton<Migration.MigrationRuns>();
         services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();
         services.AddScheduling(config, database);
         EvidenceCheckpointJob.AddEvidenceCheckpoints(services);

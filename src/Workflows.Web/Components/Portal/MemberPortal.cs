@@ -15,9 +15,10 @@ namespace Workflows.Web.Components.Portal;
 /// "mine only" queries, in a scope of its own so concurrent UI events never share a DbContext. ID numbers and phones
 /// leave here masked.
 /// </summary>
-public sealed class MemberPortal(IServiceScopeFactory scopes, ReferenceLookup refs, PersonalDataProtector protector, NotificationOutbox outbox)
+public sealed class MemberPortal(IServiceScopeFactory scopes, IReferenceDataVersions versions, PersonalDataProtector protector, NotificationOutbox outbox)
 {
-    public ReferenceLookup References => refs;
+    /// <summary>The reference lists in effect now (a published version takes effect on its date, without a restart).</summary>
+    public ReferenceLookup References => versions.Current;
 
     private async Task<T> With<T>(Func<IServiceProvider, Task<T>> work)
     {
@@ -54,14 +55,26 @@ public sealed class MemberPortal(IServiceScopeFactory scopes, ReferenceLookup re
     public Task<ApplicationService.CancelResult?> CancelAsync(string me, string id, string idempotencyKey, CancellationToken ct = default) =>
         Apps(apps => apps.CancelAsync(me, id, idempotencyKey, ct));
 
+    public Task<ApplicationView?> ConfirmAsync(string me, string id, bool confirmed, string idempotencyKey, CancellationToken ct = default) =>
+        Apps(apps => apps.ConfirmAsync(me, id, confirmed, idempotencyKey, ct));
+
     public Task<IReadOnlyList<ApplicationService.ConsultationView>> ConsultationsAsync(string me, string applicationId, CancellationToken ct = default) =>
         Apps(apps => apps.ConsultationsAsync(me, applicationId, protector, ct));
+
+    /// <summary>The member's COC programme: their named case manager and nutrition assessments; null when the application is not theirs.</summary>
+    public Task<(CocCare.CaseManagerView CaseManager, IReadOnlyList<CocCare.NutritionView> Nutrition)?> CocAsync(string me, string applicationId, CancellationToken ct = default) =>
+        With<(CocCare.CaseManagerView, IReadOnlyList<CocCare.NutritionView>)?>(async sp =>
+        {
+            if (!await sp.GetRequiredService<ApplicationService>().IsMineAsync(me, applicationId, ct)) return null;
+            var coc = sp.GetRequiredService<CocCare>();
+            return (await coc.CaseManagerAsync(applicationId, ct), await coc.NutritionAsync(applicationId, ct));
+        });
 
     public Task<MemberConsultation?> AskAsync(string me, string applicationId, string question, CancellationToken ct = default) =>
         Apps(apps => apps.AskAsync(me, applicationId, question, protector, ct));
 
     public Task<ApplicationService.EstimateResult?> EstimateAsync(string me, string policyNumber, string drug, DrugPurchase purchase, CancellationToken ct = default) =>
-        Apps(apps => apps.EstimateAsync(me, policyNumber, drug, purchase, refs, ct));
+        Apps(apps => apps.EstimateAsync(me, policyNumber, drug, purchase, versions.Current, ct));
 
     /// <summary>One message of the member's inbox (a message sent on several channels shows once).</summary>
     public sealed record Message(string Id, string Template, string TextZh, string TextEn, DateTimeOffset CreatedAt, string? ApplicationId);
