@@ -150,6 +150,7 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
                 }
                 if (d["appointmentAt"]?.GetValue<string>() is { } s)
                     app.AppointmentAt = new DateTimeOffset(DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture).UtcTicks, TimeSpan.Zero);
+                app.ReferenceDataVersion = (d["referenceDataVersion"] as JsonValue)?.ToString() ?? app.ReferenceDataVersion;
                 app.UpdatedAt = at;
                 timeline.Add(new TimelineEntry(at, status, Str(d, "zh"), Str(d, "en")));
                 break;
