@@ -79,6 +79,7 @@ public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
     private readonly ConcurrentBag<PreparedConnection> _readers = new();
     private PreparedConnection? _writer;
     private const int MaxIdleReaders = 8;
+    private int _idleReaders;
 
     /// <summary>Runs <paramref name="work"/> with exclusive use of the writer connection.</summary>
     public async Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct)
@@ -107,7 +108,8 @@ public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
     /// <summary>Runs <paramref name="work"/> on a reader connection from the pool.</summary>
     public async Task<T> ReadAsync<T>(Func<PreparedConnection, Task<T>> work)
     {
-        if (!_readers.TryTake(out var reader)) reader = new PreparedConnection(db.Open());
+        if (_readers.TryTake(out var reader)) Interlocked.Decrement(ref _idleReaders);
+        else reader = new PreparedConnection(db.Open());
         var healthy = false;
         try
         {
@@ -117,8 +119,13 @@ public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
         }
         finally
         {
-            if (healthy && _readers.Count < MaxIdleReaders) _readers.Add(reader);
-            else reader.Dispose();
+            // The bag's own Count takes every per-thread lock of the bag; a counter of idle readers costs one atomic add.
+            if (healthy && Interlocked.Increment(ref _idleReaders) <= MaxIdleReaders) _readers.Add(reader);
+            else
+            {
+                if (healthy) Interlocked.Decrement(ref _idleReaders);
+                reader.Dispose();
+            }
         }
     }
 

@@ -26,8 +26,11 @@ public sealed class WorkDispatcher(ScheduledWorkStore store, ISchedulerFactory q
     /// <summary>There is new Pending work: look now rather than at the next sweep.</summary>
     public void Signal()
     {
+        // Called after every step that scheduled something: when a signal is already pending (the usual case under load),
+        // there is nothing to do, and no exception to throw and catch on the request's path.
+        if (_signal.CurrentCount > 0) return;
         try { _signal.Release(); }
-        catch (SemaphoreFullException) { }
+        catch (SemaphoreFullException) { } // signalled meanwhile
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

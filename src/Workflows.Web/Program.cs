@@ -29,7 +29,10 @@ builder.Services.AddSingleton<ScreenAccess>();
 var app = builder.Build();
 
 if (command is not null)
-    return await Commands.RunAsync(command, app, commandArgs);
+{
+    await using (app) // disposing the host flushes the log's background queue before the command exits
+        return await Commands.RunAsync(command, app, commandArgs);
+}
 
 await Startup.PrepareAsync(app.Services, app.Configuration, app.Environment);
 

@@ -109,6 +109,19 @@ public sealed class BackOfficeProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    /// <summary>SIGTERM, as systemctl stop: the host finishes its requests and runs its shutdown hooks. True if it exited in time.</summary>
+    public bool StopGracefully(TimeSpan timeout)
+    {
+        if (_process.HasExited) return true;
+        if (kill(_process.Id, 15) != 0) throw new InvalidOperationException($"SIGTERM failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        return _process.WaitForExit(timeout);
+    }
+
+    public int ExitCode => _process.ExitCode;
+
     public void Dispose()
     {
         Kill();

@@ -39,6 +39,32 @@ internal static class DomainServices
         c.AddEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(status, zh, en, code, appointmentAt, referenceDataVersion));
 
     public static async Task<Policy> PolicyAsync(this DomainDbContext db, string policyNumber, CancellationToken ct) =>
-        await db.Policies.AsNoTracking().Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, ct)
+        PolicyReads.Offered(policyNumber)
+        ?? await db.Policies.AsNoTracking().Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, ct)
         ?? throw new InvalidOperationException($"Policy {policyNumber} does not exist.");
+}
+
+/// <summary>
+/// The policy (with its diagnoses) that the request starting a step has just read, offered to that step's activities so
+/// it is read once per request: applying reads the member's policy to check it is theirs, and the eligibility check of
+/// the first step would otherwise read it again a millisecond later. Scoped to the calling flow (the start and the step it
+/// runs); a step run by anything else (a resume, a timer, a retry) reads the policy as before.
+/// </summary>
+public static class PolicyReads
+{
+    private static readonly AsyncLocal<Policy?> Current = new();
+
+    public static IDisposable Offer(Policy policy)
+    {
+        var previous = Current.Value;
+        Current.Value = policy;
+        return new Restore(previous);
+    }
+
+    public static Policy? Offered(string policyNumber) => Current.Value is { } p && p.PolicyNumber == policyNumber ? p : null;
+
+    private sealed class Restore(Policy? previous) : IDisposable
+    {
+        public void Dispose() => Current.Value = previous;
+    }
 }

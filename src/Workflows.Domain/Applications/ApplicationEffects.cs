@@ -25,7 +25,8 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
     public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
     {
         var d = effect.Data;
-        var now = clock.GetUtcNow().UtcTicks;
+        // The step's time, as its journal entries carry: the caller can then answer from the commit (Project) with the same times.
+        var now = instance.UpdatedAt.UtcTicks;
         var applicationId = d["applicationId"]?.GetValue<string>() ?? instance.CorrelationId
                             ?? throw new InvalidOperationException($"Effect {effect.Type} of instance {instance.Id} names no application.");
         switch (effect.Type)
@@ -40,11 +41,8 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
                     ("$details", d["details"]?.ToJsonString() ?? "{}"), ("$now", now), ("$channel", (d["channel"] as JsonValue)?.ToString() ?? ApplicationChannels.App),
                     ("$received", d["receivedAt"] is JsonValue r ? DateTimeOffset.Parse(r.ToString(), System.Globalization.CultureInfo.InvariantCulture).UtcTicks : now),
                     ("$filedBy", (d["filedBy"] as JsonValue)?.ToString())).ExecuteNonQuery();
-                var channel = ApplicationChannels.Of((d["channel"] as JsonValue)?.ToString());
-                if (channel.ByPhone)
-                    Event(c, applicationId, ApplicationStatus.Submitted, $"已通过{channel.NameZh}受理您的申请。", $"Your application was taken by {channel.NameEn}.", now);
-                else
-                    Event(c, applicationId, ApplicationStatus.Submitted, "已收到您的申请。", "Your application was received.", now);
+                var (submittedZh, submittedEn) = Received(d);
+                Event(c, applicationId, ApplicationStatus.Submitted, submittedZh, submittedEn, now);
                 break;
 
             case Status:
@@ -105,6 +103,58 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
         r.Close();
         catalogue.TryGet(service, out var entry);
         reminders.ScheduleForBooking(c, applicationId, service, member, appointmentAt, entry?.CancellationNoticeWorkingDays, clock.GetUtcNow());
+    }
+
+    /// <summary>The timeline's first line: received in the app, or taken by a hotline.</summary>
+    private static (string Zh, string En) Received(JsonObject d)
+    {
+        var channel = ApplicationChannels.Of((d["channel"] as JsonValue)?.ToString());
+        return channel.ByPhone
+            ? ($"已通过{channel.NameZh}受理您的申请。", $"Your application was taken by {channel.NameEn}.")
+            : ("已收到您的申请。", "Your application was received.");
+    }
+
+    /// <summary>
+    /// What <see cref="Apply"/> writes for the application effects of one step (create, status), applied to the row and
+    /// timeline in memory: the application as the step left it, without reading it back. Effects for other applications
+    /// and those that do not change the row or timeline are skipped. Kept beside <see cref="Apply"/> so the two change
+    /// together; a test compares the answer built here with the application read from the database.
+    /// </summary>
+    public static void Project(ServiceApplication app, List<TimelineEntry> timeline, StepEffect effect, string instanceId, string? correlationId, DateTimeOffset at)
+    {
+        var d = effect.Data;
+        var applicationId = d["applicationId"]?.GetValue<string>() ?? correlationId;
+        switch (effect.Type)
+        {
+            case Create:
+                app.Id = applicationId!;
+                app.PolicyId = Str(d, "policyId");
+                app.PolicyNumber = Str(d, "policyNumber");
+                app.ServiceCode = Str(d, "serviceCode");
+                app.ApplicantUserName = Str(d, "applicant");
+                app.ApplicantRole = Str(d, "applicantRole");
+                app.Status = ApplicationStatus.Submitted;
+                app.InstanceId = instanceId;
+                app.CreatedAt = app.UpdatedAt = at;
+                var (zh, en) = Received(d);
+                timeline.Add(new TimelineEntry(at, ApplicationStatus.Submitted, zh, en));
+                break;
+            case Status when applicationId == app.Id:
+                var status = Str(d, "status");
+                app.Status = status;
+                app.RefusalCode = d["code"]?.GetValue<string>() ?? app.RefusalCode;
+                if (status == ApplicationStatus.Refused)
+                {
+                    app.RefusalMessageZh = Str(d, "zh");
+                    app.RefusalMessageEn = Str(d, "en");
+                }
+                if (d["appointmentAt"]?.GetValue<string>() is { } s)
+                    app.AppointmentAt = new DateTimeOffset(DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture).UtcTicks, TimeSpan.Zero);
+                app.ReferenceDataVersion = (d["referenceDataVersion"] as JsonValue)?.ToString() ?? app.ReferenceDataVersion;
+                app.UpdatedAt = at;
+                timeline.Add(new TimelineEntry(at, status, Str(d, "zh"), Str(d, "en")));
+                break;
+        }
     }
 
     private static void Event(PreparedConnection c, string applicationId, string status, string zh, string en, long now) =>

@@ -30,12 +30,14 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (string.IsNullOrWhiteSpace(request.ServiceCode) || !catalogue.TryGet(request.ServiceCode, out var service))
             throw new ApplicationRequestException(400, "Unknown service",
                 $"'{request.ServiceCode}' is not a service; use one of: {string.Join(", ", catalogue.Services.Select(s => s.Code).Order())}.");
-        var policy = await MyPolicies(user).FirstOrDefaultAsync(p => p.PolicyNumber == request.PolicyNumber, ct)
+        // With its diagnoses: the eligibility check of the first step judges this same read (PolicyReads).
+        var policy = await MyPolicyWithDiagnoses(db, user, request.PolicyNumber, ct)
                      ?? throw new ApplicationRequestException(404, "Not found", $"You have no policy numbered '{request.PolicyNumber}'.");
         var details = Validate(request.Details ?? new ApplicationDetails());
         var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
-        var id = await StartAsync(policy, service, user, role, details, ApplicationChannels.App, clock.GetUtcNow(), null, new Actor(user, "Member"), idempotencyKey, ct);
-        return (await GetAsync(user, id, ct))!;
+        var (id, result) = await StartAsync(policy, service, user, role, details, ApplicationChannels.App, clock.GetUtcNow(), null, new Actor(user, "Member"), idempotencyKey, ct);
+        // A new application is answered from what its first step committed; a replayed one is read (it may have moved on since).
+        return result.Replayed ? (await GetAsync(user, id, ct))! : Committed(id, result);
     }
 
     public sealed record PhoneApplication(string? PolicyNumber, string? ServiceCode, string? Channel, DateTimeOffset? ReceivedAt, string? CallerRole, ApplicationDetails? Details);
@@ -59,17 +61,17 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (received < now.AddDays(-30)) throw Bad("来电时间不能早于 30 天前。", "receivedAt: a call more than 30 days ago cannot be filed as received then.");
         if (request.CallerRole is not (null or "insured" or "guardian" or "agent"))
             throw Bad("来电人身份只能是被保险人、监护人或代理人。", "callerRole: insured, guardian or agent.");
-        var policy = await db.Policies.AsNoTracking().FirstOrDefaultAsync(p => p.PolicyNumber == request.PolicyNumber, ct)
+        var policy = await db.Policies.AsNoTracking().Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == request.PolicyNumber, ct)
                      ?? throw new ApplicationRequestException(404, "Not found", $"没有保单号为“{request.PolicyNumber}”的保单。 There is no policy numbered '{request.PolicyNumber}'.");
         if (channel.Insurer is { } insurer && insurer != policy.Insurer)
             throw Bad($"{channel.NameZh}不受理该保单的服务。", $"channel: {channel.NameEn} does not take applications for {policy.Insurer} policies.");
         var details = Validate(request.Details ?? new ApplicationDetails());
         var applicant = (request.CallerRole is "guardian" or "agent" ? policy.GuardianUserName : policy.InsuredUserName) ?? "";
-        return await StartAsync(policy, service, applicant, request.CallerRole ?? "insured", details, channel.Code, received < now ? received : now, staff.Id, staff,
-            idempotencyKey is null ? null : $"phone:{staff.Id}:{idempotencyKey}", ct);
+        return (await StartAsync(policy, service, applicant, request.CallerRole ?? "insured", details, channel.Code, received < now ? received : now, staff.Id, staff,
+            idempotencyKey is null ? null : $"phone:{staff.Id}:{idempotencyKey}", ct)).ApplicationId;
     }
 
-    private async Task<string> StartAsync(Policies.Policy policy, ServiceDefinition service, string applicant, string role, ApplicationDetails details,
+    private async Task<(string ApplicationId, StepResult Result)> StartAsync(Policies.Policy policy, ServiceDefinition service, string applicant, string role, ApplicationDetails details,
         string channel, DateTimeOffset receivedAt, string? filedBy, Actor actor, string? idempotencyKey, CancellationToken ct)
     {
         // The command is what was asked (service, policy, applicant, channel, details), not the ids generated for it: a retry
@@ -88,8 +90,10 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             }, "apply");
             try
             {
-                var result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), actor, applicationId, idempotencyKey, ct, [create], fingerprint);
-                return result.Replayed ? await db.Applications.Where(a => a.InstanceId == result.InstanceId).Select(a => a.Id).FirstAsync(ct) : applicationId;
+                StepResult result;
+                using (PolicyReads.Offer(policy)) // the eligibility check of this step uses the policy read here, not a second read
+                    result = await runtime.StartAsync(service.Code, JsonSerializer.SerializeToElement(input), actor, applicationId, idempotencyKey, ct, [create], fingerprint);
+                return (result.Replayed ? await db.Applications.Where(a => a.InstanceId == result.InstanceId).Select(a => a.Id).FirstAsync(ct) : applicationId, result);
             }
             catch (EffectRefusedException e) when (e.Code == "QUOTA_EXHAUSTED" && attempt == 1)
             {
@@ -109,6 +113,23 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         var timeline = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id).OrderBy(e => e.Id)
             .Select(e => new TimelineEntry(e.At, e.Status, e.MessageZh, e.MessageEn)).ToListAsync(ct);
         var faulted = await FaultedAsync([app.InstanceId], ct);
+        return View(app, timeline, faulted);
+    }
+
+    /// <summary>
+    /// The application as the step that created it committed it (its row and timeline, <see cref="ApplicationEffects.Project"/>),
+    /// and delayed if that step faulted: the same answer <see cref="GetAsync"/> reads from the database, without reading it.
+    /// </summary>
+    private ApplicationView Committed(string applicationId, StepResult result)
+    {
+        var at = result.CommittedAt ?? clock.GetUtcNow();
+        var app = new ServiceApplication();
+        var timeline = new List<TimelineEntry>();
+        foreach (var effect in result.CommittedEffects)
+            ApplicationEffects.Project(app, timeline, effect, result.InstanceId, applicationId, at);
+        var faulted = result.SubStatus == WorkflowSubStatus.Faulted
+            ? new Dictionary<string, DateTimeOffset> { [result.InstanceId] = at }
+            : new Dictionary<string, DateTimeOffset>();
         return View(app, timeline, faulted);
     }
 
@@ -355,6 +376,11 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
                 c.AnsweredAt is not null || answers.Any(a => a >= c.AskedAt && a < next), protector.Unprotect(c.AnswerProtected), c.AnsweredAt);
         }).Reverse().ToList();
     }
+
+    /// <summary>The member's policy of that number with its diagnoses (as <see cref="MyPolicies"/>), compiled once: applying runs it every time.</summary>
+    private static readonly Func<DomainDbContext, string, string?, CancellationToken, Task<Policies.Policy?>> MyPolicyWithDiagnoses =
+        EF.CompileAsyncQuery((DomainDbContext db, string user, string? number, CancellationToken ct) => db.Policies.AsNoTracking().Include(p => p.Diagnoses)
+            .FirstOrDefault(p => (p.InsuredUserName == user || p.GuardianUserName == user) && p.PolicyNumber == number));
 
     public IQueryable<Policies.Policy> MyPolicies(string user) =>
         db.Policies.AsNoTracking().Where(p => p.InsuredUserName == user || p.GuardianUserName == user);

@@ -106,6 +106,17 @@ public sealed record StepResult
     /// <summary>True when this result was stored earlier under the same idempotency key and the command did not run again.</summary>
     public bool Replayed { get; init; }
 
+    /// <summary>
+    /// The effects this step committed and the step's time (which the effects' rows carry), for the caller that ran it:
+    /// it can answer from what it just wrote instead of reading it back. Empty on a replay; never stored nor sent.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<StepEffect> CommittedEffects { get; init; } = [];
+
+    /// <inheritdoc cref="CommittedEffects"/>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateTimeOffset? CommittedAt { get; init; }
+
     public static StepResult From(WorkflowInstance i) => new()
     {
         InstanceId = i.Id,

@@ -320,7 +320,7 @@ public sealed class WorkflowRuntime(
             await store.CommitAsync(new StepCommit(instance, expectedRevision, execution.CreatedBookmarks, execution.RemovedBookmarkIds, execution.Journal, command,
                 execution.Effects), ct);
             instance.IsNew = false;
-            return result;
+            return result with { CommittedEffects = execution.Effects.ToList(), CommittedAt = instance.UpdatedAt };
         }
         catch (DuplicateCommandException)
         {

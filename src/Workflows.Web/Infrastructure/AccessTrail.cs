@@ -5,9 +5,10 @@ namespace Workflows.Web.Infrastructure;
 
 /// <summary>
 /// Records every API call (who, in which roles, what, when, with what result) in the append-only access trail that
-/// auditors read. Bodies are never recorded, so no personal data lands here.
+/// auditors read. Bodies are never recorded, so no personal data lands here. Rows are written in batches by
+/// <see cref="AccessTrailWriter"/>; the request completes once its row is committed.
 /// </summary>
-public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimeProvider clock, ILogger<AccessTrail> logger)
+public sealed class AccessTrail(RequestDelegate next, AccessTrailWriter trail, TimeProvider clock, ILogger<AccessTrail> logger)
 {
     /// <summary>HttpContext.Items key: what an endpoint read or revealed and why (never the value), kept in the row's Detail.</summary>
     public const string DetailKey = "AccessTrail.Detail";
@@ -45,40 +46,15 @@ public sealed class AccessTrail(RequestDelegate next, DatabaseOptions db, TimePr
         }
         finally
         {
-            try { Record(http, failed); }
+            try { await Record(http, failed); }
             catch (Exception e) { logger.LogError(e, "Could not record access trail for {Method} {Path}", http.Request.Method, path.Value); }
         }
     }
 
-    private void Record(HttpContext http, int? failedStatus)
+    private Task Record(HttpContext http, int? failedStatus)
     {
         var instanceId = http.Request.RouteValues.TryGetValue("instanceId", out var v) ? v?.ToString() : http.Items[InstanceKey] as string;
-        Write(db, clock, http.User, http.Request.Method, http.Request.Path.Value ?? "", failedStatus ?? http.Response.StatusCode, instanceId,
-            http.Items[DetailKey] as string);
-    }
-
-    /// <summary>
-    /// Records one access. The API goes through the middleware; pages that read a case directly (the shell's audit page)
-    /// call this themselves with a method such as VIEW or VERIFY and the page's path.
-    /// </summary>
-    public static void Write(DatabaseOptions db, TimeProvider clock, ClaimsPrincipal user, string method, string path, int status, string? instanceId,
-        string? detail = null)
-    {
-        using var c = db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId, Detail)
-            VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst, $detail)
-            """;
-        cmd.Parameters.AddWithValue("$at", clock.GetUtcNow().UtcTicks);
-        cmd.Parameters.AddWithValue("$uid", user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous");
-        cmd.Parameters.AddWithValue("$uname", (object?)user.Identity?.Name ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$roles", string.Join(",", user.FindAll(ClaimTypes.Role).Select(r => r.Value)));
-        cmd.Parameters.AddWithValue("$method", method);
-        cmd.Parameters.AddWithValue("$path", path);
-        cmd.Parameters.AddWithValue("$status", status);
-        cmd.Parameters.AddWithValue("$inst", (object?)instanceId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$detail", (object?)(detail is { Length: > 500 } d ? d[..500] : detail) ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
+        return trail.RecordAsync(AccessEntry.For(http.User, clock.GetUtcNow(), http.Request.Method, http.Request.Path.Value ?? "", failedStatus ?? http.Response.StatusCode,
+            instanceId, http.Items[DetailKey] as string));
     }
 }

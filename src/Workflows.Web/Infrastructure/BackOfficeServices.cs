@@ -53,6 +53,9 @@ public static class BackOfficeServices
         services.AddSingleton<Workflows.Web.Evidence.SqliteInstances>();
         services.AddHealthServices(database);
         services.AddScoped<DefinitionStore>();
+        // The access trail's batch writer, on the store's single writer connection; drained on a graceful stop.
+        services.AddSingleton<AccessTrailWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AccessTrailWriter>());
         services.AddScoped<Migration.InstanceMigrations>();
         services.AddSingleton<Migration.MigrationRuns>();
         services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();

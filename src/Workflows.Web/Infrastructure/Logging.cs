@@ -9,7 +9,7 @@ using Workflows.Engine.Runtime;
 
 namespace Workflows.Web.Infrastructure;
 
-/// <summary>Serilog: structured logs to the console and a rolling JSON file, correlated by instance id, with personal data scrubbed.</summary>
+/// <summary>Serilog: structured logs to the console and a rolling JSON file, correlated by instance id, with personal data scrubbed, written off the request path.</summary>
 public static class Logging
 {
     public static LoggerConfiguration Configure(LoggerConfiguration config, IConfiguration settings, string contentRoot)
@@ -24,7 +24,8 @@ public static class Logging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Application", "Workflows.BackOffice")
-            .WriteTo.Sink(new PiiScrubbingSink(Sinks(settings, file)));
+            // Scrubbing and writing happen on one background loop (BackgroundSink): a request only queues its events.
+            .WriteTo.Sink(new BackgroundSink(new PiiScrubbingSink(Sinks(settings, file))));
     }
 
     private static Logger Sinks(IConfiguration settings, string file) =>
@@ -34,6 +35,56 @@ public static class Logging
             .WriteTo.File(new RenderedCompactJsonFormatter(), file, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31,
                 fileSizeLimitBytes: 100_000_000, rollOnFileSizeLimit: true, shared: true, flushToDiskInterval: TimeSpan.FromSeconds(1))
             .CreateLogger();
+}
+
+/// <summary>
+/// Moves scrubbing and writing off the caller's thread: events go into a bounded queue that one loop drains into the inner
+/// sink, so a request never waits for the console or the file, nor contends with other requests for their locks. Nothing
+/// is dropped: when the queue is full the caller waits; disposing (the host's logger is disposed when the host stops)
+/// writes what is queued first. The loop awaits new events rather than spinning, which matters on a small shared machine.
+/// </summary>
+public sealed class BackgroundSink : ILogEventSink, IDisposable
+{
+    private readonly ILogEventSink _inner;
+    private readonly System.Threading.Channels.Channel<LogEvent> _queue = System.Threading.Channels.Channel.CreateBounded<LogEvent>(
+        new System.Threading.Channels.BoundedChannelOptions(10_000) { SingleReader = true, FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
+    private readonly Task _loop;
+
+    public BackgroundSink(ILogEventSink inner)
+    {
+        _inner = inner;
+        _loop = Task.Run(DrainAsync);
+    }
+
+    public void Emit(LogEvent e)
+    {
+        if (_queue.Writer.TryWrite(e)) return;
+        try
+        {
+            _queue.Writer.WriteAsync(e).AsTask().GetAwaiter().GetResult(); // full: wait for room rather than lose the event
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            _inner.Emit(e); // after disposal: written directly
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        while (await _queue.Reader.WaitToReadAsync())
+            while (_queue.Reader.TryRead(out var e))
+            {
+                try { _inner.Emit(e); }
+                catch (Exception x) { Serilog.Debugging.SelfLog.WriteLine("Log event not written: {0}", x); }
+            }
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _loop.Wait(TimeSpan.FromSeconds(30));
+        (_inner as IDisposable)?.Dispose();
+    }
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Workflows.Persistence;
 
 namespace Workflows.Web.Infrastructure;
 
@@ -9,7 +8,7 @@ namespace Workflows.Web.Infrastructure;
 /// reads a member's question records it here, as a row with method "SCREEN" and the screen's path, the instance and
 /// what was read and why (never the value).
 /// </summary>
-public sealed class ScreenAccess(DatabaseOptions db, TimeProvider clock, ILogger<ScreenAccess> logger)
+public sealed class ScreenAccess(Workflows.Persistence.DatabaseOptions db, TimeProvider clock, ILogger<ScreenAccess> logger)
 {
     public const string Method = "SCREEN";
 
@@ -17,7 +16,7 @@ public sealed class ScreenAccess(DatabaseOptions db, TimeProvider clock, ILogger
     {
         try
         {
-            AccessTrail.Write(db, clock, user, Method, path, 200, instanceId, detail);
+            AccessTrailWriter.WriteOne(db, AccessEntry.For(user, clock.GetUtcNow(), Method, path, 200, instanceId, detail));
         }
         catch (Exception e)
         {
