@@ -24,6 +24,8 @@ public static class HealthServices
         services.AddSingleton(BusinessCalendar.Default);
         services.AddSingleton<PersonalDataProtector>();
         services.AddSingleton<IStepEffectHandler, ApplicationEffects>();
+        services.AddOptions<ReferenceDataSettings>().BindConfiguration(ReferenceDataSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NotificationSettings>().BindConfiguration(NotificationSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         AddFollowUp(services);
         // Reference data in versions (docs/reference-data.md): read from the database on first use, which is after
         // PrepareAsync has stored version 1; the version in effect switches on its effective date without a restart.
@@ -69,17 +71,18 @@ public static class HealthServices
         foreach (var name in new[] { FollowUp.NotificationChannels.Sms, FollowUp.NotificationChannels.WeChat })
             services.AddSingleton<FollowUp.INotificationChannel>(sp =>
             {
-                var section = sp.GetRequiredService<IConfiguration>().GetSection($"Notifications:{name}");
-                return section["Url"] is { Length: > 0 } url
-                    ? new FollowUp.GatewayChannel(name, sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), new Uri(url), section["ApiKey"])
+                var settings = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<NotificationSettings>>().Value;
+                var gateway = name == FollowUp.NotificationChannels.Sms ? settings.Sms : settings.WeChat;
+                return gateway.Url is { Length: > 0 } url
+                    ? new FollowUp.GatewayChannel(name, sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), new Uri(url), gateway.ApiKey)
                     : new FollowUp.UnconfiguredChannel(name);
             });
         services.AddSingleton<FollowUp.INotificationChannel>(sp =>
         {
-            var section = sp.GetRequiredService<IConfiguration>().GetSection("Notifications:Email");
-            if (section["Host"] is not { Length: > 0 } host) return new FollowUp.UnconfiguredChannel(FollowUp.NotificationChannels.Email);
+            var email = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<NotificationSettings>>().Value.Email;
+            if (email.Host is not { Length: > 0 } host) return new FollowUp.UnconfiguredChannel(FollowUp.NotificationChannels.Email);
             var users = sp.GetRequiredService<IServiceScopeFactory>();
-            return new FollowUp.EmailChannel(host, section.GetValue("Port", 25), section["From"] ?? "noreply@localhost", async (user, ct) =>
+            return new FollowUp.EmailChannel(host, email.Port, email.From, async (user, ct) =>
             {
                 await using var scope = users.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<WorkflowsDbContext>();

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Workflows.Scheduling;
 
 /// <summary>Configuration section "Scheduling".</summary>
@@ -8,18 +10,22 @@ public sealed class SchedulingOptions
     /// Hangfire in memory (the ScheduledWork outbox makes that safe). PostgreSql: both on PostgreSQL, Quartz clustered,
     /// so several back-office nodes share the schedule and each trigger fires on one node.
     /// </summary>
+    [RegularExpression("(?i)Sqlite|PostgreSql", ErrorMessage = "Scheduling:Store must be Sqlite or PostgreSql.")]
     public string Store { get; set; } = "Sqlite";
 
     /// <summary>The PostgreSQL connection string when <see cref="Store"/> is PostgreSql.</summary>
     public string? PostgreSqlConnectionString { get; set; }
 
     /// <summary>This node's name in the cluster and in Hangfire's server list.</summary>
+    [Required(ErrorMessage = "Scheduling:NodeName must not be empty.")]
     public string NodeName { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>Hangfire workers running work in parallel.</summary>
+    [Range(1, 1000, ErrorMessage = "Scheduling:Workers must be between 1 and 1000.")]
     public int Workers { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 
     /// <summary>Quartz threads firing triggers (each only hands its work to Hangfire, so few are needed).</summary>
+    [Range(1, 1000, ErrorMessage = "Scheduling:QuartzThreads must be between 1 and 1000.")]
     public int QuartzThreads { get; set; } = 4;
 
     /// <summary>How long Quartz waits before looking again when nothing is due (at least 1 s).</summary>
@@ -55,12 +61,15 @@ public sealed class SchedulingOptions
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How many rows the dispatcher hands over per round.</summary>
+    [Range(1, 100_000, ErrorMessage = "Scheduling:DispatchBatch must be between 1 and 100000.")]
     public int DispatchBatch { get; set; } = 500;
 
     /// <summary>Attempts (first run plus retries) before a piece of work is marked Failed for staff to look at.</summary>
+    [Range(1, 100, ErrorMessage = "Scheduling:MaxAttempts must be between 1 and 100.")]
     public int MaxAttempts { get; set; } = 6;
 
     /// <summary>Cron of the monthly summaries, in Asia/Shanghai: 08:00 on the 1st.</summary>
+    [Required(ErrorMessage = "Scheduling:MonthlySummaryCron must be a Quartz cron expression.")]
     public string MonthlySummaryCron { get; set; } = "0 0 8 1 * ?";
 
     public bool UsesPostgreSql => string.Equals(Store, "PostgreSql", StringComparison.OrdinalIgnoreCase);

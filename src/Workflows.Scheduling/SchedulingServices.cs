@@ -14,7 +14,11 @@ public static class SchedulingServices
 {
     public static IServiceCollection AddScheduling(this IServiceCollection services, IConfiguration config, DatabaseOptions database)
     {
+        // Bound once here (Quartz and Hangfire are configured from it) and checked before anything uses it.
         var options = config.GetSection("Scheduling").Get<SchedulingOptions>() ?? new SchedulingOptions();
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
+            throw new OptionsValidationException("Scheduling", typeof(SchedulingOptions), errors.Select(e => e.ErrorMessage ?? "Scheduling"));
         if (options.UsesPostgreSql && string.IsNullOrWhiteSpace(options.PostgreSqlConnectionString))
             throw new InvalidOperationException("Scheduling:Store is PostgreSql but Scheduling:PostgreSqlConnectionString is empty.");
         services.AddSingleton(Options.Create(options));

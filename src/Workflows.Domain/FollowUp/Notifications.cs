@@ -31,11 +31,11 @@ public sealed record NotificationRequest(string Key, string Template, string Tex
 /// together with the work of delivering it; a message whose key exists already is not stored again, so a reminder or an
 /// escalation that runs twice sends once. Members get the configured member channels; staff groups the Inbox.
 /// </summary>
-public sealed class NotificationOutbox(PersonalDataProtector protector, IConfiguration config)
+public sealed class NotificationOutbox(PersonalDataProtector protector, Microsoft.Extensions.Options.IOptions<NotificationSettings> settings)
 {
-    /// <summary>The channels members are reached on (configuration "Notifications:MemberChannels"); the Inbox alone by default.</summary>
+    /// <summary>The channels members are reached on (<see cref="NotificationSettings.MemberChannels"/>); the Inbox alone by default.</summary>
     public IReadOnlyList<string> MemberChannels { get; } =
-        config.GetSection("Notifications:MemberChannels").Get<string[]>() is { Length: > 0 } c ? c : [NotificationChannels.Inbox];
+        settings.Value.MemberChannels is { Length: > 0 } c ? c : [NotificationChannels.Inbox];
 
     public int Add(PreparedConnection c, NotificationRequest n, DateTimeOffset now)
     {

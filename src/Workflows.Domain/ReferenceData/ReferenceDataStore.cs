@@ -164,13 +164,12 @@ public sealed class ReferenceDataStore(IDbContextFactory<DomainDbContext> dbs, T
 }
 
 /// <summary>Picks up versions published on other nodes every <c>ReferenceData:RefreshInterval</c> (default 15 s).</summary>
-public sealed class ReferenceDataRefresher(ReferenceDataStore store, Microsoft.Extensions.Configuration.IConfiguration config, ILogger<ReferenceDataRefresher> logger)
+public sealed class ReferenceDataRefresher(ReferenceDataStore store, Microsoft.Extensions.Options.IOptions<ReferenceDataSettings> settings, ILogger<ReferenceDataRefresher> logger)
     : Microsoft.Extensions.Hosting.BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = TimeSpan.TryParse(config["ReferenceData:RefreshInterval"], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero
-            ? t : TimeSpan.FromSeconds(15);
+        var interval = settings.Value.RefreshInterval;
         using var timer = new PeriodicTimer(interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

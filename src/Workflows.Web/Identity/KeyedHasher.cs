@@ -18,9 +18,9 @@ public sealed class KeyedHasher
         _key = key;
     }
 
-    public static KeyedHasher FromConfiguration(IConfiguration config, string dataDirectory)
+    public static KeyedHasher FromSettings(Infrastructure.IdentitySettings settings, string dataDirectory)
     {
-        if (config["Identity:HashKey"] is { Length: > 0 } configured) return new KeyedHasher(Convert.FromBase64String(configured));
+        if (settings.HashKey is { Length: > 0 } configured) return new KeyedHasher(Convert.FromBase64String(configured));
         var path = Path.Combine(dataDirectory, "keys", "identity-hash.key");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         try

@@ -25,11 +25,20 @@ public static class BackOfficeServices
     {
         var services = builder.Services;
         var config = builder.Configuration;
-        var dataDir = Path.GetFullPath(config["DataDirectory"] ?? Path.Combine(builder.Environment.ContentRootPath, "data"));
+        var dataDir = Path.GetFullPath(config["DataDirectory"] is { Length: > 0 } data ? data : Path.Combine(builder.Environment.ContentRootPath, "data"));
+        // Settings, one class per section (Settings.cs; defaults in appsettings.json): read here where registration needs
+        // them, validated now and again at start (ValidateOnStart), and given to consumers as IOptions<T>.
+        var databaseSettings = Settings<DatabaseSettings>(builder, DatabaseSettings.Section);
+        var evidenceSettings = Settings<EvidenceSettings>(builder, EvidenceSettings.Section);
+        var limits = Settings<LimitsSettings>(builder, LimitsSettings.Section);
+        var identitySettings = Settings<IdentitySettings>(builder, IdentitySettings.Section);
+        Settings<SeedSettings>(builder, SeedSettings.Section);
+        Settings<WorkflowFilesSettings>(builder, WorkflowFilesSettings.Section);
+        Settings<StudioSettings>(builder, StudioSettings.Section);
         var database = new DatabaseOptions
         {
-            Path = Path.GetFullPath(config["Database:Path"] ?? Path.Combine(dataDir, "backoffice.db")),
-            Synchronous = config["Database:Synchronous"] ?? "NORMAL",
+            Path = Path.GetFullPath(databaseSettings.Path is { Length: > 0 } dbPath ? dbPath : Path.Combine(dataDir, "backoffice.db")),
+            Synchronous = databaseSettings.Synchronous,
         };
         services.AddSingleton(database);
         services.AddSingleton(Clock(builder));
@@ -43,9 +52,9 @@ public static class BackOfficeServices
         // Evidence: journal keys and the signing key live outside the database (docs/operations.md, "Evidence").
         services.AddEvidence(new Workflows.Persistence.Evidence.EvidenceOptions
         {
-            KeyDirectory = Path.GetFullPath(config["Evidence:KeyDirectory"] ?? Path.Combine(dataDir, "evidence-keys")),
-            CheckpointDirectory = Path.GetFullPath(config["Evidence:CheckpointDirectory"] ?? Path.Combine(dataDir, "checkpoints")),
-            CheckpointInterval = TimeSpan.FromMinutes(config.GetValue<double?>("Evidence:CheckpointMinutes") ?? 15),
+            KeyDirectory = Path.GetFullPath(evidenceSettings.KeyDirectory is { Length: > 0 } keys ? keys : Path.Combine(dataDir, "evidence-keys")),
+            CheckpointDirectory = Path.GetFullPath(evidenceSettings.CheckpointDirectory is { Length: > 0 } cp ? cp : Path.Combine(dataDir, "checkpoints")),
+            CheckpointInterval = TimeSpan.FromMinutes(evidenceSettings.CheckpointMinutes),
         }, database);
         services.AddSingleton<Workflows.Web.Evidence.AuditQueries>();
         services.AddSingleton<Workflows.Web.Evidence.LegalHolds>();
@@ -103,7 +112,7 @@ public static class BackOfficeServices
                 o.Events.OnRedirectToLogin = ctx => Redirect(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => Redirect(ctx, StatusCodes.Status403Forbidden);
             });
-        services.AddSingleton(sp => Identity.KeyedHasher.FromConfiguration(config, dataDir));
+        services.AddSingleton(sp => Identity.KeyedHasher.FromSettings(identitySettings, dataDir));
         services.AddSingleton<Identity.SignInThrottle>();
         services.AddScoped<Identity.MemberAccounts>();
         services.AddScoped<Workflows.Domain.Policies.IMemberDirectory>(sp => sp.GetRequiredService<Identity.MemberAccounts>());
@@ -130,10 +139,24 @@ public static class BackOfficeServices
         });
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = config.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 4_000_000;
+            k.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
             k.AddServerHeader = false; // no "Server: Kestrel"
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Binds a settings section: registered as <c>IOptions&lt;T&gt;</c> with its data annotations checked at start, and
+    /// returned (checked now) for the registrations that need it before the host is built.
+    /// </summary>
+    private static T Settings<T>(WebApplicationBuilder builder, string section) where T : class, new()
+    {
+        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        var value = builder.Configuration.GetSection(section).Get<T>() ?? new T();
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(value, new(value), errors, validateAllProperties: true))
+            throw new Microsoft.Extensions.Options.OptionsValidationException(section, typeof(T), errors.Select(e => e.ErrorMessage ?? section));
+        return value;
     }
 
     /// <summary>

@@ -14,8 +14,8 @@ public static class Logging
 {
     public static LoggerConfiguration Configure(LoggerConfiguration config, IConfiguration settings, string contentRoot)
     {
-        var dataDirectory = settings["DataDirectory"] ?? Path.Combine(contentRoot, "data");
-        var file = settings["Logging:File"] ?? Path.Combine(dataDirectory, "logs", "backoffice-.log");
+        var dataDirectory = settings["DataDirectory"] is { Length: > 0 } data ? data : Path.Combine(contentRoot, "data");
+        var file = settings["Logging:File"] is { Length: > 0 } configured ? configured : Path.Combine(dataDirectory, "logs", "backoffice-.log");
         return config
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)

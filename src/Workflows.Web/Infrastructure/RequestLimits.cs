@@ -6,9 +6,9 @@ namespace Workflows.Web.Infrastructure;
 /// Refuses request bodies over the limit (Limits:MaxRequestBodyBytes, default 4 MB) with a 413 problem before anything
 /// reads them, whatever server hosts the app; Kestrel enforces the same limit on bodies without a Content-Length.
 /// </summary>
-public sealed class RequestLimits(RequestDelegate next, IConfiguration config)
+public sealed class RequestLimits(RequestDelegate next, Microsoft.Extensions.Options.IOptions<LimitsSettings> limits)
 {
-    private readonly long _max = config.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 4_000_000;
+    private readonly long _max = limits.Value.MaxRequestBodyBytes;
 
     public async Task InvokeAsync(HttpContext http)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Workflows.Engine.Model;
 using Workflows.Engine.Runtime;
 using Workflows.Persistence;
@@ -15,6 +16,7 @@ public static class Startup
     {
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Startup");
         var database = services.GetRequiredService<DatabaseOptions>();
+        var seed = services.GetRequiredService<IOptions<SeedSettings>>().Value;
         // Nodes of a cluster share the file: one prepares it at a time (the second finds it migrated, seeded, imported).
         using var startupLock = await LockFileAsync(database.Path + ".startup-lock", logger, ct);
         database.EnsureWal();
@@ -25,11 +27,11 @@ public static class Startup
             await db.Database.MigrateAsync(ct);
             logger.LogInformation("Database ready at {DatabasePath} (WAL)", database.Path);
             await SeedRolesAsync(scope.ServiceProvider, ct);
-            if (config.GetValue("Seed:DemoUsers", true))
-                await SeedDemoUsersAsync(scope.ServiceProvider, config, logger);
+            if (seed.DemoUsers)
+                await SeedDemoUsersAsync(scope.ServiceProvider, seed.DemoPassword, logger);
         }
-        await Workflows.Domain.HealthServices.PrepareAsync(services, config.GetValue("Seed:DemoUsers", true), logger, ct);
-        await ImportWorkflowsAsync(services, WorkflowDirectory(config, env), logger, ct);
+        await Workflows.Domain.HealthServices.PrepareAsync(services, seed.DemoUsers, logger, ct);
+        await ImportWorkflowsAsync(services, WorkflowDirectory(services.GetRequiredService<IOptions<WorkflowFilesSettings>>().Value, env), logger, ct);
     }
 
     /// <summary>
@@ -89,10 +91,9 @@ public static class Startup
     }
 
     /// <summary>One demo user per role (user name = role in lower case), with the password from Seed:DemoPassword.</summary>
-    private static async Task SeedDemoUsersAsync(IServiceProvider sp, IConfiguration config, ILogger logger)
+    private static async Task SeedDemoUsersAsync(IServiceProvider sp, string password, ILogger logger)
     {
         var users = sp.GetRequiredService<UserManager<AppUser>>();
-        var password = config["Seed:DemoPassword"] ?? "Demo#2026";
         foreach (var role in Roles.All)
         {
             var name = role.ToLowerInvariant();
@@ -131,9 +132,9 @@ public static class Startup
     }
 
     /// <summary>Workflows:Directory, or the repository's workflows/ found by walking up from the content root.</summary>
-    public static string? WorkflowDirectory(IConfiguration config, IHostEnvironment env)
+    public static string? WorkflowDirectory(WorkflowFilesSettings settings, IHostEnvironment env)
     {
-        if (config["Workflows:Directory"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        if (settings.Directory is { Length: > 0 } configured) return Path.GetFullPath(configured);
         foreach (var start in new[] { env.ContentRootPath, AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

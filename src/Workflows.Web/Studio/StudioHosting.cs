@@ -18,7 +18,7 @@ public static class StudioHosting
     public static void UseStudio(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Studio");
-        var root = FindHostDirectory(app.Configuration, app.Environment);
+        var root = FindHostDirectory(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.StudioSettings>>().Value, app.Environment);
         var package = root is null ? null : Path.Combine(root, PackagePath);
         if (package is null || !File.Exists(Path.Combine(package, "_framework", "blazor.webassembly.js")))
         {
@@ -140,9 +140,9 @@ public static class StudioHosting
     private const string EncodingKey = "studio.content-encoding";
 
     /// <summary>Studio:Directory, or the project's StudioHost folder found by walking up from the content root or the binaries.</summary>
-    public static string? FindHostDirectory(IConfiguration config, IHostEnvironment env)
+    public static string? FindHostDirectory(Infrastructure.StudioSettings settings, IHostEnvironment env)
     {
-        if (config["Studio:Directory"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        if (settings.Directory is { Length: > 0 } configured) return Path.GetFullPath(configured);
         foreach (var start in new[] { env.ContentRootPath, AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
