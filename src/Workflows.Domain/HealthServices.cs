@@ -32,6 +32,10 @@ public static class HealthServices
             return ReferenceLookup.LoadAsync(db).GetAwaiter().GetResult();
         });
         services.AddSingleton<IReferenceDataVersions>(sp => new LoadedReferenceData(sp.GetRequiredService<ReferenceLookup>()));
+        // Replay and what-if: each step records the data versions its decisions used; replay asks for the same ones.
+        services.AddSingleton<Workflows.Engine.Runtime.IDecisionVersionSource, Replay.DecisionVersionSource>();
+        services.AddSingleton<Replay.CaseReplay>();
+        services.AddSingleton<Replay.WhatIfAnalysis>();
         services.AddSingleton<Workflows.Engine.Runtime.ITaskSubjectSource, Tasks.ApplicationTaskSubjects>();
         services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();

@@ -69,6 +69,7 @@ app.MapCultureSwitch();
 DefinitionsApi.Map(app);
 InstancesApi.Map(app);
 Workflows.Web.Evidence.EvidenceApi.Map(app);
+Workflows.Web.Evidence.ReplayApi.Map(app);
 TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);

@@ -48,7 +48,9 @@ public sealed class CheckEligibility : Activity
         await using var db = context.Db();
         var policy = await db.PolicyAsync(input.PolicyNumber, context.CancellationToken);
         var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
-        var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, context.CancellationToken);
+        // How many uses the period had when this decision was made (replay: as recorded; what-if: as the replayed cases left it).
+        var used = await (context.Services.GetService<IQuotaLedger>() ?? LiveQuotaLedger.Instance)
+            .UsedAsync(db, new QuotaKey(policy.Id, service.Code, period), context);
         // The refusal must fall in the current policy year (the green channel's quota period).
         var periodStartInstant = new DateTimeOffset(period.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)).UtcTicks;
         var refusedThisYear = service.Code == "jd-green-channel" && (await db.Applications.AsNoTracking()
@@ -73,7 +75,7 @@ public sealed class CheckEligibility : Activity
         {
             context.Status(ApplicationStatus.Refused, refusal.MessageZh, refusal.MessageEn, refusal.Code);
             context.JournalMessage = refusal.Code;
-            return ActivityResult.Complete("NotEligible", new JsonObject { ["code"] = refusal.Code });
+            return ActivityResult.Complete("NotEligible", new JsonObject { ["code"] = refusal.Code, ["quotaUsedBefore"] = used });
         }
         if (service.QuotaPerPolicyPeriod is { } limit)
             context.AddEffect(ApplicationEffects.ReserveQuota, new JsonObject

@@ -50,7 +50,7 @@ public sealed class IssueVoucher : Activity
 
     public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
     {
-        var code = RandomNumberGenerator.GetInt32(10_000_000, 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var code = context.NextRandom(10_000_000, 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.SetVariable(CodeVariable, code);
         context.Status(ApplicationStatus.Booked, $"购药凭证已发送，取药码 {code}。", $"Your purchase voucher was issued; pickup code {code}.");
         return new(ActivityResult.Complete(DefaultPort));
