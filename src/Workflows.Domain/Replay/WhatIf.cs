@@ -113,8 +113,13 @@ public sealed class WhatIfAnalysis(CaseReplay replay, WorkflowReplayer replayer,
             {
                 var i = 0;
                 while (i < recorded.Count && i < draftDecisions.Count && recorded[i] == draftDecisions[i]) i++;
-                before = i < recorded.Count ? recorded[i] : "（无更多决定）";
-                after = i < draftDecisions.Count ? draftDecisions[i] : "（无更多决定）";
+                if (i == recorded.Count && i == draftDecisions.Count)
+                    before = after = recorded.Count == 0 ? "（无自动决定）" : recorded[^1];
+                else
+                {
+                    before = i < recorded.Count ? recorded[i] : "（无更多决定）";
+                    after = i < draftDecisions.Count ? draftDecisions[i] : "（无更多决定）";
+                }
             }
             var note = run.StoppedReason is { } r ? $"草稿无法沿原记录继续：{r}" : null;
             var changed = before != after || (note is not null && recordedVerdict == draftVerdict && !Join(recorded).StartsWith(Join(draftDecisions), StringComparison.Ordinal));
