@@ -10,7 +10,7 @@ public sealed class ReplayTests : IDisposable
     private readonly EngineHarness _h = new(r => r.Add<Classify>().Add<IssueCode>().Add<FlakyActivity>());
     public void Dispose() => _h.Dispose();
 
-    private WorkflowReplayer Replayer => new(_h.Registry, _h.Evaluator, new WorkflowRuntimeOptions());
+    private WorkflowReplayer Replayer => new(_h.Registry, _h.Evaluator, new WorkflowRuntimeOptions()) { ComputeHashes = true };
 
     /// <summary>Task → classify the amount → (High: wait a day, then a second task; Low: finish), with a fork/join and an id-and-random activity.</summary>
     private Task PublishAsync() => _h.PublishAsync(new Flow("claims")

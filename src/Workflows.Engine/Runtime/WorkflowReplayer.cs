@@ -54,6 +54,9 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
     private readonly ConcurrentDictionary<string, CompiledWorkflow> _compiled = new(StringComparer.Ordinal);
     private readonly Redactor _redactor = new(options.SensitiveKeys);
 
+    /// <summary>Also hash the replayed entries (with the host's chain key), so identical runs can be checked hash for hash; off by default (replay compares fields).</summary>
+    public bool ComputeHashes { get; init; }
+
     /// <summary>Whether a version can run at all (a draft may be incomplete): the structural checks publishing makes.</summary>
     public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition) => CompiledWorkflow.Validate(definition, registry, evaluator);
 
@@ -149,6 +152,7 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
                 options.MaxActivitiesPerStep, ct)
             {
                 JournalKeys = options.JournalKeys,
+                ComputeHashes = ComputeHashes,
                 Sources = sources,
                 Versions = step.Versions,
             };
@@ -273,7 +277,8 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
                ?? D("timestamp", a.Timestamp.UtcDateTime.ToString("O"), b.Timestamp.UtcDateTime.ToString("O"))
                ?? D("actor", $"{a.ActorId} ({a.ActorRole})", $"{b.ActorId} ({b.ActorRole})")
                ?? D("definitionVersion", $"{a.DefinitionVersionId} v{a.Version}", $"{b.DefinitionVersionId} v{b.Version}")
-               ?? D("payload", a.Payload is null ? null : WorkflowJson.Canonical(a.Payload), b.Payload is null ? null : WorkflowJson.Canonical(b.Payload))
+               ?? (JsonNode.DeepEquals(a.Payload, b.Payload) ? null
+                   : D("payload", a.Payload is null ? null : WorkflowJson.Canonical(a.Payload), b.Payload is null ? null : WorkflowJson.Canonical(b.Payload)))
                ?? D("message", a.Message, b.Message)
                ?? D("activityInstanceId", a.ActivityInstanceId, b.ActivityInstanceId)
                ?? D("bookmarkId", a.BookmarkId, b.BookmarkId);
