@@ -16,6 +16,9 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<ReferenceData.ListedDrug> Drugs => Set<ReferenceData.ListedDrug>();
     public DbSet<ReferenceData.PharmacyCity> PharmacyCities => Set<ReferenceData.PharmacyCity>();
     public DbSet<ReferenceData.DesignatedHospital> DesignatedHospitals => Set<ReferenceData.DesignatedHospital>();
+    public DbSet<ReferenceData.ReferenceDataVersion> ReferenceDataVersions => Set<ReferenceData.ReferenceDataVersion>();
+    public DbSet<ReferenceData.ReferenceDataVersionFile> ReferenceDataFiles => Set<ReferenceData.ReferenceDataVersionFile>();
+    public DbSet<ReferenceData.ReferenceDataUpload> ReferenceDataUploads => Set<ReferenceData.ReferenceDataUpload>();
     public DbSet<Policies.Policy> Policies => Set<Policies.Policy>();
     public DbSet<Policies.DiagnosisEvent> Diagnoses => Set<Policies.DiagnosisEvent>();
     public DbSet<Policies.PolicyVersion> PolicyVersions => Set<Policies.PolicyVersion>();
@@ -40,6 +43,23 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
 
     protected override void OnModelCreating(ModelBuilder b)
     {
+        b.Entity<ReferenceData.ReferenceDataVersion>(e =>
+        {
+            e.ToTable("RefDataVersions");
+            e.HasKey(x => x.Number);
+            e.Property(x => x.Number).ValueGeneratedNever();
+            e.HasIndex(x => x.UploadId).IsUnique();
+        });
+        b.Entity<ReferenceData.ReferenceDataVersionFile>(e =>
+        {
+            e.ToTable("RefDataVersionFiles");
+            e.HasKey(x => new { x.Version, x.File });
+        });
+        b.Entity<ReferenceData.ReferenceDataUpload>(e =>
+        {
+            e.ToTable("RefDataUploads");
+            e.HasIndex(x => x.UploadedAt);
+        });
         b.Entity<ReferenceData.GreenChannelHospital>(e =>
         {
             e.ToTable("RefGreenChannelHospitals");

@@ -25,13 +25,14 @@ public static class HealthServices
         services.AddSingleton<PersonalDataProtector>();
         services.AddSingleton<IStepEffectHandler, ApplicationEffects>();
         AddFollowUp(services);
-        // Loaded from the database on first use, which is after PrepareAsync has loaded the attachments' tables.
-        services.AddSingleton(sp =>
-        {
-            using var db = sp.GetRequiredService<IDbContextFactory<DomainDbContext>>().CreateDbContext();
-            return ReferenceLookup.LoadAsync(db).GetAwaiter().GetResult();
-        });
-        services.AddSingleton<IReferenceDataVersions>(sp => new LoadedReferenceData(sp.GetRequiredService<ReferenceLookup>()));
+        // Reference data in versions (docs/reference-data.md): read from the database on first use, which is after
+        // PrepareAsync has stored version 1; the version in effect switches on its effective date without a restart.
+        services.AddSingleton<ReferenceDataStore>();
+        services.AddSingleton<IReferenceDataVersions>(sp => sp.GetRequiredService<ReferenceDataStore>());
+        // Whatever still resolves ReferenceLookup gets the version in effect at that moment (never a snapshot frozen at start).
+        services.AddTransient(sp => sp.GetRequiredService<IReferenceDataVersions>().Current);
+        services.AddScoped<ReferenceDataAdmin>();
+        services.AddHostedService<ReferenceDataRefresher>();
         // Replay and what-if: each step records the data versions its decisions used; replay asks for the same ones.
         services.AddSingleton<Workflows.Engine.Runtime.IDecisionVersionSource, Replay.DecisionVersionSource>();
         services.AddSingleton<Replay.CaseReplay>();
@@ -90,6 +91,7 @@ public static class HealthServices
         await db.Database.MigrateAsync(ct);
         var counts = await ReferenceDataLoader.LoadAsync(db, ct);
         logger.LogInformation("Reference data loaded: {Counts}", counts.ToString());
+        await ReferenceDataStore.EnsureFirstVersionAsync(db, services.GetService<TimeProvider>() ?? TimeProvider.System, ct);
         if (demoData) await DemoData.SeedAsync(db, services.GetRequiredService<PersonalDataProtector>(), services.GetRequiredService<TimeProvider>(), logger, ct);
     }
 }

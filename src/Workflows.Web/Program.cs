@@ -74,6 +74,7 @@ TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);
 PolicyApi.Map(app);
+ReferenceDataApi.Map(app);
 FollowUpApi.Map(app);
 IncidentsApi.Map(app);
 WorkspaceApi.Map(app);

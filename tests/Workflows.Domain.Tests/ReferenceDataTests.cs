@@ -241,7 +241,7 @@ public sealed class ReferenceDataLoaderTests
     [InlineData("a,b\n\"x,z\n", "line 2: a quoted field is not closed")]
     public void Csv_malformed_quotes_are_refused(string text, string message)
     {
-        var error = Assert.Throws<FormatException>(() => ReferenceDataLoader.ParseCsv(text));
+        var error = Assert.Throws<CsvFormatException>(() => ReferenceDataLoader.ParseCsv(text)); // a FormatException that also says it in Chinese
         Assert.StartsWith(message, error.Message);
     }
 

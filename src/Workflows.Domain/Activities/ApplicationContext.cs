@@ -33,8 +33,10 @@ internal static class DomainServices
     public static ServiceDefinition Service(this ActivityContext c, string code) =>
         c.Catalogue().TryGet(code, out var s) ? s : throw new InvalidOperationException($"Unknown service '{code}' in activity '{c.Node.Label}'.");
 
-    public static void Status(this ActivityContext c, string status, string zh, string en, string? code = null, DateTimeOffset? appointmentAt = null) =>
-        c.AddEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(status, zh, en, code, appointmentAt));
+    /// <param name="referenceDataVersion">The reference-data version a decision read (recorded on the application).</param>
+    public static void Status(this ActivityContext c, string status, string zh, string en, string? code = null, DateTimeOffset? appointmentAt = null,
+        string? referenceDataVersion = null) =>
+        c.AddEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(status, zh, en, code, appointmentAt, referenceDataVersion));
 
     public static async Task<Policy> PolicyAsync(this DomainDbContext db, string policyNumber, CancellationToken ct) =>
         await db.Policies.AsNoTracking().Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, ct)

@@ -59,6 +59,8 @@ public sealed class CheckEligibility : Activity
             .Select(a => a.UpdatedAt).ToListAsync(context.CancellationToken))
             .Any(at => at.UtcTicks >= periodStartInstant);
 
+        // The lists in effect now; the decision records their version (replay reads the same version back).
+        var refs = context.Services.GetRequiredService<IReferenceDataVersions>().Current;
         var refusal = EligibilityRules.Check(new EligibilityInput
         {
             Policy = policy,
@@ -69,21 +71,22 @@ public sealed class CheckEligibility : Activity
             Details = input.Details,
             QuotaUsed = used,
             HasRefusedPrescriptionThisYear = refusedThisYear,
-        }, context.Services.GetRequiredService<ReferenceLookup>());
+        }, refs);
 
         if (refusal is not null)
         {
-            context.Status(ApplicationStatus.Refused, refusal.MessageZh, refusal.MessageEn, refusal.Code);
+            context.Status(ApplicationStatus.Refused, refusal.MessageZh, refusal.MessageEn, refusal.Code, referenceDataVersion: refs.Version);
             context.JournalMessage = refusal.Code;
-            return ActivityResult.Complete("NotEligible", new JsonObject { ["code"] = refusal.Code, ["quotaUsedBefore"] = used });
+            return ActivityResult.Complete("NotEligible", new JsonObject { ["code"] = refusal.Code, ["quotaUsedBefore"] = used, ["referenceDataVersion"] = refs.Version });
         }
         if (service.QuotaPerPolicyPeriod is { } limit)
             context.AddEffect(ApplicationEffects.ReserveQuota, new JsonObject
             {
                 ["policyId"] = policy.Id, ["serviceCode"] = service.Code, ["periodStart"] = period.ToString("yyyy-MM-dd"), ["quota"] = limit,
             });
-        context.Status(ApplicationStatus.Accepted, "申请已受理，服务专员将与您联系。", "Your application was accepted; a service specialist will contact you.");
-        return ActivityResult.Complete("Eligible", new JsonObject { ["quotaUsedBefore"] = used });
+        context.Status(ApplicationStatus.Accepted, "申请已受理，服务专员将与您联系。", "Your application was accepted; a service specialist will contact you.",
+            referenceDataVersion: refs.Version);
+        return ActivityResult.Complete("Eligible", new JsonObject { ["quotaUsedBefore"] = used, ["referenceDataVersion"] = refs.Version });
     }
 
     /// <summary>Follows the continuous-renewal links back to the first policy's effective date (waiting periods do not restart).</summary>

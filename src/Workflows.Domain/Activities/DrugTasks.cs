@@ -76,7 +76,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
     {
         if (DueWithinMinutes is not null || DueWithinWorkingDays is not null) return base.DueAt(context);
         var application = ApplicationInput.From(context);
-        var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.ReferenceLookup>();
+        var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.IReferenceDataVersions>()?.Current;
         var city = application.Details.City;
         var sameCity = lookup is not null && city is not null &&
                        (application.ServiceCode.StartsWith("jd-", StringComparison.Ordinal) ? lookup.HasJdPharmacy(city) : lookup.HasCpicPharmacy(city));

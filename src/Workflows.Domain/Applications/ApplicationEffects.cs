@@ -52,11 +52,12 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
                 var at = d["appointmentAt"]?.GetValue<string>() is { } s ? (long?)DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture).UtcTicks : null;
                 var rows = c.Command("""
                     UPDATE ServiceApplications SET Status = $status, RefusalCode = COALESCE($code, RefusalCode), RefusalMessageZh = COALESCE($zhr, RefusalMessageZh),
-                        RefusalMessageEn = COALESCE($enr, RefusalMessageEn), AppointmentAt = COALESCE($at, AppointmentAt), UpdatedAt = $now
+                        RefusalMessageEn = COALESCE($enr, RefusalMessageEn), AppointmentAt = COALESCE($at, AppointmentAt), UpdatedAt = $now,
+                        ReferenceDataVersion = COALESCE($refs, ReferenceDataVersion)
                     WHERE Id = $id
                     """, null, ("$status", status), ("$code", d["code"]?.GetValue<string>()),
                     ("$zhr", status == ApplicationStatus.Refused ? Str(d, "zh") : null), ("$enr", status == ApplicationStatus.Refused ? Str(d, "en") : null),
-                    ("$at", at), ("$now", now), ("$id", applicationId)).ExecuteNonQuery();
+                    ("$at", at), ("$now", now), ("$id", applicationId), ("$refs", (d["referenceDataVersion"] as JsonValue)?.ToString())).ExecuteNonQuery();
                 if (rows == 0) throw new InvalidOperationException($"Application {applicationId} does not exist.");
                 Event(c, applicationId, status, Str(d, "zh"), Str(d, "en"), now);
                 if (status == ApplicationStatus.Booked && at is { } booked) ScheduleReminders(c, applicationId, new DateTimeOffset(booked, TimeSpan.Zero));
@@ -114,8 +115,10 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
         d[key]?.GetValue<string>() ?? throw new InvalidOperationException($"Effect data lacks '{key}'.");
 
     /// <summary>Effect data for a status change with its bilingual timeline message.</summary>
-    public static JsonObject StatusData(string status, string zh, string en, string? code = null, DateTimeOffset? appointmentAt = null) => new()
+    public static JsonObject StatusData(string status, string zh, string en, string? code = null, DateTimeOffset? appointmentAt = null,
+        string? referenceDataVersion = null) => new()
     {
+        ["referenceDataVersion"] = referenceDataVersion,
         ["status"] = status,
         ["zh"] = zh,
         ["en"] = en,

@@ -394,13 +394,14 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         return new ApplicationView(a.Id, a.PolicyNumber, a.ServiceCode, s?.NameZh ?? a.ServiceCode, s?.NameEn ?? a.ServiceCode, a.ApplicantRole, a.Status,
             a.RefusalCode is null ? null : new RefusalView(a.RefusalCode, a.RefusalMessageZh ?? "", a.RefusalMessageEn ?? ""),
             a.AppointmentAt, a.CreatedAt, a.UpdatedAt, timeline,
-            faulted.TryGetValue(a.InstanceId, out var since) && !ApplicationStatus.Final.Contains(a.Status) ? DelayView.From(since) : null);
+            faulted.TryGetValue(a.InstanceId, out var since) && !ApplicationStatus.Final.Contains(a.Status) ? DelayView.From(since) : null,
+            a.ReferenceDataVersion);
     }
 }
 
 public sealed record ApplicationView(string Id, string PolicyNumber, string ServiceCode, string ServiceNameZh, string ServiceNameEn, string ApplicantRole,
     string Status, RefusalView? Refusal, DateTimeOffset? AppointmentAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TimelineEntry> Timeline,
-    DelayView? Delay = null)
+    DelayView? Delay = null, string? ReferenceDataVersion = null)
 {
     /// <summary>True while processing is stopped on the insurer's side (an incident staff must resolve).</summary>
     public bool Delayed => Delay is not null;

@@ -31,6 +31,8 @@ public sealed class ServiceApplication
     public DateTimeOffset ReceivedAt { get; set; }
     /// <summary>The staff member who filed it on the member's behalf (null for the member's own application).</summary>
     public string? FiledBy { get; set; }
+    /// <summary>The reference-data version (docs/reference-data.md) the eligibility decision read; null before the decision.</summary>
+    public string? ReferenceDataVersion { get; set; }
 }
 
 public static class ApplicationStatus

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Workflows.Domain.Catalogue;
 using Workflows.Domain.ReferenceData;
 using Workflows.Engine.Activities.Forms;
@@ -9,10 +8,10 @@ namespace Workflows.Domain.Forms;
 /// The reference lists behind a service's Hospital, City and Drug fields, as the handbooks define them:
 /// CPIC green channels → 附件1 hospitals; JD green channel → 附件三 designated hospitals; MDT and pathology → their named
 /// cities; escort → 附件2 cities; specialty-drug services → their pharmacy cities and drug lists (CPIC 附件3, JD 附件二).
-/// A field whose service has no list is free text. Checks use the in-memory <see cref="ReferenceLookup"/> (the same
-/// name matching as eligibility); search runs in SQL on the reference tables.
+/// A field whose service has no list is free text. Checks and search use the in-memory <see cref="ReferenceLookup"/> of
+/// the reference-data version in effect (the same name matching as eligibility, and the same lists).
 /// </summary>
-public sealed class ServiceFormOptions(ServiceDefinition? service, ReferenceLookup lookup, IDbContextFactory<DomainDbContext> dbs) : IFormOptions
+public sealed class ServiceFormOptions(ServiceDefinition? service, ReferenceLookup lookup) : IFormOptions
 {
     private enum ListKind { None, GreenChannelHospitals, JdDesignatedHospitals, NamedCities, EscortCities, CpicPharmacyCities, JdPharmacyCities, CpicDrugs, JdDrugs }
 
@@ -44,37 +43,34 @@ public sealed class ServiceFormOptions(ServiceDefinition? service, ReferenceLook
         _ => true,
     };
 
-    public async Task<IReadOnlyList<FormOption>> SearchAsync(FormField field, string? query, int take, CancellationToken ct)
+    public Task<IReadOnlyList<FormOption>> SearchAsync(FormField field, string? query, int take, CancellationToken ct) =>
+        Task.FromResult(Search(field, Names.Key(query), Math.Clamp(take, 1, 50)));
+
+    private static bool Has(string? text, string key) => key.Length == 0 || (text is not null && Names.Key(text).Contains(key, StringComparison.OrdinalIgnoreCase));
+
+    private IReadOnlyList<FormOption> Search(FormField field, string key, int take)
     {
-        var key = Names.Key(query);
-        take = Math.Clamp(take, 1, 50);
-        await using var db = await dbs.CreateDbContextAsync(ct);
         switch (ListFor(field))
         {
             case ListKind.GreenChannelHospitals:
-                return (await db.GreenChannelHospitals.AsNoTracking().Where(h => key == "" || h.NameKey.Contains(key) || h.City.Contains(key))
-                        .OrderBy(h => h.Id).Take(take).Select(h => new { h.Hospital, h.City, h.Province }).ToListAsync(ct))
+                return lookup.GreenChannelHospitals.Where(h => Has(h.Hospital, key) || Has(h.City, key)).Take(take)
                     .Select(h => new FormOption(h.Hospital, h.Hospital, h.Hospital, $"{h.Province} {h.City}")).ToList();
             case ListKind.JdDesignatedHospitals:
-                return (await db.DesignatedHospitals.AsNoTracking().Where(h => key == "" || h.NameKey.Contains(key) || h.City.Contains(key))
-                        .OrderBy(h => h.Id).Take(take).Select(h => new { h.Hospital, h.City, h.Province }).ToListAsync(ct))
+                return lookup.DesignatedHospitals.Where(h => Has(h.Hospital, key) || Has(h.City, key)).Take(take)
                     .Select(h => new FormOption(h.Hospital, h.Hospital, h.Hospital, $"{h.Province} {h.City}")).ToList();
             case ListKind.NamedCities:
                 return service!.RegionLimit!.Cities!.Where(c => key == "" || c.Contains(key, StringComparison.OrdinalIgnoreCase))
                     .Take(take).Select(c => new FormOption(c, c, c)).ToList();
             case ListKind.EscortCities:
-                return (await db.EscortCities.AsNoTracking().Where(c => key == "" || c.CityKey.Contains(key) || c.Province.Contains(key))
-                        .OrderBy(c => c.Id).Take(take).Select(c => new { c.City, c.Province }).ToListAsync(ct))
+                return lookup.EscortCities.Where(c => Has(c.City, key) || Has(c.Province, key)).Take(take)
                     .Select(c => new FormOption(c.City, c.City, c.City, c.Province)).ToList();
             case ListKind.CpicPharmacyCities or ListKind.JdPharmacyCities:
-                var source = ListFor(field) == ListKind.CpicPharmacyCities ? ReferenceDataLoader.Cpic : ReferenceDataLoader.Jd;
-                return (await db.PharmacyCities.AsNoTracking().Where(c => c.Source == source && (key == "" || c.CityKey.Contains(key) || c.Province.Contains(key)))
-                        .OrderBy(c => c.Id).Select(c => new { c.City, c.Province }).ToListAsync(ct))
-                    .DistinctBy(c => Names.CityKey(c.City)).Take(take).Select(c => new FormOption(c.City, c.City, c.City, c.Province)).ToList();
+                var cities = ListFor(field) == ListKind.CpicPharmacyCities ? lookup.CpicPharmacyCities : lookup.JdPharmacyCities;
+                return cities.Where(c => Has(c.City, key) || Has(c.Province, key)).DistinctBy(c => Names.CityKey(c.City)).Take(take)
+                    .Select(c => new FormOption(c.City, c.City, c.City, c.Province)).ToList();
             case ListKind.CpicDrugs or ListKind.JdDrugs:
-                var drugs = ListFor(field) == ListKind.CpicDrugs ? ReferenceDataLoader.Cpic : ReferenceDataLoader.Jd;
-                return (await db.Drugs.AsNoTracking().Where(d => d.Source == drugs && (key == "" || d.GenericKey.Contains(key) || (d.BrandName != null && d.BrandName.Contains(key))))
-                        .OrderBy(d => d.Id).Take(take).Select(d => new { d.GenericName, d.BrandName, d.ListName }).ToListAsync(ct))
+                var drugs = ListFor(field) == ListKind.CpicDrugs ? lookup.CpicDrugs : lookup.JdDrugs;
+                return drugs.Where(d => Has(d.GenericName, key) || Has(d.BrandName, key)).Take(take)
                     .Select(d => new FormOption(d.GenericName, d.BrandName is { Length: > 0 } b ? $"{d.GenericName}（{b}）" : d.GenericName, d.GenericName, d.ListName)).ToList();
             default:
                 return [];

@@ -19,7 +19,8 @@ namespace Workflows.Domain.Forms;
 public sealed class TaskFormRules(ActivityRegistry registry, ServiceCatalogue catalogue, IServiceProvider services,
     IDbContextFactory<DomainDbContext> dbs, TimeProvider clock) : ITaskCompletionGuard
 {
-    private ReferenceLookup Lookup => (ReferenceLookup)services.GetService(typeof(ReferenceLookup))!;
+    /// <summary>The reference lists in effect now (resolved per use: a published version takes effect on its date).</summary>
+    private ReferenceLookup Lookup => ((IReferenceDataVersions)services.GetService(typeof(IReferenceDataVersions))!).Current;
 
     /// <summary>The outcomes stored on a task's bookmark.</summary>
     public static IReadOnlyList<string> OutcomesOf(JsonObject? payload) =>
@@ -34,7 +35,7 @@ public sealed class TaskFormRules(ActivityRegistry registry, ServiceCatalogue ca
         (instanceInput?["serviceCode"] is JsonValue s ? s.ToString() : null, instanceInput?["policyNumber"] is JsonValue p ? p.ToString() : null);
 
     public IFormOptions OptionsFor(string? serviceCode) =>
-        new ServiceFormOptions(serviceCode is not null && catalogue.TryGet(serviceCode, out var s) ? s : null, Lookup, dbs);
+        new ServiceFormOptions(serviceCode is not null && catalogue.TryGet(serviceCode, out var s) ? s : null, Lookup);
 
     public async Task<TaskFormValidator.Result> ValidateAsync(TaskForm form, string? outcome, JsonObject? data, JsonObject? instanceInput, CancellationToken ct)
     {

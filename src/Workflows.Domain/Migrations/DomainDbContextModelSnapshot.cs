@@ -173,6 +173,9 @@ namespace Workflows.Domain.Migrations
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ReferenceDataVersion")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RefusalCode")
                         .HasColumnType("TEXT");
 
@@ -779,6 +782,102 @@ namespace Workflows.Domain.Migrations
                     b.HasIndex("Source", "CityKey");
 
                     b.ToTable("RefPharmacyCities", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.ReferenceData.ReferenceDataUpload", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("BaseVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("List")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PublishedVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UploadedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UploadedAt");
+
+                    b.ToTable("RefDataUploads", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.ReferenceData.ReferenceDataVersion", b =>
+                {
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Added")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Changed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangedList")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("EffectiveDate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PublishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PublishedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Removed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UploadId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Number");
+
+                    b.HasIndex("UploadId")
+                        .IsUnique();
+
+                    b.ToTable("RefDataVersions", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.ReferenceData.ReferenceDataVersionFile", b =>
+                {
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("File")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Version", "File");
+
+                    b.ToTable("RefDataVersionFiles", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Policies.DiagnosisEvent", b =>

@@ -230,7 +230,7 @@ public static class ReferenceDataLoader
                     quoted = wasQuoted = wasQuotedRecord = true;
                     break;
                 case '"':
-                    throw new FormatException($"line {line}: a quote inside an unquoted field (quote the whole field and double the quote)");
+                    throw new CsvFormatException(line, "a quote inside an unquoted field (quote the whole field and double the quote)", "未加引号的字段中出现了英文双引号（请用双引号括起整个字段，并把其中的双引号写两次）。");
                 case ',':
                     EndField();
                     break;
@@ -242,13 +242,13 @@ public static class ReferenceDataLoader
                     break;
                 default:
                     if (wasQuoted)
-                        throw new FormatException($"line {line}: text after the closing quote of a quoted field");
+                        throw new CsvFormatException(line, "text after the closing quote of a quoted field", "带引号的字段在结束引号之后还有内容。");
                     field.Append(c);
                     break;
             }
         }
 
-        if (quoted) throw new FormatException($"line {recordLine}: a quoted field is not closed before the end of the file");
+        if (quoted) throw new CsvFormatException(recordLine, "a quoted field is not closed before the end of the file", "带引号的字段直到文件末尾都没有结束引号。");
         if (field.Length > 0 || fields.Count > 0 || wasQuotedRecord) EndRecord();
         return records;
     }

@@ -100,6 +100,14 @@ public sealed class ReferenceLookup
         await db.PharmacyCities.AsNoTracking().OrderBy(x => x.Id).ToListAsync(ct),
         await db.DesignatedHospitals.AsNoTracking().OrderBy(x => x.Id).ToListAsync(ct));
 
+    /// <summary>A snapshot built from a version's seven CSV texts (by file name); throws naming the file and line when one is not valid.</summary>
+    public static ReferenceLookup FromFiles(IReadOnlyDictionary<string, string> files, string version)
+    {
+        var rows = ReferenceDataLoader.Read(file => files.TryGetValue(file, out var text)
+            ? text : throw new InvalidDataException($"Reference data version {version} has no file '{file}'."));
+        return new(rows.GreenChannelHospitals, rows.EscortCities, rows.Drugs, rows.PharmacyCities, rows.DesignatedHospitals) { Version = version };
+    }
+
     /// <summary>CPIC 附件1 绿通覆盖医院: whether the green channels serve this hospital.</summary>
     public bool IsGreenChannelHospital(string? name) => _greenChannelHospitals.Contains(Names.Key(name));
 

@@ -92,6 +92,7 @@ public sealed class CaseReplay(IWorkflowStore store, WorkflowReplayer replayer, 
         return new ReplayServiceProvider(services, new Dictionary<Type, object>
         {
             [typeof(ReferenceLookup)] = lookup,
+            [typeof(IReferenceDataVersions)] = new PinnedReferenceData(lookup, referenceData),
             [typeof(ServiceCatalogue)] = catalogue,
             [typeof(BusinessCalendar)] = calendar,
             [typeof(IQuotaLedger)] = ledger,
@@ -133,6 +134,13 @@ public sealed class CaseReplay(IWorkflowStore store, WorkflowReplayer replayer, 
     private sealed class ReplayServiceProvider(IServiceProvider root, IReadOnlyDictionary<Type, object> overrides) : IServiceProvider
     {
         public object? GetService(Type serviceType) => overrides.TryGetValue(serviceType, out var o) ? o : root.GetService(serviceType);
+    }
+
+    /// <summary>Reference data as the step saw it: the recorded version is "current" for the replayed step.</summary>
+    private sealed class PinnedReferenceData(ReferenceLookup recorded, IReferenceDataVersions all) : IReferenceDataVersions
+    {
+        public ReferenceLookup Current => recorded;
+        public ValueTask<ReferenceLookup?> AtVersionAsync(string version, CancellationToken ct = default) => all.AtVersionAsync(version, ct);
     }
 
     private sealed class StepClock(DateTimeOffset at) : TimeProvider

@@ -62,8 +62,9 @@ public static class MemberApi
 
     /// <summary>JD: what the insurer pays for a specialty-drug purchase under the member's policy variant.</summary>
     private static async Task<Results<Ok<Workflows.Domain.Reimbursement.PayableAmount>, NotFound<ProblemDetailsBody>>> Estimate(ApplicationService applications,
-        Workflows.Domain.ReferenceData.ReferenceLookup refs, HttpContext http, EstimateRequest request, CancellationToken ct)
+        Workflows.Domain.ReferenceData.IReferenceDataVersions versions, HttpContext http, EstimateRequest request, CancellationToken ct)
     {
+        var refs = versions.Current;
         var policy = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
             applications.MyPolicies(http.User.Identity!.Name!), p => p.PolicyNumber == request.PolicyNumber && p.Insurer == "JD", ct);
         if (policy is null) return TypedResults.NotFound(new ProblemDetailsBody($"You have no JD policy numbered '{request.PolicyNumber}'."));

@@ -38,6 +38,15 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             details.Extensions["fieldErrors"] = form.Errors;
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
         }
+        if (exception is Workflows.Domain.ReferenceData.ReferenceDataException rd)
+        {
+            // Each problem with its line and column, in Chinese and English; errors keyed by column ("file" for the whole file).
+            details.Title = rd.Title;
+            details.Detail = string.Join(" ", rd.Errors.Take(20).Select(e => e.MessageZh)) + (rd.Errors.Count > 20 ? $" …（共 {rd.Errors.Count} 处）" : "");
+            details.Extensions["errors"] = rd.Errors.GroupBy(e => e.Column ?? "file").ToDictionary(g => g.Key, g => g.Select(e => $"{e.MessageZh} / {e.MessageEn}").ToArray());
+            details.Extensions["rows"] = rd.Errors;
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
+        }
         var messages = exception switch
         {
             WorkflowValidationException v => v.Errors.Select(e => e.Message).ToArray(),
@@ -76,6 +85,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         Workflows.Domain.Tasks.TaskRequestException => (400, "The request is not valid"),
         Identity.AccountRequestException a => (a.Status, "The request is not valid"),
         Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
+        Workflows.Domain.ReferenceData.ReferenceDataException r => (r.Status, r.Title),
         Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),
         EffectRefusedException => (409, "Conflict"),
         KeyNotFoundException => (404, "Not found"),

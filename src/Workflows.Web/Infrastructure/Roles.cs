@@ -73,6 +73,8 @@ public static class Policies
     public const string WriteCheckpoints = nameof(WriteCheckpoints);
     /// <summary>Place or release a legal hold on a case or a member.</summary>
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
+    /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
+    public const string ManageReferenceData = nameof(ManageReferenceData);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -114,6 +116,7 @@ public static class Policies
         [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
+        [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }

@@ -99,8 +99,9 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
         var done = journal.LastOrDefault(e => e.EventName == JournalEvents.ActivityCompleted && e.ActivityType == "Health.CheckEligibility");
         if (done is null) return new CaseEligibility("Pending", null, "资格校验尚未完成。", "Eligibility has not been checked yet.", null);
         var outcome = (done.Payload?["outcomes"] as JsonArray)?.FirstOrDefault()?.ToString() ?? "";
-        if (outcome == "Eligible") return new CaseEligibility("Eligible", null, "符合服务条件。", "Eligible for the service.", done.Timestamp);
-        return new CaseEligibility("NotEligible", done.Payload?["output"]?["code"]?.ToString() ?? app.RefusalCode, app.RefusalMessageZh, app.RefusalMessageEn, done.Timestamp);
+        var version = done.Payload?["output"]?["referenceDataVersion"]?.ToString() ?? app.ReferenceDataVersion;
+        if (outcome == "Eligible") return new CaseEligibility("Eligible", null, "符合服务条件。", "Eligible for the service.", done.Timestamp, version);
+        return new CaseEligibility("NotEligible", done.Payload?["output"]?["code"]?.ToString() ?? app.RefusalCode, app.RefusalMessageZh, app.RefusalMessageEn, done.Timestamp, version);
     }
 
     private static List<CaseTask> Tasks(IReadOnlyList<JournalEntry> journal, IReadOnlyList<TaskRef> open)

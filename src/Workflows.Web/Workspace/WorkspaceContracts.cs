@@ -58,7 +58,8 @@ public sealed record CasePolicy(string PolicyNumber, string Insurer, string Prod
     bool SpecialtyDrugCover, int? Quota, int Used, int? Left, DateOnly? PeriodStart, DateOnly UsableFrom);
 
 /// <summary>The eligibility check's decision: Eligible, NotEligible (with the reason) or Pending.</summary>
-public sealed record CaseEligibility(string Decision, string? Code, string? MessageZh, string? MessageEn, DateTimeOffset? At);
+/// <summary>The eligibility decision; <paramref name="ReferenceDataVersion"/> is the reference-data version it read.</summary>
+public sealed record CaseEligibility(string Decision, string? Code, string? MessageZh, string? MessageEn, DateTimeOffset? At, string? ReferenceDataVersion = null);
 
 public sealed record CaseTimelineEntry(DateTimeOffset At, string Status, string MessageZh, string MessageEn);
 

@@ -15,9 +15,10 @@ namespace Workflows.Web.Components.Portal;
 /// "mine only" queries, in a scope of its own so concurrent UI events never share a DbContext. ID numbers and phones
 /// leave here masked.
 /// </summary>
-public sealed class MemberPortal(IServiceScopeFactory scopes, ReferenceLookup refs, PersonalDataProtector protector, NotificationOutbox outbox)
+public sealed class MemberPortal(IServiceScopeFactory scopes, IReferenceDataVersions versions, PersonalDataProtector protector, NotificationOutbox outbox)
 {
-    public ReferenceLookup References => refs;
+    /// <summary>The reference lists in effect now (a published version takes effect on its date, without a restart).</summary>
+    public ReferenceLookup References => versions.Current;
 
     private async Task<T> With<T>(Func<IServiceProvider, Task<T>> work)
     {
@@ -61,7 +62,7 @@ public sealed class MemberPortal(IServiceScopeFactory scopes, ReferenceLookup re
         Apps(apps => apps.AskAsync(me, applicationId, question, protector, ct));
 
     public Task<ApplicationService.EstimateResult?> EstimateAsync(string me, string policyNumber, string drug, DrugPurchase purchase, CancellationToken ct = default) =>
-        Apps(apps => apps.EstimateAsync(me, policyNumber, drug, purchase, refs, ct));
+        Apps(apps => apps.EstimateAsync(me, policyNumber, drug, purchase, versions.Current, ct));
 
     /// <summary>One message of the member's inbox (a message sent on several channels shows once).</summary>
     public sealed record Message(string Id, string Template, string TextZh, string TextEn, DateTimeOffset CreatedAt, string? ApplicationId);
