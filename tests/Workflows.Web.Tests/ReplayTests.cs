@@ -71,8 +71,8 @@ public sealed class ReplayScenarioTests(ITestOutputHelper output)
                 Assert.Contains($"{ids.Count} identical, 0 diverged, 0 not replayable", text);
             }
         }
-        // The cases took every kind of step: refusals, accepted runs with several tasks, cancellations, events.
-        Assert.True(longest >= 5, $"the longest case had {longest} steps");
+        // The cases took every kind of step: refusals, accepted runs through several tasks (start + 3 completions), cancellations, events.
+        Assert.True(longest >= 4, $"the longest case had {longest} steps");
         foreach (var t in totals) output.WriteLine(t);
     }
 
