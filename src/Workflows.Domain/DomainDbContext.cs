@@ -31,6 +31,9 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<FollowUp.CareRecord> CareRecords => Set<FollowUp.CareRecord>();
     public DbSet<FollowUp.MedicationPlan> MedicationPlans => Set<FollowUp.MedicationPlan>();
     public DbSet<FollowUp.MonthlySummary> MonthlySummaries => Set<FollowUp.MonthlySummary>();
+    public DbSet<FollowUp.CocAlert> CocAlerts => Set<FollowUp.CocAlert>();
+    public DbSet<FollowUp.CocCaseManagerAssignment> CocCaseManagers => Set<FollowUp.CocCaseManagerAssignment>();
+    public DbSet<FollowUp.NutritionAssessment> NutritionAssessments => Set<FollowUp.NutritionAssessment>();
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions db) =>
         db.Configure(builder, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
@@ -156,5 +159,13 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.HasIndex(x => new { x.ApplicationId, x.Month }).IsUnique();
             e.HasIndex(x => new { x.MemberUserName, x.Month });
         });
+        b.Entity<FollowUp.CocAlert>(e => { e.ToTable("CocAlerts"); e.HasIndex(x => new { x.ApplicationId, x.RaisedAt }); });
+        b.Entity<FollowUp.CocCaseManagerAssignment>(e =>
+        {
+            e.ToTable("CocCaseManagerAssignments");
+            e.HasIndex(x => x.ApplicationId);
+            e.HasIndex(x => x.CaseManager);
+        });
+        b.Entity<FollowUp.NutritionAssessment>(e => { e.ToTable("NutritionAssessments"); e.HasIndex(x => new { x.ApplicationId, x.AssessedOn }); });
     }
 }

@@ -42,6 +42,7 @@ public static class HealthServices
         services.AddScoped<PolicyImport>();
         services.AddScoped<PolicyAmendments>();
         services.AddScoped<ApplicationService>();
+        services.AddSingleton<PharmacyCounter>();
         // Task forms: every completion is checked against the task's form before the instance runs.
         services.AddSingleton<Forms.TaskFormRules>();
         services.AddSingleton<Workflows.Engine.Activities.Forms.ITaskCompletionGuard>(sp => sp.GetRequiredService<Forms.TaskFormRules>());
@@ -59,6 +60,8 @@ public static class HealthServices
         services.AddSingleton<IScheduledWorkHandler, FollowUp.MonthlySummaries>();
         services.AddSingleton<IScheduledWorkHandler, FollowUp.DeliverNotification>();
         services.AddScoped<FollowUp.CareProgramme>();
+        services.AddScoped<FollowUp.CocCare>();
+        services.AddSingleton<IScheduledWorkHandler, Policies.ContractEnds>();
         services.AddHttpClient();
         // The embedded default reaches people through the back office's own inbox; the gateways and SMTP are used when configured.
         services.AddSingleton<FollowUp.INotificationChannel, FollowUp.InboxChannel>();
@@ -93,6 +96,15 @@ public static class HealthServices
         logger.LogInformation("Reference data loaded: {Counts}", counts.ToString());
         await ReferenceDataStore.EnsureFirstVersionAsync(db, services.GetService<TimeProvider>() ?? TimeProvider.System, ct);
         if (demoData) await DemoData.SeedAsync(db, services.GetRequiredService<PersonalDataProtector>(), services.GetRequiredService<TimeProvider>(), logger, ct);
+        // Services end with the contract (Policies.ContractEnds): policies with open applications that have no end work yet
+        // (imported before it existed, or seeded) get it; the work's key makes this a no-op for the others.
+        if (services.GetService<ScheduledWorkStore>() is { } work)
+        {
+            var open = await db.Policies.AsNoTracking()
+                .Where(p => db.Applications.Any(a => a.PolicyId == p.Id && !Applications.ApplicationStatus.Final.Contains(a.Status))).ToListAsync(ct);
+            var added = await Policies.ContractEnds.ScheduleAsync(work, open, ct);
+            if (added > 0) logger.LogInformation("Contract-end work added for {Count} policies with open applications", added);
+        }
     }
 }
 

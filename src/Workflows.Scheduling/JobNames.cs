@@ -15,6 +15,7 @@ public static class JobNames
         [WorkKinds.Reminder] = "Reminder 提醒",
         [WorkKinds.DeliverNotification] = "Message 消息发送",
         [WorkKinds.MonthlySummaries] = "Monthly summary 月度小结",
+        [WorkKinds.ContractEnd] = "Contract end 合同到期",
     };
 
     public static string For(ScheduledWork work)
@@ -24,6 +25,7 @@ public static class JobNames
         var subject = Text("applicationId") is { } app ? $"application {app}"
             : Text("instanceId") is { } instance ? $"instance {instance}"
             : Text("month") is { } month ? $"month {month}"
+            : Text("policyId") is { } policy ? $"policy {policy}"
             : null;
         var type = Text("type");
         return string.Join(" · ", new[] { what, type, subject, work.Key }.Where(p => !string.IsNullOrEmpty(p)).Distinct());

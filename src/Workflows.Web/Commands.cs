@@ -6,11 +6,12 @@ namespace Workflows.Web;
 /// <summary>
 /// Command-line operations run with the host's configuration instead of serving: <c>verify-journal &lt;instanceId&gt;… | --all</c>,
 /// <c>checkpoint</c>, <c>rotate-journal-key</c>, <c>export-bundle &lt;instanceId&gt; [--out file]</c>,
-/// <c>verify-bundle &lt;file&gt; [--public-key pem] [--journal-keys dir]</c> (offline: reads no database).
+/// <c>verify-bundle &lt;file&gt; [--public-key pem] [--journal-keys dir]</c> (offline: reads no database),
+/// <c>migrate-instances &lt;definitionId&gt; --from n --to m [--map a=b,c=d] [--batch 100] [--dry-run] [--actor name]</c>.
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle", "create-admin", "replay"];
+    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle", "create-admin", "migrate-instances", "replay"];
 
     /// <summary>Splits the command line into a command, its arguments, and "--key value" configuration settings.</summary>
     public static (string? Command, string[] CommandArgs, string[] Settings) Split(string[] args)
@@ -20,7 +21,7 @@ public static class Commands
         var settings = new List<string>();
         for (var i = 1; i < args.Length; i++)
         {
-            if (args[i] == "--all") commandArgs.Add(args[i]);
+            if (args[i] is "--all" or "--dry-run") commandArgs.Add(args[i]);
             else if (args[i].StartsWith("--") && !args[i].Contains('=') && i + 1 < args.Length) { settings.Add(args[i]); settings.Add(args[++i]); }
             else if (args[i].StartsWith("--")) settings.Add(args[i]);
             else commandArgs.Add(args[i]);
@@ -73,6 +74,7 @@ public static class Commands
         "export-bundle" => ExportBundleAsync(app, args),
         "verify-bundle" => Task.FromResult(VerifyBundle(app, args)),
         "create-admin" => PrepareThenCreateAdminAsync(app, args),
+        "migrate-instances" => MigrateInstancesAsync(app, args),
         "replay" => ReplayAsync(app, args),
         _ => Task.FromResult(64),
     };
@@ -209,5 +211,73 @@ public static class Commands
         foreach (var c in result.Checks) Console.WriteLine($"{(c.Passed ? "OK    " : "FAILED")}  {c.Name}: {c.Detail}");
         Console.WriteLine(result.IsValid ? $"VALID   evidence bundle of {result.InstanceId}" : $"INVALID evidence bundle {args[0]}");
         return result.IsValid ? 0 : 2;
+    }
+
+    /// <summary>
+    /// <c>migrate-instances &lt;definitionId&gt; --from n --to m [--map a=b,c=d] [--batch 100] [--dry-run] [--actor name]</c>:
+    /// the analysts' migration from the command line, against the host's database, safe while the host runs (each case moves
+    /// in its own revision-checked step). The dry run prints one line per case; the run prints progress per batch and is
+    /// journalled with the actor (default: the operating-system user, "command line"). Exit 0 when every case moved or
+    /// was already moved, 3 when some were left as they were, 1 on a refused request, 64 on bad usage.
+    /// </summary>
+    public static async Task<int> MigrateInstancesAsync(WebApplication app, string[] args)
+    {
+        var positional = args.Where(a => a != "--dry-run").ToArray();
+        var dryRun = args.Contains("--dry-run");
+        var config = app.Configuration;
+        if (positional.Length != 1 || !int.TryParse(config["from"], out var from) || !int.TryParse(config["to"], out var to))
+        {
+            Console.Error.WriteLine("usage: migrate-instances <definitionId> --from <version> --to <version> [--map a=b,c=d] [--batch 100] [--dry-run] [--actor name]");
+            return 64;
+        }
+        Dictionary<string, string>? map = null;
+        if (config["map"] is { Length: > 0 } mapText)
+        {
+            map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in mapText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
+                if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                {
+                    Console.Error.WriteLine($"--map: '{pair}' is not 'sourceActivityId=targetActivityId'.");
+                    return 64;
+                }
+                map[parts[0]] = parts[1];
+            }
+        }
+        int? batch = config["batch"] is { } b ? int.TryParse(b, out var n) ? n : -1 : null;
+        var request = new Migration.MigrationRequest(positional[0], from, to, map, batch);
+        await using var scope = app.Services.CreateAsyncScope();
+        var migrations = scope.ServiceProvider.GetRequiredService<Migration.InstanceMigrations>();
+        try
+        {
+            if (dryRun)
+            {
+                var report = await migrations.DryRunAsync(request);
+                foreach (var p in report.Instances)
+                {
+                    var moves = string.Join(", ", p.Bookmarks.Select(m => m.ToActivityId is null
+                        ? $"{m.FromActivityId} → ✗"
+                        : $"{m.FromActivityId} → {m.ToActivityId}{(m.DueAt is { } d ? $" (due {Components.Display.Time(d)} kept)" : "")}"));
+                    Console.WriteLine($"{p.State,-15} {p.InstanceId}  {moves}{(p.Problems.Count > 0 ? "  — " + string.Join("; ", p.Problems) : "")}");
+                }
+                Console.WriteLine($"{report.Total} waiting: {report.Mappable} can move, {report.Unmappable} cannot be mapped, {report.NotWaiting} not waiting, {report.AlreadyMigrated} already on v{report.ToVersion}");
+                return report.Unmappable + report.NotWaiting == 0 ? 0 : 3;
+            }
+            var actor = new Workflows.Engine.Runtime.Actor(config["actor"] ?? $"{Environment.UserName} (command line)", Infrastructure.Roles.Analyst);
+            var progress = new Migration.MigrationProgress();
+            var run = migrations.RunAsync(request, actor, progress);
+            while (await Task.WhenAny(run, Task.Delay(1000)) != run)
+                Console.WriteLine($"{progress.Processed}/{progress.Total} processed · {progress.Migrated} moved · {progress.Unmappable} left");
+            await run;
+            foreach (var p in progress.Refused) Console.WriteLine($"LEFT    {p.InstanceId}  {string.Join("; ", p.Problems)}");
+            Console.WriteLine($"{progress.Migrated} moved, {progress.Unmappable} cannot be mapped, {progress.Skipped} skipped, {progress.Retried} retried after a concurrent change, in {progress.Batches} batches");
+            return progress.Unmappable == 0 ? 0 : 3;
+        }
+        catch (Migration.MigrationRequestException e)
+        {
+            Console.Error.WriteLine($"Refused ({e.Field}): {e.Message}");
+            return 1;
+        }
     }
 }

@@ -46,7 +46,7 @@ public sealed class EligibilityRulesTests
 
         var longCpic = Input("cpic-special-drug-direct-pay", Policy("CPIC", null), "insured") with { Details = new ApplicationDetails { PrescriptionDays = 90 } };
         Assert.Null(EligibilityRules.PrescriptionValid(longCpic));
-        var longJd = Input("jd-reservation-purchase", Policy("JD", null), "insured") with { Details = new ApplicationDetails { PrescriptionDays = 32 } };
+        var longJd = Input("jd-reservation-purchase", Policy("JD", null), "insured") with { Details = new ApplicationDetails { Drug = "可瑞达", PrescribedOn = new DateOnly(2026, 6, 1), PrescriptionDays = 32 } };
         Assert.Equal("PRESCRIPTION_TOO_LONG", EligibilityRules.PrescriptionValid(longJd)?.Code);
     }
 

@@ -52,6 +52,13 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
         var admin = await ApiAs("admin");
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/policies/{good}")).StatusCode);
 
+        // 1b. A policy longer than the product's one-year term: flagged on its row (not refused), for the admin to check.
+        await page.GetByTestId("feed-file").SetInputFilesAsync(Csv("policies-long.csv", Row(good, "2027-06-30", "110101197502030021")));
+        await Assertions.Expect(page.GetByTestId("feed-flagged")).ToContainTextAsync("1 行已标记", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("feed-row-flag")).ToContainTextAsync("超过产品约定的保险期间");
+        await Assertions.Expect(page.GetByTestId("feed-import")).ToBeEnabledAsync();
+        await Browser.ShotAsync(page, "admin-01b-feed-flagged-long-policy");
+
         // 2. Fixed: the preview is clean and the import stores both.
         await page.GetByTestId("feed-file").SetInputFilesAsync(Csv("policies-fixed.csv", Row(good, "2026-12-31", "110101197502030021"), Row(other, "2026-12-31", "110101197502030047")));
         await Assertions.Expect(page.GetByTestId("feed-summary")).ToContainTextAsync("预览无误：新增 2 份", new() { Timeout = 30_000 });

@@ -56,7 +56,8 @@ public sealed class BackOfficeProcess : IDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Beside other builds on 2 cores (load 50-75) a cold start has taken over 60 s.
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (p.HasExited) throw new InvalidOperationException("The back office exited during start:\n" + host.Output);
@@ -69,7 +70,7 @@ public sealed class BackOfficeProcess : IDisposable
             await Task.Delay(200);
         }
         host.Kill();
-        throw new TimeoutException("The back office did not answer within 60 s:\n" + host.Output);
+        throw new TimeoutException("The back office did not answer within 180 s:\n" + host.Output);
     }
 
     /// <summary>Runs a command of the host (e.g. verify-journal) to completion; returns exit code and output.</summary>

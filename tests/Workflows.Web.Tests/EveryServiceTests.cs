@@ -10,9 +10,18 @@ public sealed class EveryServiceTests(ScenarioFactory factory) : IClassFixture<S
 {
     /// <summary>The "happy" answer to each task outcome set, with the data that outcome needs.</summary>
     private static (string Outcome, object Data) Answer(IReadOnlyList<string> outcomes) =>
-        new[] { "Reached", "Authorised", "Approved", "Booked", "Completed", "PickedUp", "Answered", "Enrolled", "Handled", "Done" }
+        new[] { "Reached", "Authorised", "Approved", "Planned", "Booked", "Completed", "Delivered", "Answered", "Enrolled", "Handled", "Done" }
             .Where(outcomes.Contains)
-            .Select(o => (o, o == "Booked" ? (object)new { appointmentAt = "2026-06-20T09:30:00+08:00" } : new { }))
+            .Select(o => (o, o switch
+            {
+                "Booked" => (object)new { appointmentAt = "2026-06-20T09:30:00+08:00" },
+                // 特药: the authorisation's materials, a planned pharmacy with stock confirmed, a delivery with its tracking number.
+                "Authorised" => new { applicationForm = true, contract = true, idDocument = true, diagnosisReport = true },
+                "Planned" => new { mode = "delivery", pharmacyName = "上药云健康益药药房（上海店）", pharmacyAddress = "上海市黄浦区测试路1号", pharmacyCity = "上海",
+                                   stockConfirmed = true, deliveryAddress = "上海市徐汇区测试路2号", drugCost = 1000 },
+                "Delivered" => new { trackingNumber = "SF1234567890" },
+                _ => new { },
+            }))
             .First();
 
     private async Task<(HttpClient Member, string Cpic, string Jd)> PoliciesAsync(string user)
@@ -137,14 +146,15 @@ public sealed class EveryServiceTests(ScenarioFactory factory) : IClassFixture<S
             (await (await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "jd-reservation-purchase", policyNumber = jd, details })).Body())
             .GetProperty("refusal") is { ValueKind: JsonValueKind.Object } r ? r.GetProperty("code").GetString() : null;
         Assert.Equal("PRESCRIPTION_TOO_LONG", await Code(new { drug = "可瑞达", city = "上海", prescriptionDays = 60, prescribedOn = "2026-06-01" }));
-        Assert.Equal("DRUG_NOT_LISTED", await Code(new { drug = "阿司匹林", city = "上海", prescriptionDays = 30 }));
+        Assert.Equal("DRUG_NOT_LISTED", await Code(new { drug = "阿司匹林", city = "上海", prescriptionDays = 30, prescribedOn = "2026-06-01" }));
         Assert.Equal("GREEN_CHANNEL_NEEDS_REFUSED_PRESCRIPTION",
             (await (await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "jd-green-channel", policyNumber = jd, details = new { hospital = "复旦大学附属肿瘤医院" } })).Body())
             .GetProperty("refusal").GetProperty("code").GetString());
         // The 30-day continuation: a prescription issued in force may be filled up to 30 days after the end date, not later.
         factory.Clock.SetUtcNow(DateTimeOffset.Parse("2027-01-20T02:00:00Z"));
         member = await factory.MemberAsync("jd-rules");
-        Assert.Null(await Code(new { drug = "可瑞达", city = "上海", prescriptionDays = 30, prescribedOn = "2026-12-28" }));
+        // ... for a course already under way only (DrugServiceTests shows the accepted case).
+        Assert.Equal("CONTINUATION_NEEDS_COURSE_UNDER_WAY", await Code(new { drug = "可瑞达", city = "上海", prescriptionDays = 30, prescribedOn = "2026-12-28" }));
         factory.Clock.SetUtcNow(DateTimeOffset.Parse("2027-02-05T02:00:00Z"));
         member = await factory.MemberAsync("jd-rules");
         Assert.Equal("POLICY_NOT_IN_FORCE", await Code(new { drug = "可瑞达", city = "上海", prescriptionDays = 30, prescribedOn = "2026-12-28" }));

@@ -368,4 +368,54 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await Browser.ShotAsync(page, "portal-13-desktop-english");
         Assert.Empty(problems);
     }
+
+    [Fact]
+    public async Task A_COC_member_sees_their_named_case_manager_and_has_two_questions_open_on_the_phone()
+    {
+        var (idNumber, cpic, _) = await ImportPersonAsync();
+        var anonymous = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        (await anonymous.PostAsJsonAsync("/api/account/activation/request", new { idNumber, policyNumber = cpic })).EnsureSuccessStatusCode();
+        var code = await CodeFromInboxAsync(idNumber);
+        Assert.True((await anonymous.PostAsJsonAsync("/api/account/activation/complete", new { idNumber, code, password = NewPassword })).IsSuccessStatusCode);
+        var member = await Api(idNumber, NewPassword);
+        var caseManager = await Api("casemanager");
+        var applied = await member.SendAsync(Json.Post("/api/me/applications", new { serviceCode = "cpic-coc-oncology-follow-up", policyNumber = cpic, details = new { } }, Guid.NewGuid().ToString()));
+        var applicationId = (await applied.Body()).GetProperty("id").GetString()!;
+        var intake = await CaseManagerTaskAsync(caseManager, applicationId, "Workflows.HumanTask");
+        Assert.True((await caseManager.SendAsync(Json.Post($"/api/tasks/{intake.GetProperty("id").GetString()}/complete", new { outcome = "Enrolled", data = new { } }, Guid.NewGuid().ToString()))).IsSuccessStatusCode);
+
+        // Before a case manager is named the member is told one is being arranged.
+        await using var phone = await PhoneAsync();
+        var page = await SignInAsync(phone, idNumber, NewPassword, "/me/applications/" + applicationId);
+        var problems = Watch(page);
+        await Assertions.Expect(page.GetByTestId("case-manager-pending")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        var took = await caseManager.PutAsJsonAsync($"/api/coc/{applicationId}/case-manager", new { caseManager = "casemanager" });
+        Assert.True(took.IsSuccessStatusCode, await took.Content.ReadAsStringAsync());
+        var today = Calendar.LocalDate(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd");
+        Assert.True((await caseManager.PostAsJsonAsync($"/api/coc/{applicationId}/nutrition", new { assessedOn = today, score = 3, rating = "A", advice = "保持均衡饮食，每周称体重一次。" })).IsSuccessStatusCode);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("case-manager-name")).ToHaveTextAsync("Demo CaseManager", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("nutrition")).ToContainTextAsync("3 分，A 级");
+
+        // Two questions in a row: both wait for their answers (the second is no longer refused as busy).
+        var questions = page.GetByTestId("coc-questions");
+        var ask = questions.GetByRole(AriaRole.Button, new() { Name = "提交问题" });
+        await Assertions.Expect(ask).ToBeEnabledAsync(new() { Timeout = 30_000 });
+        await page.FillAsync("#question", "化疗后手脚发麻，需要调整用药吗？");
+        await ask.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("consultation")).ToHaveCountAsync(1);
+        await page.FillAsync("#question", "下次复查要空腹吗？");
+        await ask.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("consultation")).ToHaveCountAsync(2);
+        foreach (var c in await page.GetByTestId("consultation").AllAsync()) await Assertions.Expect(c).ToContainTextAsync("等待回复");
+        var card = page.GetByTestId("coc-case-manager");
+        var box = await card.BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= 390, $"the case manager card fits the phone's width ({box?.X}, {box?.Width})");
+        await Assertions.Expect(card).ToContainTextAsync("营养状况评估");
+        // A full-page shot from the top, so the sticky header does not cover the middle of the page.
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await Browser.ShotAsync(page, "portal-15-coc-case-manager-two-questions");
+        Assert.Empty(problems);
+    }
 }

@@ -225,9 +225,9 @@ public sealed class WorkspaceBrowserTests(WorkspaceHost host) : IClassFixture<Wo
     }
 
     [Fact]
-    public async Task A_case_manager_answers_two_open_COC_questions()
+    public async Task A_case_manager_answers_three_open_COC_questions_and_takes_a_member()
     {
-        // Two enrolled members, each with a question open at the same time (one open question per member at a time).
+        // Two enrolled members with questions open at the same time; the second has two open at once.
         await host.CreateUserAsync("coc-member2", "Member");
         var admin = await host.Api("admin");
         var imported = await admin.PostAsJsonAsync("/api/policies/import", new { policies = new[] { new
@@ -247,23 +247,34 @@ public sealed class WorkspaceBrowserTests(WorkspaceHost host) : IClassFixture<Wo
             Assert.True(enrolled.IsSuccessStatusCode, await enrolled.Content.ReadAsStringAsync());
             var asked = await member.PostAsJsonAsync($"/api/me/applications/{applicationId}/consultations", new { question });
             Assert.True(asked.IsSuccessStatusCode, await asked.Content.ReadAsStringAsync());
+            if (user == "coc-member2")
+            {
+                var again = await member.PostAsJsonAsync($"/api/me/applications/{applicationId}/consultations", new { question = "服药期间可以喝咖啡吗？" });
+                Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
+            }
         }
         JsonElement workspace = default;
         for (var i = 0; i < 100; i++)
         {
             workspace = await (await caseManager.GetAsync("/api/coc/workspace")).Body();
-            if (workspace.GetProperty("openQuestions").GetInt32() >= 2) break;
+            if (workspace.GetProperty("openQuestions").GetInt32() >= 3) break;
             await Task.Delay(200);
         }
-        Assert.Equal(2, workspace.GetProperty("openQuestions").GetInt32());
+        Assert.Equal(3, workspace.GetProperty("openQuestions").GetInt32());
 
         var watched = await host.SignInAsync("casemanager", "/coc");
         var page = watched.Page;
         var items = page.Locator("[data-testid=coc-item]");
-        await Assertions.Expect(items).ToHaveCountAsync(2, new() { Timeout = 15_000 });
-        await Assertions.Expect(page.GetByTestId("coc-questions")).ToContainTextAsync("2");
+        await Assertions.Expect(items).ToHaveCountAsync(3, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("coc-questions")).ToContainTextAsync("3");
         await Browser.ShotAsync(page, "workspace-10-coc");
-        for (var answered = 0; answered < 2; answered++)
+        // No member has a named case manager yet: the case manager takes the first one (由我负责).
+        var firstMember = page.GetByTestId("coc-member").First;
+        await Assertions.Expect(firstMember.GetByTestId("coc-case-manager")).ToContainTextAsync("未指定个案管理师");
+        await firstMember.GetByTestId("coc-take").ClickAsync();
+        await Assertions.Expect(firstMember.GetByTestId("coc-case-manager")).ToContainTextAsync("专属个案管理师：Demo CaseManager", new() { Timeout = 15_000 });
+        await Browser.ShotAsync(page, "workspace-10b-coc-case-manager");
+        for (var answered = 0; answered < 3; answered++)
         {
             var item = items.First;
             var taskId = await item.GetAttributeAsync("data-task-id");

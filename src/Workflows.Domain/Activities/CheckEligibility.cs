@@ -59,18 +59,27 @@ public sealed class CheckEligibility : Activity
             .Select(a => a.UpdatedAt).ToListAsync(context.CancellationToken))
             .Any(at => at.UtcTicks >= periodStartInstant);
 
+        // JD continuation (J 64-70): the same drug was bought under this policy before, so the course is under way.
+        var drugKey = Workflows.Domain.ReferenceData.Names.Key(input.Details.Drug);
+        var earlierPurchase = service.Code == "jd-reservation-purchase" && today > policy.EndDate && drugKey.Length > 0 && (await db.Applications.AsNoTracking()
+            .Where(a => a.PolicyId == policy.Id && a.ServiceCode == "jd-reservation-purchase" && a.Status == ApplicationStatus.Completed && a.Id != input.ApplicationId)
+            .Select(a => a.DetailsJson).ToListAsync(context.CancellationToken))
+            .Any(json => System.Text.Json.JsonSerializer.Deserialize<ApplicationDetails>(json, ApplicationInput.Json) is { } d && Workflows.Domain.ReferenceData.Names.Key(d.Drug) == drugKey);
+
         // The lists in effect now; the decision records their version (replay reads the same version back).
         var refs = context.Services.GetRequiredService<IReferenceDataVersions>().Current;
         var refusal = EligibilityRules.Check(new EligibilityInput
         {
             Policy = policy,
             ChainStart = await ChainStartAsync(db, policy, context.CancellationToken),
+            ChainDiagnoses = await ChainDiagnosesAsync(db, policy, context.CancellationToken),
             Service = service,
             Today = today,
             ApplicantUserName = input.Applicant,
             Details = input.Details,
             QuotaUsed = used,
             HasRefusedPrescriptionThisYear = refusedThisYear,
+            HasEarlierPurchaseOfDrug = earlierPurchase,
         }, refs);
 
         if (refusal is not null)
@@ -87,6 +96,26 @@ public sealed class CheckEligibility : Activity
         context.Status(ApplicationStatus.Accepted, "申请已受理，服务专员将与您联系。", "Your application was accepted; a service specialist will contact you.",
             referenceDataVersion: refs.Version);
         return ActivityResult.Complete("Eligible", new JsonObject { ["quotaUsedBefore"] = used, ["referenceDataVersion"] = refs.Version });
+    }
+
+    /// <summary>
+    /// The diagnoses of the policy and of the policies it continuously renews (the same chain as <see cref="ChainStartAsync"/>,
+    /// which a gap ends): a recurrence confirmed under last year's policy is still confirmed under this year's renewal.
+    /// </summary>
+    public static async Task<IReadOnlyList<Policies.DiagnosisEvent>> ChainDiagnosesAsync(DomainDbContext db, Policies.Policy policy, CancellationToken ct)
+    {
+        var all = new List<Policies.DiagnosisEvent>(policy.Diagnoses);
+        var start = policy.EffectiveDate;
+        var previous = policy.PreviousPolicyNumber;
+        for (var hops = 0; previous is not null && hops < 20; hops++)
+        {
+            var p = await db.Policies.AsNoTracking().Include(x => x.Diagnoses).FirstOrDefaultAsync(x => x.PolicyNumber == previous, ct);
+            if (p is null || p.EndDate.AddDays(1) < start) break; // a gap ends the chain
+            all.AddRange(p.Diagnoses);
+            start = p.EffectiveDate;
+            previous = p.PreviousPolicyNumber;
+        }
+        return all;
     }
 
     /// <summary>Follows the continuous-renewal links back to the first policy's effective date (waiting periods do not restart).</summary>

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Workflows.Domain.Applications;
+using Workflows.Domain.Eligibility;
+using Workflows.Domain.Policies;
 using Workflows.Engine.Activities;
 using Workflows.Engine.Activities.Builtin;
 using Workflows.Engine.Activities.Forms;
@@ -17,6 +20,10 @@ namespace Workflows.Domain.Activities;
 [Ports("Approved", "Refused")]
 public sealed class PrescriptionReview : DeadlineTaskActivity
 {
+    /// <summary>What a JD member reads after a refused review (J 117-119, 344-346).</summary>
+    public const string GreenChannelOfferZh = "如您认可本次审核结果，现可申请门诊绿色通道服务（每保单年度一次，安排附件三定点医院专家门诊，由主治医生制定新的治疗方案）；新方案用药在特药清单内的，可重新申请预约购药。";
+    public const string GreenChannelOfferEn = "If you accept this result, you may now apply for the outpatient green channel (once a policy year: a specialist clinic at a hospital on 附件三, where your doctor draws up a new treatment plan); if the new plan's drug is on the list, you may apply for a reservation purchase again.";
+
     protected override IReadOnlyList<string> TaskOutcomes => ["Approved", "Refused"];
 
     protected override IEnumerable<FormField> DeclareFields() =>
@@ -36,50 +43,271 @@ public sealed class PrescriptionReview : DeadlineTaskActivity
         var reason = (data["reason"] as JsonValue)?.ToString();
         if (string.IsNullOrWhiteSpace(reason)) throw new ResumeRejectedException("Refused needs a reason for the member (data.reason).");
         if (reason.Length > 500) throw new ResumeRejectedException("The reason may be at most 500 characters.");
-        context.Status(ApplicationStatus.Refused, $"处方审核未通过：{reason}", $"The prescription was not approved: {reason}", "PRESCRIPTION_REFUSED");
+        // JD: a refused prescription opens the outpatient green channel once a policy year (J 117-119, 344-346); the member is told so.
+        var jd = ApplicationInput.From(context).ServiceCode == "jd-reservation-purchase";
+        context.Status(ApplicationStatus.Refused,
+            jd ? $"处方审核未通过：{reason}。{GreenChannelOfferZh}" : $"处方审核未通过：{reason}",
+            jd ? $"The prescription was not approved: {reason}. {GreenChannelOfferEn}" : $"The prescription was not approved: {reason}", "PRESCRIPTION_REFUSED");
     }
 }
 
-/// <summary>购药凭证/取药码: issues the purchase voucher with a pickup code the pharmacy checks.</summary>
-[Activity("Health", "IssueVoucher", "Specialty drugs", "Issue the purchase voucher and its pickup code to the member.", DisplayName = "Issue voucher", DisplayNameZh = "发放购药凭证")]
+/// <summary>What the specialty-drug activities keep in workflow variables, and the role that verifies a pickup.</summary>
+public static class DrugVoucher
+{
+    /// <summary>The pharmacy planned for the purchase (mode, name, address, city): set by <see cref="PlanPharmacy"/>.</summary>
+    public const string PharmacyVariable = "pharmacy";
+    public const string CodeVariable = "pickupCode";
+    /// <summary>The instant (UTC, ISO 8601) the voucher lapses: the end of its last valid day in Asia/Shanghai.</summary>
+    public const string ExpiresVariable = "voucherExpiresAt";
+    /// <summary>The pharmacy counter (药店): verifies a pickup code with the member's ID and dispenses, nothing else.</summary>
+    public const string PharmacyRole = "Pharmacy";
+    public const string Pickup = "pickup";
+    public const string Delivery = "delivery";
+
+    /// <summary>The key a pickup task is found by: a hash of its code, so the code itself is never a lookup column.</summary>
+    public static string CorrelationKey(string code) =>
+        "pickup:" + Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(code.Trim())));
+
+    public static bool IsJd(string serviceCode) => serviceCode.StartsWith("jd-", StringComparison.Ordinal);
+
+    public static bool HasPharmacy(Workflows.Domain.ReferenceData.ReferenceLookup refs, string serviceCode, string? city) =>
+        city is not null && (IsJd(serviceCode) ? refs.HasJdPharmacy(city) : refs.HasCpicPharmacy(city));
+
+    public static JsonObject? Planned(ActivityContext context) => context.GetVariable(PharmacyVariable) as JsonObject;
+}
+
+/// <summary>
+/// CPIC 特药垫付's direct billing (C 753-757, 871-875): CPIC advances the covered cost up to the contract's ratio and the
+/// sum insured left; the rest is the insured's to pay at the counter.
+/// </summary>
+public static class CpicDirectBilling
+{
+    public sealed record Split(decimal DrugCost, decimal Ratio, decimal? SumInsuredLeft, decimal Advanced, decimal MemberPays);
+
+    public static Split Calculate(decimal drugCost, decimal ratio, decimal? sumInsuredLeft)
+    {
+        if (drugCost < 0) throw new ArgumentException("The drug cost cannot be negative.");
+        if (ratio is < 0 or > 1) throw new ArgumentException("The ratio must be between 0 and 1.");
+        var byRatio = decimal.Round(drugCost * ratio, 2, MidpointRounding.AwayFromZero);
+        var advanced = sumInsuredLeft is { } left ? Math.Min(byRatio, Math.Max(0, left)) : byRatio;
+        return new Split(drugCost, ratio, sumInsuredLeft, advanced, drugCost - advanced);
+    }
+}
+
+/// <summary>
+/// 规划药店与确认库存: after an approved prescription, the provider plans the designated pharmacy with the member (pickup
+/// or delivery), confirms its stock and, for CPIC, states what CPIC advances and what the member pays (C 803-807; J 7-8,
+/// 101-103, 230-234, 252-258). Only then is the pickup code issued.
+/// </summary>
+[Activity("Health", "PlanPharmacy", "Specialty drugs", "Plan the designated pharmacy (pickup or delivery) and confirm its stock; the pickup code is issued only after this.",
+    DisplayName = "Plan pharmacy and stock", DisplayNameZh = "规划药店与确认库存", Kind = "Task")]
+[Ports("Planned")]
+public sealed class PlanPharmacy : DeadlineTaskActivity
+{
+    [Input(Description = "JD 有社保版: pickup in store with the social-insurance card (J 254); delivery only where the member's city has no designated pharmacy.",
+        UIHint = InputUIHints.Checkbox, DefaultValue = true, Order = 8)]
+    public bool WithSocialInsurancePickupOnly { get; set; } = true;
+
+    [Input(Description = "CPIC: the contract's payment ratio for specialty drugs (0-1; 1 = 100%).", DefaultValue = 1.0, Order = 9)]
+    public decimal CpicRatio { get; set; } = 1m;
+
+    [Input(Description = "CPIC: the specialty-drug sum insured left on the policy (元); empty = not capped here (the claims department checks it).", Order = 10)]
+    public decimal? CpicSumInsuredLeft { get; set; }
+
+    protected override int? DefaultWorkingDays => 1;
+
+    protected override IReadOnlyList<string> TaskOutcomes => ["Planned"];
+
+    protected override IEnumerable<FormField> DeclareFields() =>
+    [
+        new() { Name = "mode", Type = FormFieldType.Choice, LabelZh = "取药方式", LabelEn = "How the member gets the drug", RequiredFor = ["*"],
+                Options = [new(DrugVoucher.Pickup, "到店自取", "Pickup in store"), new(DrugVoucher.Delivery, "送药上门", "Delivery")] },
+        new() { Name = "pharmacyName", Type = FormFieldType.Text, LabelZh = "指定药店名称", LabelEn = "Designated pharmacy", MaxLength = 100, RequiredFor = ["*"] },
+        new() { Name = "pharmacyAddress", Type = FormFieldType.Text, LabelZh = "药店地址", LabelEn = "Pharmacy address", MaxLength = 200, RequiredFor = ["*"] },
+        new() { Name = "pharmacyCity", Type = FormFieldType.City, LabelZh = "药店所在城市", LabelEn = "Pharmacy city", RequiredFor = ["*"] },
+        new() { Name = "stockConfirmed", Type = FormFieldType.Boolean, LabelZh = "已确认药店库存（正式订单）", LabelEn = "Stock confirmed (formal order)", RequiredFor = ["*"] },
+        new() { Name = "deliveryAddress", Type = FormFieldType.MultiLine, LabelZh = "配送地址（送药上门）", LabelEn = "Delivery address (delivery only)", MaxLength = 200,
+                HelpZh = "送药上门时必填，加密保存。", HelpEn = "Required for delivery; stored encrypted." },
+        new() { Name = "drugCost", Type = FormFieldType.Number, LabelZh = "药品费用（元，太平洋特药垫付）", LabelEn = "Drug cost (元, CPIC direct billing)", Min = 0, Max = 10_000_000m },
+    ];
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        var application = ApplicationInput.From(context);
+        var refs = context.Services.GetRequiredService<Workflows.Domain.ReferenceData.IReferenceDataVersions>().Current;
+        var jd = DrugVoucher.IsJd(application.ServiceCode);
+        string Text(string key) => (data[key] as JsonValue)?.ToString()?.Trim() ?? "";
+        var mode = Text("mode");
+        if (data["stockConfirmed"] is not JsonValue stock || stock.GetValueKind() != System.Text.Json.JsonValueKind.True)
+            throw new ResumeRejectedException("须先确认药店库存（系统生成正式订单）后才能发放取药码。 Confirm the pharmacy's stock (the formal order) before the pickup code is issued.");
+        var pharmacyCity = Text("pharmacyCity");
+        if (!DrugVoucher.HasPharmacy(refs, application.ServiceCode, pharmacyCity))
+            throw new ResumeRejectedException($"“{pharmacyCity}”没有{(jd ? "京东安联" : "本公司")}指定药店（{(jd ? "附件一" : "附件3")}），请选择指定药店。 {pharmacyCity} has no designated pharmacy; choose a designated one.");
+        var memberCovered = DrugVoucher.HasPharmacy(refs, application.ServiceCode, application.Details.City);
+        var sameCity = Workflows.Domain.ReferenceData.Names.CityKey(pharmacyCity) == Workflows.Domain.ReferenceData.Names.CityKey(application.Details.City ?? "");
+        if (mode == DrugVoucher.Delivery)
+        {
+            var address = Text("deliveryAddress");
+            if (address.Length == 0)
+                throw new ResumeRejectedException("送药上门须填写配送地址。 Delivery needs the delivery address (data.deliveryAddress).");
+            if (jd && WithSocialInsurancePickupOnly && memberCovered && PolicyVariant(context, application) == "with-social-insurance")
+                throw new ResumeRejectedException("有社保版须持医保卡到店自取并进行医保结算（手册 J 254）；会员所在城市有指定药店，请选择到店自取。 With-social-insurance policies pick up in store with the social-insurance card.");
+            // The address is personal data: kept encrypted in the variables, never in the journal in clear.
+            var protector = context.Services.GetRequiredService<Policies.PersonalDataProtector>();
+            data["deliveryAddressProtected"] = protector.Protect(address);
+            data["deliveryAddress"] = PersonalDataProtector.MaskContent(address);
+        }
+        else if (mode != DrugVoucher.Pickup)
+            throw new ResumeRejectedException("取药方式须为到店自取（pickup）或送药上门（delivery）。 The mode must be pickup or delivery.");
+        else if (!memberCovered && !sameCity)
+        {
+            // Free choice (C 799-801), but a member whose city has no designated pharmacy is told it is in another city.
+        }
+
+        var plan = new JsonObject
+        {
+            ["mode"] = mode, ["name"] = Text("pharmacyName"), ["address"] = Text("pharmacyAddress"), ["city"] = pharmacyCity, ["sameCity"] = sameCity,
+            ["deliveryAddressProtected"] = data["deliveryAddressProtected"]?.DeepClone(),
+        };
+        if (!jd)
+        {
+            if (data["drugCost"] is not JsonValue costValue || !costValue.TryGetValue<decimal>(out var cost))
+                throw new ResumeRejectedException("太平洋特药垫付须填写药品费用（元），以便告知会员垫付金额与自付金额。 CPIC direct billing needs the drug cost (data.drugCost).");
+            var split = CpicDirectBilling.Calculate(cost, CpicRatio, CpicSumInsuredLeft);
+            plan["drugCost"] = split.DrugCost;
+            plan["advanced"] = split.Advanced;
+            plan["memberPays"] = split.MemberPays;
+        }
+        context.SetVariable(DrugVoucher.PharmacyVariable, plan);
+        var where = $"{Text("pharmacyName")}（{pharmacyCity}，{Text("pharmacyAddress")}）";
+        var how = mode == DrugVoucher.Pickup ? "到店自取" : sameCity ? "同城送药上门" : "异地送药上门（2-5个工作日送达）";
+        var howEn = mode == DrugVoucher.Pickup ? "pickup in store" : sameCity ? "same-city delivery" : "delivery from another city (2-5 working days)";
+        var money = plan["advanced"] is { } adv
+            ? $"本次药费 {plan["drugCost"]} 元，本公司按约定比例垫付 {adv} 元，您需自付 {plan["memberPays"]} 元（超出保险金额及赔付比例的部分由您承担）。"
+            : "";
+        var moneyEn = plan["advanced"] is { } adv2 ? $" Drug cost {plan["drugCost"]} yuan: CPIC advances {adv2}, you pay {plan["memberPays"]}." : "";
+        context.Status(ApplicationStatus.Contacted, $"已为您规划指定药店并确认库存：{where}，取药方式：{how}。{money}",
+            $"A designated pharmacy was planned and its stock confirmed: {Text("pharmacyName")} ({pharmacyCity}, {Text("pharmacyAddress")}), {howEn}.{moneyEn}");
+    }
+
+    private static string? PolicyVariant(ActivityContext context, ApplicationInput application)
+    {
+        using var db = context.Db();
+        return db.Policies.AsNoTracking().Where(p => p.PolicyNumber == application.PolicyNumber).Select(p => p.Variant).FirstOrDefault();
+    }
+}
+
+/// <summary>
+/// 购药凭证/取药码: issued once the pharmacy is planned and its stock confirmed (C 805-807; J 7-8, 254-256), sent to the
+/// member with the pharmacy's name and address. The voucher is valid for the policy period, continuous renewals included
+/// (J 72); a purchase in the 30-day continuation after the end (J 64-70) has a voucher that lapses on day 30.
+/// </summary>
+[Activity("Health", "IssueVoucher", "Specialty drugs", "Issue the purchase voucher and its pickup code to the member, with the planned pharmacy.", DisplayName = "Issue voucher", DisplayNameZh = "发放购药凭证")]
 [Ports("Done")]
 public sealed class IssueVoucher : Activity
 {
     [Input(Description = "Variable that keeps the pickup code.", UIHint = InputUIHints.VariablePicker, DefaultValue = "pickupCode")]
-    public string CodeVariable { get; set; } = "pickupCode";
+    public string CodeVariable { get; set; } = DrugVoucher.CodeVariable;
 
     public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
     {
+        if (DrugVoucher.Planned(context) is not { } plan)
+            throw new InvalidOperationException("A voucher is issued only after the pharmacy is planned and its stock confirmed: put a 规划药店与确认库存 (Health.PlanPharmacy) task before it.");
+        var application = ApplicationInput.From(context);
+        var calendar = context.Calendar();
+        var today = calendar.LocalDate(context.Now);
+        DateOnly lastDay;
+        using (var db = context.Db())
+        {
+            var policy = db.Policies.AsNoTracking().First(p => p.PolicyNumber == application.PolicyNumber);
+            lastDay = policy.EndDate;
+            // 含连续投保年度: a renewal that names this policy carries the voucher on.
+            for (var number = policy.PolicyNumber; ;)
+            {
+                var next = db.Policies.AsNoTracking().Where(p => p.PreviousPolicyNumber == number).Select(p => new { p.PolicyNumber, p.EndDate }).FirstOrDefault();
+                if (next is null || next.EndDate <= lastDay) break;
+                (number, lastDay) = (next.PolicyNumber, next.EndDate);
+            }
+            if (DrugVoucher.IsJd(application.ServiceCode) && today > lastDay)
+                lastDay = lastDay.AddDays(EligibilityRules.JdContinuationDays); // the 30-day continuation: never beyond its day 30
+        }
+        var expires = new DateTimeOffset(lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)).ToUniversalTime();
         var code = context.NextRandom(10_000_000, 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.SetVariable(CodeVariable, code);
-        context.Status(ApplicationStatus.Booked, $"购药凭证已发送，取药码 {code}。", $"Your purchase voucher was issued; pickup code {code}.");
+        context.SetVariable(DrugVoucher.ExpiresVariable, expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        var name = plan["name"]?.ToString();
+        var address = plan["address"]?.ToString();
+        var until = lastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        if (plan["mode"]?.ToString() == DrugVoucher.Delivery)
+            context.Status(ApplicationStatus.Booked,
+                $"购药凭证已发送，取药码 {code}（有效期至 {until}）。药品将由指定药店 {name}（{address}）送药上门，签收时请出示取药码、处方原件和身份证件，付款前请当场检查药品完整性。",
+                $"Your purchase voucher was issued; pickup code {code} (valid until {until}). {name} ({address}) delivers the drug; show the code, the original prescription and your ID when you sign for it.");
+        else
+            context.Status(ApplicationStatus.Booked,
+                $"购药凭证已发送，取药码 {code}（有效期至 {until}，逾期未使用视为放弃）。请凭取药码、处方原件和身份证件到指定药店 {name}（地址：{address}）取药。",
+                $"Your purchase voucher was issued; pickup code {code} (valid until {until}; unused, it counts as waived). Collect the drug at {name} ({address}) with the code, the original prescription and your ID.");
         return new(ActivityResult.Complete(DefaultPort));
     }
 }
 
-/// <summary>取药/配送: the member picks the drug up at the pharmacy or it is delivered (same city next day, elsewhere 2-5 days).</summary>
-[Activity("Health", "DrugFulfilment", "Specialty drugs", "Record store pickup or delivery; Expired when the voucher lapses unused.", DisplayName = "Pickup or delivery", DisplayNameZh = "取药或配送", Kind = "Task")]
+/// <summary>购药凭证到期: a timer at the voucher's expiry; an unused voucher then counts as waived (J 72, 视为放弃).</summary>
+[Activity("Health", "VoucherExpiry", "Specialty drugs", "Wait until the voucher lapses; unused, the purchase ends as waived.", DisplayName = "Voucher expiry", DisplayNameZh = "购药凭证到期")]
+[Ports("Expired")]
+public sealed class VoucherExpiry : Activity
+{
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var at = context.GetVariable(DrugVoucher.ExpiresVariable)?.ToString() is { } text
+            ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException("The voucher has no expiry: put 发放购药凭证 (Health.IssueVoucher) before 购药凭证到期.");
+        if (at <= context.Now) return ResumeAsync(context, new ResumeInput());
+        return new(ActivityResult.Suspend(new BookmarkRequest(BookmarkKinds.Timer, "VoucherExpiry", at)));
+    }
+
+    public override ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
+    {
+        context.Status(ApplicationStatus.Cancelled, "购药凭证已过有效期未使用，视为放弃。", "The voucher lapsed unused and counts as waived.", "VOUCHER_EXPIRED");
+        return new(ActivityResult.Complete("Expired"));
+    }
+}
+
+/// <summary>
+/// 取药/配送. Pickup: the pharmacy verifies the pickup code with the member's ID and the original prescription at its
+/// counter (C 807-809), and only the pharmacy's verification completes it (once). Delivery: due the next working day in
+/// the same city, else in 2-5 working days (C 891-895; J 230-234); recorded with the courier's tracking number.
+/// </summary>
+[Activity("Health", "DrugFulfilment", "Specialty drugs", "Pickup (verified at the pharmacy counter) or delivery; Expired when the member gives the voucher up.", DisplayName = "Pickup or delivery", DisplayNameZh = "取药或配送", Kind = "Task")]
 [Ports("PickedUp", "Delivered", "Expired")]
 public sealed class DrugFulfilment : DeadlineTaskActivity
 {
-    [Input(Description = "Working days to deliver when a designated pharmacy is in the member's city (同城次日).", DefaultValue = 1, Order = 8)]
+    [Input(Description = "Working days to deliver from a designated pharmacy in the member's city (同城次日).", DefaultValue = 1, Order = 8)]
     public int SameCityWorkingDays { get; set; } = 1;
 
     [Input(Description = "Working days to deliver from another city (异地2-5日).", DefaultValue = 5, Order = 9)]
     public int OtherCityWorkingDays { get; set; } = 5;
 
-    /// <summary>
-    /// Delivery is due in <see cref="SameCityWorkingDays"/> when the insurer has a designated pharmacy in the member's
-    /// city, else in <see cref="OtherCityWorkingDays"/> (unless the workflow sets a deadline of its own).
-    /// </summary>
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        // The task is found at the pharmacy counter by its code's hash.
+        var code = context.GetVariable(DrugVoucher.CodeVariable)?.ToString();
+        return new(ActivityResult.Suspend(new BookmarkRequest(BookmarkKinds.HumanTask, Title, Payload: Task(context).ToPayload(),
+            CorrelationKey: string.IsNullOrEmpty(code) ? null : DrugVoucher.CorrelationKey(code))));
+    }
+
+    /// <summary>A delivery is due in <see cref="SameCityWorkingDays"/> from a pharmacy in the member's city, else <see cref="OtherCityWorkingDays"/>.</summary>
     protected override DateTimeOffset? DueAt(ActivityContext context)
     {
         if (DueWithinMinutes is not null || DueWithinWorkingDays is not null) return base.DueAt(context);
-        var application = ApplicationInput.From(context);
-        var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.IReferenceDataVersions>()?.Current;
-        var city = application.Details.City;
-        var sameCity = lookup is not null && city is not null &&
-                       (application.ServiceCode.StartsWith("jd-", StringComparison.Ordinal) ? lookup.HasJdPharmacy(city) : lookup.HasCpicPharmacy(city));
+        var plan = DrugVoucher.Planned(context);
+        if (plan?["mode"]?.ToString() == DrugVoucher.Pickup) return null; // the voucher's expiry timer ends an unused pickup
+        bool sameCity;
+        if (plan?["sameCity"] is JsonValue s) sameCity = s.GetValue<bool>();
+        else
+        {
+            var application = ApplicationInput.From(context);
+            var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.IReferenceDataVersions>()?.Current;
+            sameCity = lookup is not null && DrugVoucher.HasPharmacy(lookup, application.ServiceCode, application.Details.City);
+        }
         return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
     }
 
@@ -91,25 +319,118 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
                 RequiredFor = ["Delivered"], ShownFor = ["Delivered"] },
         new() { Name = "courier", Type = FormFieldType.Choice, LabelZh = "快递公司", LabelEn = "Courier", ShownFor = ["Delivered"],
                 Options = [new("sf", "顺丰速运", "SF Express"), new("jd", "京东物流", "JD Logistics"), new("ems", "EMS", "EMS"), new("other", "其他", "Other")] },
-        new() { Name = "city", Type = FormFieldType.City, LabelZh = "取药/配送城市", LabelEn = "Pickup or delivery city", ShownFor = ["PickedUp", "Delivered"], PrefillFrom = "city" },
+        new() { Name = "reason", Type = FormFieldType.MultiLine, LabelZh = "放弃原因", LabelEn = "Why the member gave the voucher up", MaxLength = 500,
+                RequiredFor = ["Expired"], ShownFor = ["Expired"] },
     ];
 
     protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
     {
+        var mode = DrugVoucher.Planned(context)?["mode"]?.ToString();
         switch (outcome)
         {
             case "PickedUp":
-                context.Status(ApplicationStatus.Completed, "您已在药店取药。", "You collected the drug at the pharmacy.");
+                // Only the pharmacy's counter verification (code + ID + original prescription) records a pickup.
+                if (context.Actor.Role != DrugVoucher.PharmacyRole || data["verifiedAt"] is null)
+                    throw new ResumeRejectedException("到店取药须由指定药店在“取药核验”页面凭取药码、身份证件和处方原件核验后登记。 A pickup is recorded only by the pharmacy's verification of the code, the ID and the original prescription.");
+                if (mode == DrugVoucher.Delivery)
+                    throw new ResumeRejectedException("此订单为送药上门，请登记运单号。 This order is a delivery; record the tracking number.");
+                context.Status(ApplicationStatus.Completed, $"您已在药店取药（{data["pharmacyUser"]} 核验取药码与身份证件）。", "You collected the drug at the pharmacy (code and ID verified).");
                 break;
             case "Delivered":
+                if (mode == DrugVoucher.Pickup)
+                    throw new ResumeRejectedException("此订单为到店自取，取药由药店核验取药码后登记。 This order is a pickup; the pharmacy records it when it verifies the code.");
                 if ((data["trackingNumber"] as JsonValue)?.ToString() is not { Length: > 0 and <= 64 } tracking)
                     throw new ResumeRejectedException("Delivered needs the courier's tracking number (data.trackingNumber).");
                 context.Status(ApplicationStatus.Completed, $"药品已配送，运单号 {tracking}。", $"The drug was delivered; tracking number {tracking}.");
                 break;
             default:
-                context.Status(ApplicationStatus.Cancelled, "购药凭证逾期未使用，视为放弃。", "The voucher lapsed unused and counts as waived.");
+                if ((data["reason"] as JsonValue)?.ToString() is not { Length: > 0 })
+                    throw new ResumeRejectedException("登记放弃须写明原因（data.reason）。 Giving the voucher up needs a reason (data.reason).");
+                context.Status(ApplicationStatus.Cancelled, "您已放弃本次购药凭证。", "You gave up this purchase voucher.");
                 break;
         }
+    }
+}
+
+/// <summary>
+/// CPIC 特药授权申请: the company authorises the first use of the specialty-drug service (C 787-795, 831-835, 845-857).
+/// A policy with an earlier authorised purchase skips it (二次及以后的用药无需再次进行授权申请); on a first purchase
+/// AlreadyAuthorised is refused. The member is told which materials to send and by when the authorisation is decided.
+/// </summary>
+[Activity("Health", "DrugAuthorisation", "Specialty drugs", "CPIC: authorise the first use of the specialty-drug service after checking its materials; repeat purchases skip it.",
+    DisplayName = "Specialty-drug authorisation", DisplayNameZh = "特药授权申请", Kind = "Task")]
+[Ports("Authorised", "AlreadyAuthorised", "Declined")]
+public sealed class DrugAuthorisation : DeadlineTaskActivity
+{
+    /// <summary>The timeline message that marks a policy's specialty-drug use as authorised (looked for by later purchases).</summary>
+    public const string AuthorisedEn = "The first use of the specialty-drug service was authorised.";
+
+    /// <summary>C 845-857: the materials of an authorisation application.</summary>
+    public static readonly (string Name, string Zh, string En)[] Materials =
+    [
+        ("applicationForm", "恶性肿瘤药品授权申请书", "Authorisation application form"),
+        ("contract", "保险合同", "Insurance contract"),
+        ("idDocument", "被保险人有效身份证件", "The insured's valid ID"),
+        ("diagnosisReport", "二级以上公立医院病史资料及疾病诊断报告书（附病理、血液等检验报告）", "Medical history and diagnosis report of a grade-2+ public hospital, with pathology and blood test reports"),
+    ];
+
+    /// <summary>The handbook states no time for the authorisation (C20); the system gives it 3 working days.</summary>
+    protected override int? DefaultWorkingDays => 3;
+
+    protected override IReadOnlyList<string> TaskOutcomes => ["Authorised", "AlreadyAuthorised", "Declined"];
+
+    protected override IEnumerable<FormField> DeclareFields() =>
+        Materials.Select(m => new FormField { Name = m.Name, Type = FormFieldType.Boolean, LabelZh = "已收到：" + m.Zh, LabelEn = "Received: " + m.En, ShownFor = ["Authorised"] })
+            .Append(new FormField { Name = "reason", Type = FormFieldType.MultiLine, LabelZh = "未授权原因（告知会员）", LabelEn = "Reason (shown to the member)", MaxLength = 500,
+                RequiredFor = ["Declined"], ShownFor = ["Declined"] });
+
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        if (AuthorisedBefore(context))
+        {
+            context.Status(ApplicationStatus.Accepted, "本保单已完成特药首次用药授权，本次无需再次授权，直接进入处方审核。",
+                "This policy's specialty-drug use is already authorised; the prescription review comes next.");
+            return new(ActivityResult.Complete("AlreadyAuthorised"));
+        }
+        var due = DueAt(context);
+        var list = string.Join("；", Materials.Select((m, i) => $"{(char)('a' + i)}. {m.Zh}"));
+        var by = due is { } d ? $"本公司将于 {TimeZoneInfo.ConvertTime(d, Workflows.Domain.Calendar.BusinessCalendar.Shanghai):yyyy-MM-dd HH:mm} 前完成审核。" : "";
+        context.Status(ApplicationStatus.Accepted, $"首次使用特药服务须经本公司授权。请提交：{list}；以及其他与保险事故有关的证明和资料。{by}",
+            "The first use of the specialty-drug service needs the company's authorisation; please send the application form, the contract, your ID and the hospital's diagnosis report.");
+        return base.ExecuteAsync(context);
+    }
+
+    protected override void OnCompleted(ActivityContext context, string outcome, JsonObject data)
+    {
+        switch (outcome)
+        {
+            case "AlreadyAuthorised":
+                if (!AuthorisedBefore(context))
+                    throw new ResumeRejectedException("本保单尚无经授权的特药购药：首次用药须经本公司授权（手册 C 831），请核对材料后选择“授权”或“不授权”。 This is the policy's first specialty-drug purchase: it needs the authorisation.");
+                break;
+            case "Authorised":
+                var missing = Materials.Where(m => data[m.Name] is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.True).Select(m => m.Zh).ToList();
+                if (missing.Count > 0)
+                    throw new ResumeRejectedException($"授权前须收齐材料，尚缺：{string.Join("、", missing)}。 The authorisation needs every material; missing: {string.Join(", ", Materials.Where(m => missing.Contains(m.Zh)).Select(m => m.En))}.");
+                context.Status(ApplicationStatus.Contacted, "特药首次用药授权已通过，下一步为处方审核（1个工作日内）。", AuthorisedEn);
+                break;
+            default:
+                var reason = (data["reason"] as JsonValue)?.ToString();
+                if (string.IsNullOrWhiteSpace(reason)) throw new ResumeRejectedException("Declined needs a reason for the member (data.reason).");
+                context.Status(ApplicationStatus.Refused, $"特药服务授权未通过：{reason}", $"The specialty-drug service was not authorised: {reason}", "AUTHORISATION_DECLINED");
+                break;
+        }
+    }
+
+    /// <summary>An earlier purchase under the same policy was authorised (or ran to its end, which needs the authorisation).</summary>
+    private static bool AuthorisedBefore(ActivityContext context)
+    {
+        var application = ApplicationInput.From(context);
+        using var db = context.Db();
+        var earlier = db.Applications.AsNoTracking()
+            .Where(a => a.PolicyNumber == application.PolicyNumber && a.ServiceCode == application.ServiceCode && a.Id != application.ApplicationId);
+        return earlier.Any(a => a.Status == ApplicationStatus.Completed)
+               || db.ApplicationEvents.AsNoTracking().Any(e => e.MessageEn == AuthorisedEn && earlier.Any(a => a.Id == e.ApplicationId));
     }
 }
 
@@ -127,6 +448,20 @@ public sealed class Consultation : DeadlineTaskActivity
     public string? ConsultationId { get; set; }
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
+
+    // Several questions may be open at once (COC: each question its own task), so the question a task answers is the
+    // one named when the task was created, kept with the activity instance, not the variable's value when it is answered.
+    public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        if (!string.IsNullOrEmpty(ConsultationId)) context.Keep(nameof(ConsultationId), ConsultationId);
+        return base.ExecuteAsync(context);
+    }
+
+    public override ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
+    {
+        if (context.Kept(nameof(ConsultationId)) is JsonValue kept && kept.TryGetValue<string>(out var id)) ConsultationId = id;
+        return base.ResumeAsync(context, input);
+    }
 
     protected override IEnumerable<FormField> DeclareFields() =>
     [

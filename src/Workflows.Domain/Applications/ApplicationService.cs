@@ -198,7 +198,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         {
             db.Consultations.Remove(consultation); // not delivered: nothing kept
             await db.SaveChangesAsync(ct);
-            throw new ApplicationRequestException(409, "Busy", "Your case manager is answering your previous question; please wait for the answer.");
+            throw new ApplicationRequestException(409, "Not taking questions", "The COC programme is not taking questions now (it is closing or has ended).");
         }
         return consultation;
     }
@@ -243,6 +243,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         foreach (var policy in policies)
         {
             var chainStart = await CheckEligibility.ChainStartAsync(db, policy, ct);
+            var chainDiagnoses = await CheckEligibility.ChainDiagnosesAsync(db, policy, ct);
             var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
             var services = new List<EntitlementView>();
             foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer)) // the catalogue's (handbook's) order
@@ -251,7 +252,8 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
                 var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, ct);
                 var x = new EligibilityInput
                 {
-                    Policy = policy, ChainStart = chainStart, Service = service, Today = today, ApplicantUserName = user, Details = new ApplicationDetails(), QuotaUsed = used,
+                    Policy = policy, ChainStart = chainStart, ChainDiagnoses = chainDiagnoses, Service = service, Today = today, ApplicantUserName = user,
+                    Details = new ApplicationDetails(), QuotaUsed = used,
                 };
                 var usableFrom = EligibilityRules.UsableFrom(x);
                 if (service.Code == "cpic-special-drug-direct-pay")

@@ -18,8 +18,15 @@ public sealed record EligibilityInput
     public required ApplicationDetails Details { get; init; }
     /// <summary>Uses of this service already reserved or consumed in the current quota period.</summary>
     public required int QuotaUsed { get; init; }
+    /// <summary>
+    /// The diagnoses recorded on every policy of the continuous-renewal chain (this one and those it renews): a
+    /// recurrence diagnosed under one policy counts under its renewal. Null: the policy's own diagnoses.
+    /// </summary>
+    public IReadOnlyList<DiagnosisEvent>? ChainDiagnoses { get; init; }
     /// <summary>JD: a reservation purchase of this member was refused at prescription review in the current policy year.</summary>
     public bool HasRefusedPrescriptionThisYear { get; init; }
+    /// <summary>JD: the drug asked for was bought under this policy before (a course of treatment under way).</summary>
+    public bool HasEarlierPurchaseOfDrug { get; init; }
 }
 
 /// <summary>
@@ -58,7 +65,8 @@ public static class EligibilityRules
         if (x.ApplicantUserName == (x.Policy.InsuredUserName ?? "")) return null;
         if (x.ApplicantUserName != (x.Policy.GuardianUserName ?? "")) return Refusals.ApplicantNotEntitled;
         var agent = x.Policy.GuardianRelation == "agent";
-        if (agent && x.Policy.Insurer == "CPIC") return Refusals.ApplicantNotEntitled;
+        // CPIC names an agent only for the 特药 benefit application (保险金申请人委托他人申请, C 825-827).
+        if (agent && x.Policy.Insurer == "CPIC" && x.Service.Code != CpicSpecialDrug) return Refusals.ApplicantNotEntitled;
         var proof = agent ? AttachmentMeta.PowerOfAttorney : AttachmentMeta.GuardianshipProof;
         return x.Details.Attachments.Any(a => a.Kind == proof) ? null : Refusals.ProofRequired;
     }
@@ -82,6 +90,8 @@ public static class EligibilityRules
         return x.Service.StartCondition.IsCoolingOff ? Refusals.CoolingOff(usableFrom) : Refusals.WaitingPeriod(usableFrom);
     }
 
+    public const string CpicSpecialDrug = "cpic-special-drug-direct-pay";
+
     /// <summary>CPIC's cooling-off period (犹豫期), from the summary table (C 63-65).</summary>
     public const int CpicCoolingOffDays = 15;
 
@@ -102,26 +112,39 @@ public static class EligibilityRules
         var waitingEnd = x.Policy.WaitingPeriodEnd ?? x.ChainStart.AddDays(x.Service.StartCondition.IsCoolingOff ? 0 : x.Service.StartCondition.Days ?? 0);
         if (x.Service.NeedsRecurrenceOrMetastasis)
         {
-            var confirmed = x.Policy.Diagnoses.Where(d => d.Confirmed && d.Kind is "recurrence" or "metastasis" && d.DiagnosedOn <= x.Today).ToList();
+            // Renewal (连续投保): a recurrence confirmed under an earlier policy of the chain counts, as the waiting period does.
+            var confirmed = (x.ChainDiagnoses ?? x.Policy.Diagnoses).Where(d => d.Confirmed && d.Kind is "recurrence" or "metastasis" && d.DiagnosedOn <= x.Today).ToList();
             if (confirmed.Count == 0) return Refusals.RecurrenceNotConfirmed;
             return confirmed.Any(d => d.DiagnosedOn >= waitingEnd) ? null : Refusals.DiagnosisBeforeWaitingPeriodEnd(waitingEnd);
         }
         if (x.Service.NeedsFirstMalignantDiagnosis || x.Service.Insurer == "JD" && x.Service.Trigger != "none")
         {
-            return x.Policy.Diagnoses.Any(d => d.Confirmed && d.Kind == "first-malignant-tumour" && d.DiagnosedOn >= waitingEnd && d.DiagnosedOn <= x.Today)
-                ? null
-                : Refusals.FirstDiagnosisMissing;
+            var first = x.Policy.Diagnoses.Where(d => d.Confirmed && d.Kind == "first-malignant-tumour" && d.DiagnosedOn >= waitingEnd && d.DiagnosedOn <= x.Today).ToList();
+            if (first.Count == 0) return Refusals.FirstDiagnosisMissing;
+            // 本保险仅承担保险期间内初次确诊的恶性肿瘤 (J 58): not after the insurance period's end.
+            return first.Any(d => d.DiagnosedOn <= x.Policy.EndDate) ? null : Refusals.DiagnosisAfterPolicyEnd;
         }
         return null;
     }
 
-    /// <summary>JD specialty drugs: at most one month per prescription, issued while the policy is in force (J 62).</summary>
+    /// <summary>
+    /// JD specialty drugs (J 58-70): the prescription's drug, date and days are required; at most one month; issued while
+    /// the policy is in force and not after today; after the end date only for a course under way (the same drug bought
+    /// under this policy before), within the 30 days (<see cref="PolicyInForce"/>).
+    /// </summary>
     public static Refusal? PrescriptionValid(EligibilityInput x)
     {
         if (x.Service.Code != "jd-reservation-purchase") return null;
-        if (x.Details.PrescriptionDays is > MaxPrescriptionDays) return Refusals.PrescriptionTooLong;
-        if (x.Details.PrescribedOn is { } on && (on < x.Policy.EffectiveDate || on > x.Policy.EndDate)) return Refusals.PrescriptionOutsidePolicy;
-        if (x.Service.Code == "jd-reservation-purchase" && x.Today > x.Policy.EndDate && x.Details.PrescribedOn is null) return Refusals.PrescriptionOutsidePolicy;
+        var d = x.Details;
+        var missing = new List<(string Zh, string En)>();
+        if (string.IsNullOrWhiteSpace(d.Drug)) missing.Add(("药品", "drug"));
+        if (d.PrescribedOn is null) missing.Add(("处方开具日期", "prescribedOn"));
+        if (d.PrescriptionDays is null) missing.Add(("处方用药天数", "prescriptionDays"));
+        if (missing.Count > 0) return Refusals.PrescriptionDetailsRequired(string.Join("、", missing.Select(m => m.Zh)), string.Join(", ", missing.Select(m => m.En)));
+        if (d.PrescriptionDays is > MaxPrescriptionDays) return Refusals.PrescriptionTooLong;
+        if (d.PrescribedOn > x.Today) return Refusals.PrescriptionInFuture;
+        if (d.PrescribedOn < x.Policy.EffectiveDate || d.PrescribedOn > x.Policy.EndDate) return Refusals.PrescriptionOutsidePolicy;
+        if (x.Today > x.Policy.EndDate && !x.HasEarlierPurchaseOfDrug) return Refusals.ContinuationNeedsCourseUnderWay;
         return null;
     }
 
@@ -150,13 +173,13 @@ public static class EligibilityRules
                 if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
                 return refs.IsEscortCity(d.City) ? null : Refusals.CityNotCovered(d.City, "附件2 就医陪诊覆盖城市");
             case (_, "附件3"):
+                // A city without a designated pharmacy gets other-city delivery in 2-5 working days (C 893-895), not a refusal.
                 if (refs.FindCpicDrug(d.Drug) is null) return Refusals.DrugNotListed;
-                if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
-                return refs.HasCpicPharmacy(d.City) ? null : Refusals.CityNotCovered(d.City, "附件3 特药药店分布");
+                return string.IsNullOrWhiteSpace(d.City) ? Refusals.CityRequired : null;
             case (_, "附件一"):
+                // Likewise JD: 异地配送 2-5 working days (J 234).
                 if (refs.FindJdDrug(d.Drug) is null) return Refusals.DrugNotListed;
-                if (string.IsNullOrWhiteSpace(d.City)) return Refusals.CityRequired;
-                return refs.HasJdPharmacy(d.City) ? null : Refusals.CityNotCovered(d.City, "附件一 药店分布区域");
+                return string.IsNullOrWhiteSpace(d.City) ? Refusals.CityRequired : null;
             case (_, "附件三"):
                 if (string.IsNullOrWhiteSpace(d.Hospital)) return Refusals.HospitalRequired;
                 return refs.IsJdDesignatedHospital(d.Hospital) ? null : Refusals.HospitalNotCovered("附件三 专家门诊定点医院列表");

@@ -42,6 +42,16 @@ public static class Refusals
         new("PRESCRIPTION_TOO_LONG", "每次处方剂量不得超过1个月。", "A prescription may cover at most one month.");
     public static readonly Refusal PrescriptionOutsidePolicy =
         new("PRESCRIPTION_OUTSIDE_POLICY", "处方须在保险期间内开具，且购药不晚于合同终止日次日起30日。", "The prescription must be issued within the policy period and used within 30 days after it ends.");
+    public static Refusal PrescriptionDetailsRequired(string fieldsZh, string fieldsEn) =>
+        new("PRESCRIPTION_DETAILS_REQUIRED", $"预约购药须填写处方信息：{fieldsZh}。", $"A reservation purchase needs the prescription's details: {fieldsEn}.");
+    public static readonly Refusal PrescriptionInFuture =
+        new("PRESCRIPTION_IN_FUTURE", "处方开具日期不能晚于申请当天。", "The prescription cannot be dated after the day of the application.");
+    public static readonly Refusal ContinuationNeedsCourseUnderWay =
+        new("CONTINUATION_NEEDS_COURSE_UNDER_WAY", "合同终止后30日内的延续购药仅限保险期间内已在服用、合同终止日仍需服用的同一药品。",
+            "The 30 days after the policy ends cover only a drug already being taken under the policy and still needed on its last day.");
+    public static readonly Refusal DiagnosisAfterPolicyEnd =
+        new("DIAGNOSIS_AFTER_POLICY_END", "本保险仅承担保险期间内初次确诊的恶性肿瘤，保险期间结束后确诊的不在服务范围内。",
+            "Only a malignant tumour first diagnosed within the insurance period is covered.");
     public static readonly Refusal GreenChannelNeedsRefusedPrescription =
         new("GREEN_CHANNEL_NEEDS_REFUSED_PRESCRIPTION", "门诊绿色通道仅在处方审核未通过后提供。", "The green channel is offered only after a prescription review was refused.");
     public static readonly Refusal ReviewResultNotAccepted =
@@ -67,6 +77,9 @@ public static class Refusals
         "DRUG_NOT_LISTED" => ("请从特药清单中选择药品后重新申请。", "Apply again choosing a drug from the list."),
         "PRESCRIPTION_TOO_LONG" => ("请医生开具不超过1个月用量的处方后重新申请。", "Ask the doctor for a prescription of at most one month and apply again."),
         "PRESCRIPTION_OUTSIDE_POLICY" => ("请使用保险期间内开具的处方，并在合同终止后30日内购药。", "Use a prescription issued while the policy was in force, within 30 days after it ends."),
+        "PRESCRIPTION_DETAILS_REQUIRED" => ("请填写药品、处方开具日期和处方用药天数后重新申请。", "Apply again with the drug, the prescription date and the days it covers."),
+        "PRESCRIPTION_IN_FUTURE" => ("请填写处方上的实际开具日期。", "Enter the date the prescription was actually issued."),
+        "CONTINUATION_NEEDS_COURSE_UNDER_WAY" => ("续保后可按新保单申请。", "Once the policy is renewed, apply under the new policy."),
         "GREEN_CHANNEL_NEEDS_REFUSED_PRESCRIPTION" => ("如处方审核未通过，可再申请门诊绿色通道。", "If a prescription review is refused, the green channel becomes available."),
         "REVIEW_RESULT_NOT_ACCEPTED" => ("确认认可处方审核结果后重新申请。", "Apply again confirming that you accept the review result."),
         "APPLICANT_NOT_ENTITLED" => ("请由被保险人本人或保单上登记的监护人/代理人申请。", "The insured, or the guardian or agent on the policy, must apply."),

@@ -188,6 +188,9 @@ public sealed class MonthlySummaries(IDbContextFactory<DomainDbContext> dbs, Pre
         var enrolled = await db.Applications.AsNoTracking()
             .Where(a => a.ServiceCode == CareProgramme.CocService && a.CreatedAt < to && a.Status != ApplicationStatus.Refused)
             .Where(a => a.Status == ApplicationStatus.Booked || a.UpdatedAt >= from)
+            // The programme ends with the contract (C 249-251): no summary of a month that starts after the policy's last day,
+            // even when the programme was closed in the first minutes of that month.
+            .Where(a => db.Policies.Any(p => p.Id == a.PolicyId && p.EndDate >= month))
             .ToListAsync(ct);
         int made = 0, existed = 0;
         foreach (var app in enrolled)

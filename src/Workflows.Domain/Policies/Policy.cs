@@ -90,4 +90,18 @@ public static class Products
     public static readonly string[] JdVariants = ["with-social-insurance", "without-social-insurance"];
 
     public static string InsurerOf(string product) => product == JdTumourDrug ? "JD" : "CPIC";
+
+    /// <summary>
+    /// The product's term in months: CPIC 保险期间为一年 (C 241), JD 一个保单年度 (J 142). A policy whose period is longer is
+    /// flagged at import (<see cref="LongerThanTerm"/>).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> TermMonths = new Dictionary<string, int> { [CpicBreastCancer] = 12, [JdTumourDrug] = 12 };
+
+    /// <summary>
+    /// The last end date the product's term allows: the same calendar date a term later (feeds write a one-year policy
+    /// from 2026-01-10 either to 2027-01-09 or to 2027-01-10); null for an unknown product.
+    /// </summary>
+    public static DateOnly? LatestEnd(string product, DateOnly effective) => TermMonths.TryGetValue(product, out var m) ? effective.AddMonths(m) : null;
+
+    public static bool LongerThanTerm(string product, DateOnly effective, DateOnly end) => LatestEnd(product, effective) is { } latest && end > latest;
 }

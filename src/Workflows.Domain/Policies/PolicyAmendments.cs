@@ -38,7 +38,8 @@ public sealed record AmendmentResult(string PolicyNumber, int Version, string Ch
 /// after it are refused), and every open application of the policy is closed through the workflow engine with the
 /// reason, which cancels its open tasks and, for COC follow-up, ends the programme and its monthly summaries.
 /// </summary>
-public sealed class PolicyAmendments(DomainDbContext db, PersonalDataProtector protector, WorkflowRuntime runtime, TimeProvider clock, ILogger<PolicyAmendments> logger)
+public sealed class PolicyAmendments(DomainDbContext db, PersonalDataProtector protector, WorkflowRuntime runtime, TimeProvider clock, ILogger<PolicyAmendments> logger,
+    Workflows.Persistence.Stores.ScheduledWorkStore? work = null)
 {
     private sealed record Snapshot(string PolicyNumber, string Product, string? Variant, bool SpecialtyDrugCover, DateOnly EffectiveDate, DateOnly EndDate,
         string? PreviousPolicyNumber, DateOnly? TerminatedOn, string? TerminationReason, string InsuredName, string? GuardianName, int Diagnoses);
@@ -150,27 +151,13 @@ public sealed class PolicyAmendments(DomainDbContext db, PersonalDataProtector p
     /// </summary>
     public async Task<int> TakeEffectAsync(Policy p, string by, CancellationToken ct = default)
     {
+        // An end date moved (or a termination) gets its own contract-end work; the one for the old date finds the policy in force.
+        if (work is not null) await ContractEnds.ScheduleAsync(work, [p], ct);
         if (p.TerminatedOn is not { } on) return 0;
-        var open = await db.Applications.AsNoTracking().Where(x => x.PolicyId == p.Id && !ApplicationStatus.Final.Contains(x.Status)).ToListAsync(ct);
         var zh = $"保单已于 {on:yyyy-MM-dd} 终止（{p.TerminationReason}），本申请已关闭，未完成的服务不再进行。";
         var en = $"The policy was terminated on {on:yyyy-MM-dd} ({p.TerminationReason}); this application was closed.";
-        var closed = 0;
-        foreach (var app in open)
-        {
-            try
-            {
-                await runtime.CancelAsync(app.InstanceId, $"Policy {p.PolicyNumber} terminated on {on:yyyy-MM-dd}: {p.TerminationReason}", new Actor(by, "Admin"),
-                    [new StepEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(ApplicationStatus.Cancelled, zh, en, "POLICY_TERMINATED"), "policy-termination")],
-                    $"terminate:{p.Id}:{app.Id}", ct);
-                closed++;
-            }
-            catch (InstanceStateException)
-            {
-                // Ended meanwhile (completed by a specialist a moment ago): nothing to close.
-            }
-        }
-        logger.LogInformation("Policy {PolicyNumber} terminated on {TerminatedOn}: {Closed} open applications closed", p.PolicyNumber, on, closed);
-        return closed;
+        return await ContractEnds.CloseOpenApplicationsAsync(db, runtime, p, "POLICY_TERMINATED", zh, en,
+            $"Policy {p.PolicyNumber} terminated on {on:yyyy-MM-dd}: {p.TerminationReason}", new Actor(by, "Admin"), logger, ct);
     }
 
     public async Task<IReadOnlyList<PolicyVersionView>> VersionsAsync(string policyNumber, CancellationToken ct = default)

@@ -25,10 +25,12 @@ public sealed record PolicyRecord
 }
 
 /// <summary>What an import would do with one row: <c>new</c> policy, <c>amend</c> an existing one (and how), or <c>error</c> (nothing, because of its problems).</summary>
-public sealed record ImportPreviewRow(int Row, string? PolicyNumber, string? Product, string InsuredName, string Action, string? Change, IReadOnlyList<ImportError> Errors);
+/// <param name="Warnings">What the row is flagged for without being refused (a period longer than the product's term); imported as it is.</param>
+public sealed record ImportPreviewRow(int Row, string? PolicyNumber, string? Product, string InsuredName, string Action, string? Change, IReadOnlyList<ImportError> Errors,
+    IReadOnlyList<ImportError>? Warnings = null);
 
-/// <summary>The outcome of an import: policies added and policies amended (each a new version).</summary>
-public sealed record ImportOutcome(IReadOnlyList<Policy> Imported, IReadOnlyList<AmendmentResult> Amended);
+/// <summary>The outcome of an import: policies added and policies amended (each a new version), and the rows flagged.</summary>
+public sealed record ImportOutcome(IReadOnlyList<Policy> Imported, IReadOnlyList<AmendmentResult> Amended, IReadOnlyList<ImportError>? Flags = null);
 
 public sealed record PersonRecord(string? Name, string? IdNumber, string? Phone, string? BirthDate, string? Relation, string? UserName);
 public sealed record DiagnosisRecord(string? Kind, string? DiagnosedOn, string? Detail, bool Confirmed = true);
@@ -55,7 +57,7 @@ public sealed class PolicyImportException(IReadOnlyList<ImportError> errors, boo
 /// A policy number already imported is a duplicate (409); diagnoses arriving later go through <see cref="AddDiagnosisAsync"/>.
 /// </summary>
 public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector protector, TimeProvider clock, IMemberDirectory? members = null,
-    PolicyAmendments? amendments = null)
+    PolicyAmendments? amendments = null, Workflows.Persistence.Stores.ScheduledWorkStore? work = null)
 {
     public const int MaxBatch = 5_000;
     private static readonly string[] CsvColumns =
@@ -134,7 +136,17 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             }
             else if (own.Count == 0) newPolicies.Add(policy);
             errors.AddRange(own);
-            rows.Add(new ImportPreviewRow(row, policy.PolicyNumber, record.Product, PersonalDataProtector.MaskName(record.Insured?.Name), own.Count > 0 ? "error" : action, change, own));
+            var warnings = new List<ImportError>();
+            if (own.Count == 0 && Products.LongerThanTerm(policy.Product, policy.EffectiveDate, policy.EndDate))
+            {
+                var latest = Products.LatestEnd(policy.Product, policy.EffectiveDate)!.Value;
+                var months = Products.TermMonths[policy.Product];
+                warnings.Add(new ImportError(row, policy.PolicyNumber, "endDate",
+                    $"Row {row}: the period {policy.EffectiveDate:yyyy-MM-dd} to {policy.EndDate:yyyy-MM-dd} is longer than the product's term of {months} months (it would end by {latest:yyyy-MM-dd}); check the feed.",
+                    $"第 {row} 行：保险期间 {policy.EffectiveDate:yyyy-MM-dd} 至 {policy.EndDate:yyyy-MM-dd} 超过产品约定的保险期间（{months} 个月，最晚至 {latest:yyyy-MM-dd}），请核对。"));
+            }
+            rows.Add(new ImportPreviewRow(row, policy.PolicyNumber, record.Product, PersonalDataProtector.MaskName(record.Insured?.Name), own.Count > 0 ? "error" : action, change, own,
+                warnings));
         }
         return new Plan(newPolicies, amend, errors, errors.Count > 0 && errors.Count == duplicates, rows);
     }
@@ -157,10 +169,12 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        // Each new policy's services end with it: the contract-end work at the day after its end date (ContractEnds).
+        if (work is not null) await ContractEnds.ScheduleAsync(work, plan.New, ct);
         var amended = new List<AmendmentResult>();
         foreach (var (_, policy, _, changes) in plan.Amend)
             amended.Add(new AmendmentResult(policy.PolicyNumber, policy.Version, string.Join("；", changes), await amendments!.TakeEffectAsync(policy, importedBy, ct)));
-        return new ImportOutcome(plan.New, amended);
+        return new ImportOutcome(plan.New, amended, plan.Rows.SelectMany(r => r.Warnings ?? []).ToList());
     }
 
     /// <summary>

@@ -47,4 +47,6 @@ public static class JournalEvents
     public const string IncidentDataCorrected = "IncidentDataCorrected";
     /// <summary>A task's service-level deadline passed while it was open: it was escalated.</summary>
     public const string TaskEscalated = "TaskEscalated";
+    /// <summary>A waiting instance was moved to another version of its workflow (one entry per instance, with the actor).</summary>
+    public const string InstanceMigrated = "InstanceMigrated";
 }

@@ -43,6 +43,18 @@ public sealed class ActivityContext : IExpressionScope
     /// <summary>Evaluates an expression an activity holds in its data (e.g. a switch case's condition).</summary>
     public JsonNode? Evaluate(Expression expression) => _execution.Evaluator.Evaluate(expression, this, CancellationToken);
 
+    /// <summary>Keeps a value for this activity instance, read back when it resumes (<see cref="InstanceState.ActivityState"/>).</summary>
+    public void Keep(string name, JsonNode? value)
+    {
+        var state = _execution.Instance.State.ActivityState;
+        if (!state.TryGetValue(ActivityInstanceId, out var kept)) state[ActivityInstanceId] = kept = new JsonObject();
+        kept[name] = value?.DeepClone();
+    }
+
+    /// <summary>A value this activity instance kept when it started, or null.</summary>
+    public JsonNode? Kept(string name) =>
+        _execution.Instance.State.ActivityState.TryGetValue(ActivityInstanceId, out var kept) ? kept[name]?.DeepClone() : null;
+
     public JsonObject VariablesSnapshot()
     {
         var o = new JsonObject();

@@ -51,6 +51,12 @@ public sealed class InstanceState
     public Dictionary<string, List<string>> JoinArrivals { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Work scheduled but not yet run; only non-empty while the instance is faulted.</summary>
     public List<WorkItem> Pending { get; set; } = [];
+    /// <summary>
+    /// Per activity instance (its id): what the activity kept when it started and reads when it resumes, like Elsa's
+    /// activity execution context properties (e.g. which question a consultation task answers, when several are open at
+    /// once). Removed when the activity instance completes or is cancelled.
+    /// </summary>
+    public Dictionary<string, JsonObject> ActivityState { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>An activity scheduled to run, and the connection that scheduled it (for joins).</summary>

@@ -16,7 +16,7 @@ public sealed class Redactor(IEnumerable<string> sensitiveKeyFragments)
     private readonly string[] _fragments = sensitiveKeyFragments.Select(f => f.ToLowerInvariant()).ToArray();
 
     public static readonly string[] DefaultSensitiveKeys =
-        ["idnumber", "idcard", "idno", "identity", "passport", "phone", "mobile", "tel", "diagnos", "disease", "icd", "pathology", "medicalrecord", "homeaddress", "pickupcode", "question", "answersummary", "email", "password", "secret", "token"];
+        ["idnumber", "idcard", "idno", "identity", "passport", "phone", "mobile", "tel", "diagnos", "disease", "icd", "pathology", "medicalrecord", "homeaddress", "deliveryaddress", "pickupcode", "question", "answersummary", "email", "password", "secret", "token"];
 
     public static Redactor Default { get; } = new(DefaultSensitiveKeys);
 

@@ -113,6 +113,48 @@ internal sealed class WorkflowExecution
         Append(change.EventName, bookmark.ActivityId, bookmark.ActivityInstanceId, bookmark.Id, change.JournalPayload, change.Message);
     }
 
+    /// <summary>
+    /// Moves the waiting instance (already carrying the target version) onto the target version's activities as
+    /// <paramref name="plan"/> says: each re-pointed bookmark keeps its id, payload (role, assignee, due date) and
+    /// activity instance; variables the target version declares anew get their initial value. Nothing runs. One journal
+    /// entry records it, so the chain covers the move.
+    /// </summary>
+    public void Migrate(InstanceMigrationPlan plan, string fromVersionId)
+    {
+        var moved = new JsonArray();
+        foreach (var m in plan.Bookmarks)
+        {
+            var index = Instance.Bookmarks.FindIndex(x => x.Id == m.BookmarkId);
+            var b = Instance.Bookmarks[index];
+            var node = _workflow.Nodes[m.ToActivityId!];
+            var nodeId = node.NodeId ?? node.Id;
+            if (b.ActivityId != node.Id || b.ActivityNodeId != nodeId)
+            {
+                var changed = b with { ActivityId = node.Id, ActivityNodeId = nodeId };
+                Instance.Bookmarks[index] = changed;
+                RemovedBookmarkIds.Add(b.Id);
+                CreatedBookmarks.Add(changed);
+            }
+            moved.Add(new JsonObject
+            {
+                ["bookmarkId"] = b.Id, ["kind"] = b.Kind, ["from"] = b.ActivityId, ["to"] = node.Id,
+                ["dueAt"] = m.DueAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
+        foreach (var v in _workflow.Definition.Variables)
+            if (!Instance.State.Variables.ContainsKey(v.Name))
+                Instance.State.Variables[v.Name] = v.Value?.DeepClone();
+        Append(JournalEvents.InstanceMigrated, null, null, null, new JsonObject
+        {
+            ["fromVersion"] = plan.FromVersion,
+            ["fromVersionId"] = fromVersionId,
+            ["toVersion"] = plan.ToVersion,
+            ["toVersionId"] = Instance.DefinitionVersionId,
+            ["bookmarks"] = moved,
+            ["addedVariables"] = new JsonArray(plan.AddedVariables.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
+        }, $"从版本 {plan.FromVersion} 迁移到版本 {plan.ToVersion} · migrated from version {plan.FromVersion} to {plan.ToVersion}");
+    }
+
     /// <summary>Runs the faulted work again (the activity that faulted, then whatever was still scheduled).</summary>
     public async Task RetryAsync(IncidentCorrection? correction = null)
     {
@@ -235,6 +277,7 @@ internal sealed class WorkflowExecution
         if (result.Output is not null) completed["output"] = _redactor.Redact(result.Output);
         RecordActivityIds(completed);
         Append(JournalEvents.ActivityCompleted, node.Id, activityInstanceId, null, completed, context.JournalMessage ?? string.Join(", ", result.Outcomes));
+        Instance.State.ActivityState.Remove(activityInstanceId);
 
         if (result.FinishesWorkflow)
         {
@@ -313,6 +356,7 @@ internal sealed class WorkflowExecution
     private void RemoveBookmark(Bookmark b, string eventName, JsonObject? payload, string? message = null)
     {
         Instance.Bookmarks.RemoveAll(x => x.Id == b.Id);
+        if (eventName == JournalEvents.BookmarkCancelled) Instance.State.ActivityState.Remove(b.ActivityInstanceId);
         if (CreatedBookmarks.RemoveAll(x => x.Id == b.Id) == 0) RemovedBookmarkIds.Add(b.Id);
         Append(eventName, b.ActivityId, b.ActivityInstanceId, b.Id, payload, message);
     }

@@ -184,6 +184,60 @@ public sealed class WorkflowRuntime(
         return result;
     }
 
+    /// <summary>What moving <paramref name="instance"/> to <paramref name="targetVersionId"/> would do (a dry run: nothing is stored).</summary>
+    public async Task<InstanceMigrationPlan> PlanMigrationAsync(WorkflowInstance instance, string fromVersionId, string targetVersionId,
+        IReadOnlyDictionary<string, string>? map, CancellationToken ct = default)
+    {
+        var from = await CompiledVersionAsync(fromVersionId, instance.DefinitionId, ct);
+        var to = await CompiledVersionAsync(targetVersionId, instance.DefinitionId, ct);
+        if (to.Definition.DefinitionId != instance.DefinitionId)
+            throw new ArgumentException($"Version {targetVersionId} belongs to workflow '{to.Definition.DefinitionId}', not '{instance.DefinitionId}'.");
+        return MigrationPlanner.Plan(instance, from, to, map);
+    }
+
+    /// <summary>
+    /// Moves one waiting instance from <paramref name="fromVersionId"/> to <paramref name="targetVersionId"/> as one
+    /// journalled step with <paramref name="actor"/>, guarded by the instance's revision: a task completed or a timer fired
+    /// meanwhile makes the commit fail with <see cref="ConcurrencyConflictException"/> and nothing is stored (the caller
+    /// plans again). Throws <see cref="MigrationRefusedException"/> when the instance cannot be moved (left as it is);
+    /// returns the plan that was carried out, or the "already migrated" plan (nothing stored).
+    /// </summary>
+    public async Task<InstanceMigrationPlan> MigrateAsync(string instanceId, string fromVersionId, string targetVersionId,
+        IReadOnlyDictionary<string, string>? map, Actor actor, CancellationToken ct = default)
+    {
+        var instance = await LoadAsync(instanceId, ct);
+        var plan = await PlanMigrationAsync(instance, fromVersionId, targetVersionId, map, ct);
+        if (plan.State == InstanceMigrationState.AlreadyMigrated) return plan;
+        if (plan.State != InstanceMigrationState.Mappable) throw new MigrationRefusedException(plan);
+        var to = await CompiledVersionAsync(targetVersionId, instance.DefinitionId, ct);
+        var moved = new WorkflowInstance
+        {
+            Id = instance.Id,
+            DefinitionId = instance.DefinitionId,
+            DefinitionVersionId = to.Definition.Id!,
+            Version = to.Definition.Version,
+            Name = instance.Name,
+            CorrelationId = instance.CorrelationId,
+            Status = instance.Status,
+            SubStatus = instance.SubStatus,
+            State = instance.State,
+            Bookmarks = instance.Bookmarks.ToList(),
+            Incident = instance.Incident,
+            CreatedAt = instance.CreatedAt,
+            UpdatedAt = instance.UpdatedAt,
+            FinishedAt = instance.FinishedAt,
+            Revision = instance.Revision,
+            JournalSequence = instance.JournalSequence,
+            LastJournalHash = instance.LastJournalHash,
+        };
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
+        var execution = NewExecution(to, moved, actor, ct);
+        execution.Migrate(plan, fromVersionId);
+        await CommitAsync(execution, instance.Revision, null, "", ct);
+        logger.LogInformation("Migrated {InstanceId} of {DefinitionId} from v{FromVersion} to v{ToVersion}", instance.Id, instance.DefinitionId, plan.FromVersion, plan.ToVersion);
+        return plan;
+    }
+
     /// <summary>Resumes every instance waiting for <paramref name="eventName"/> (optionally only those with the correlation key).</summary>
     public async Task<IReadOnlyList<StepResult>> TriggerEventAsync(string eventName, string? correlationKey, System.Text.Json.Nodes.JsonObject? data,
         Actor actor, string? idempotencyKey = null, CancellationToken ct = default)

@@ -13,6 +13,8 @@ public static class WorkKinds
     public const string Reminder = "reminder";
     /// <summary>The monthly summaries of one month, for every COC member.</summary>
     public const string MonthlySummaries = "summary.monthly";
+    /// <summary>A policy's last day has passed: its services end (open applications closed, COC ended).</summary>
+    public const string ContractEnd = "contract.end";
 }
 
 /// <summary>

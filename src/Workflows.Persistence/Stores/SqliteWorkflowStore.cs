@@ -132,9 +132,10 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                 {
                     var rows = c.Command("""
                         UPDATE WorkflowInstances SET Status = $st, SubStatus = $sub, StateJson = $state, IncidentJson = $inc, Revision = $rev,
-                            JournalSequence = $seq, LastJournalHash = $hash, UpdatedAt = $updated, FinishedAt = $finished
+                            JournalSequence = $seq, LastJournalHash = $hash, UpdatedAt = $updated, FinishedAt = $finished,
+                            DefinitionVersionId = $ver, Version = $v
                         WHERE Id = $id AND Revision = $expected
-                        """, null, ("$id", i.Id), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
+                        """, null, ("$id", i.Id), ("$ver", i.DefinitionVersionId), ("$v", i.Version), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
                         ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$updated", i.UpdatedAt.UtcTicks),
                         ("$finished", i.FinishedAt?.UtcTicks), ("$expected", commit.ExpectedRevision)).ExecuteNonQuery();
                     if (rows == 0) throw new ConcurrencyConflictException(i.Id);

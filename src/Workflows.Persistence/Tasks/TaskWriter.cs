@@ -27,10 +27,10 @@ public static class TaskWriter
             {
                 (recreated ??= new HashSet<string>(StringComparer.Ordinal)).Add(b.Id);
                 c.Command("""
-                    UPDATE HumanTasks SET Title = $title, CandidateRole = $role, EscalatedTo = $esc, EscalatedAt = $escAt, Assignee = $assignee,
+                    UPDATE HumanTasks SET ActivityId = $act, Title = $title, CandidateRole = $role, EscalatedTo = $esc, EscalatedAt = $escAt, Assignee = $assignee,
                         DueAt = $due, DueKey = $dueKey, Hours = $hours, RemainingKey = $remKey, FollowUpAt = $follow, Priority = $prio, Revision = $rev
                     WHERE Id = $id
-                    """, null, ("$id", b.Id), ("$title", t.Title), ("$role", t.Role), ("$esc", t.EscalatedTo), ("$escAt", t.EscalatedAt?.UtcTicks),
+                    """, null, ("$id", b.Id), ("$act", b.ActivityId), ("$title", t.Title), ("$role", t.Role), ("$esc", t.EscalatedTo), ("$escAt", t.EscalatedAt?.UtcTicks),
                     ("$assignee", t.Assignee), ("$due", t.DueAt?.UtcTicks), ("$dueKey", DueKey(t)), ("$hours", t.Hours ?? ""), ("$remKey", RemainingKey(t)),
                     ("$follow", t.FollowUpAt?.UtcTicks), ("$prio", t.Priority), ("$rev", t.Revision)).ExecuteNonQuery();
             }

@@ -24,7 +24,8 @@ public static class PolicyApi
     }
 
     public sealed record ImportRequest(List<PolicyRecord>? Policies);
-    public sealed record ImportResult(int Imported, IReadOnlyList<string> PolicyNumbers, IReadOnlyList<AmendmentResult> Amended);
+    /// <param name="Flags">Rows imported but flagged (a period longer than the product's term), for someone to check.</param>
+    public sealed record ImportResult(int Imported, IReadOnlyList<string> PolicyNumbers, IReadOnlyList<AmendmentResult> Amended, IReadOnlyList<ImportError> Flags);
 
     /// <summary>
     /// JSON <c>{"policies":[…]}</c>, or <c>text/csv</c> with the feed's columns. All or nothing. A policy number already
@@ -34,7 +35,7 @@ public static class PolicyApi
     {
         var records = await ReadFeedAsync(http, ct);
         var outcome = await import.ImportWithAmendmentsAsync(records, http.User.Identity!.Name!, ct);
-        return TypedResults.Ok(new ImportResult(outcome.Imported.Count, outcome.Imported.Select(p => p.PolicyNumber).ToList(), outcome.Amended));
+        return TypedResults.Ok(new ImportResult(outcome.Imported.Count, outcome.Imported.Select(p => p.PolicyNumber).ToList(), outcome.Amended, outcome.Flags ?? []));
     }
 
     /// <summary>What an import of this feed would do, row by row (new, amendment with its changes, or the row's problems); stores nothing.</summary>

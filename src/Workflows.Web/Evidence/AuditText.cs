@@ -17,6 +17,7 @@ public static class AuditText
         "BookmarkCancelled" => "取消任务/等待",
         "IncidentRetried" => "故障重试",
         "TaskEscalated" => "任务超时升级",
+        "InstanceMigrated" => "迁移到新版本",
         _ => name,
     };
 

@@ -53,6 +53,8 @@ public static class BackOfficeServices
         services.AddSingleton<Workflows.Web.Evidence.SqliteInstances>();
         services.AddHealthServices(database);
         services.AddScoped<DefinitionStore>();
+        services.AddScoped<Migration.InstanceMigrations>();
+        services.AddSingleton<Migration.MigrationRuns>();
         services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();
         services.AddScheduling(config, database);
         EvidenceCheckpointJob.AddEvidenceCheckpoints(services);

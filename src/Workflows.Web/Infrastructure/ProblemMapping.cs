@@ -58,6 +58,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         {
             Workflows.Domain.Tasks.TaskRequestException tr => new Dictionary<string, string[]> { [tr.Field] = messages },
             Identity.AccountRequestException ae => new Dictionary<string, string[]> { [ae.Field] = [ae.Message], ["Root"] = [ae.Message] },
+            Migration.MigrationRequestException me => new Dictionary<string, string[]> { [me.Field] = [me.Message], ["Root"] = [me.Message] },
             _ => new Dictionary<string, string[]> { ["Root"] = messages },
         };
         if (exception is Workflows.Domain.Tasks.TaskConflictException tc)
@@ -84,6 +85,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         Workflows.Domain.Tasks.TaskActionForbiddenException => (403, "Forbidden"),
         Workflows.Domain.Tasks.TaskRequestException => (400, "The request is not valid"),
         Identity.AccountRequestException a => (a.Status, "The request is not valid"),
+        Migration.MigrationRequestException m => (m.Status, m.Status == 409 ? "Conflict" : m.Status == 404 ? "Not found" : "The request is not valid"),
         Workflows.Domain.Applications.ApplicationRequestException a => (a.Status, a.Title),
         Workflows.Domain.ReferenceData.ReferenceDataException r => (r.Status, r.Title),
         Workflows.Domain.Policies.PolicyImportException p => (p.IsDuplicate ? 409 : 400, p.IsDuplicate ? "Duplicate policy" : "The policy import is not valid"),

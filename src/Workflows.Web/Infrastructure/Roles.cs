@@ -17,8 +17,10 @@ public static class Roles
     public const string Auditor = "Auditor";
     /// <summary>Platform administrator: operations (incidents, events, users), not service work.</summary>
     public const string Admin = "Admin";
+    /// <summary>A designated pharmacy's counter (指定药店): verifies a pickup code with the member's ID and dispenses; sees nothing else.</summary>
+    public const string Pharmacy = Workflows.Domain.Activities.DrugVoucher.PharmacyRole;
 
-    public static readonly string[] All = [Member, Specialist, CaseManager, Supervisor, Analyst, Auditor, Admin];
+    public static readonly string[] All = [Member, Specialist, CaseManager, Supervisor, Analyst, Auditor, Admin, Pharmacy];
 }
 
 /// <summary>Least privilege, in one table: each policy and the roles it admits.</summary>
@@ -73,8 +75,15 @@ public static class Policies
     public const string WriteCheckpoints = nameof(WriteCheckpoints);
     /// <summary>Place or release a legal hold on a case or a member.</summary>
     public const string ManageLegalHolds = nameof(ManageLegalHolds);
+    /// <summary>Move waiting cases to a newer published version of their workflow (dry run, run, progress).</summary>
+    public const string MigrateInstances = nameof(MigrateInstances);
+    /// <summary>A COC member's named case manager: see it; take an unassigned member (case manager), reassign (supervisor).</summary>
+    public const string NameCaseManagers = nameof(NameCaseManagers);
     /// <summary>Upload, preview and publish versions of the reference lists (hospitals, cities, drugs, pharmacies).</summary>
     public const string ManageReferenceData = nameof(ManageReferenceData);
+
+    /// <summary>The pharmacy counter: verify a pickup code with the member's ID and the original prescription, and dispense once.</summary>
+    public const string VerifyPickups = nameof(VerifyPickups);
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -116,7 +125,13 @@ public static class Policies
         [WriteCheckpoints] = [Roles.Auditor, Roles.Admin],
         // A hold changes no case: it only stops deletion. Auditors ask for it (disputes, regulators); admins for legal.
         [ManageLegalHolds] = [Roles.Auditor, Roles.Admin],
+        [VerifyPickups] = [Roles.Pharmacy],
+        // Analysts change workflows, so they move the waiting cases onto the new version; the screens show ids, activities and
+        // due dates, no personal data.
+        [MigrateInstances] = [Roles.Analyst],
+        [NameCaseManagers] = [Roles.CaseManager, Roles.Supervisor],
         [ManageReferenceData] = [Roles.Admin],
         [OpenStudio] = [Roles.Analyst, Roles.Auditor, Roles.Specialist, Roles.CaseManager, Roles.Admin],
     };
 }
+

@@ -67,6 +67,7 @@ public sealed partial class CocWorkspaceService(IDbContextFactory<DomainDbContex
             .Select(g => new { g.Key, Month = g.Max(s => s.Month) }).ToDictionaryAsync(x => x.Key, x => x.Month, ct);
         var enrolledAt = await db.ApplicationEvents.AsNoTracking().Where(e => ids.Contains(e.ApplicationId) && e.Status == ApplicationStatus.Booked)
             .GroupBy(e => e.ApplicationId).Select(g => new { g.Key, At = g.Min(e => e.At) }).ToDictionaryAsync(x => x.Key, x => x.At, ct);
+        var named = await CocCare.CurrentOfAsync(db, ids, ct);
         var open = (await tasks.OpenForInstancesAsync(apps.Select(a => a.InstanceId).ToList(), ct)).ToLookup(t => t.InstanceId);
         var now = clock.GetUtcNow();
 
@@ -80,7 +81,8 @@ public sealed partial class CocWorkspaceService(IDbContextFactory<DomainDbContex
                 return new CocOpenItem(t.Id, kind, t.Title, t.CreatedAt, t.DueAt, left, left < 0, t.EscalatedTo, consultation);
             }).OrderBy(i => i.DueAt ?? DateTimeOffset.MaxValue).ToList();
             return new CocMember(a.Id, a.PolicyNumber, PersonalDataProtector.MaskName(a.InsuredName), enrolledAt.GetValueOrDefault(a.Id, a.ReceivedAt), a.Status,
-                records.GetValueOrDefault(a.Id), plans.GetValueOrDefault(a.Id), items, summaries.GetValueOrDefault(a.Id));
+                records.GetValueOrDefault(a.Id), plans.GetValueOrDefault(a.Id), items, summaries.GetValueOrDefault(a.Id),
+                named.GetValueOrDefault(a.Id)?.CaseManager, named.GetValueOrDefault(a.Id)?.CaseManagerName);
         })
         // Whoever has the most urgent open item first.
         .OrderBy(m => m.Open.Select(i => i.DueAt).Where(d => d is not null).DefaultIfEmpty(DateTimeOffset.MaxValue).Min())

@@ -135,8 +135,10 @@ public interface IPhoneApplications
 public sealed record CocOpenItem(string TaskId, string Kind, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, double? WorkingMinutesLeft,
     bool Overdue, string? EscalatedTo, string? ConsultationId);
 
+/// <param name="CaseManager">The member's named 1-to-1 case manager (user name), null while none is named.</param>
+/// <param name="CaseManagerName">Their display name.</param>
 public sealed record CocMember(string ApplicationId, string PolicyNumber, string MemberNameMasked, DateTimeOffset EnrolledAt, string Status,
-    int Records, int MedicationPlans, IReadOnlyList<CocOpenItem> Open, string? LastSummaryMonth);
+    int Records, int MedicationPlans, IReadOnlyList<CocOpenItem> Open, string? LastSummaryMonth, string? CaseManager = null, string? CaseManagerName = null);
 
 public sealed record CocWorkspace(IReadOnlyList<CocMember> Members, int OpenQuestions, int OpenAlerts, int Overdue);
 

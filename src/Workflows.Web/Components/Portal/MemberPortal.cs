@@ -58,6 +58,15 @@ public sealed class MemberPortal(IServiceScopeFactory scopes, IReferenceDataVers
     public Task<IReadOnlyList<ApplicationService.ConsultationView>> ConsultationsAsync(string me, string applicationId, CancellationToken ct = default) =>
         Apps(apps => apps.ConsultationsAsync(me, applicationId, protector, ct));
 
+    /// <summary>The member's COC programme: their named case manager and nutrition assessments; null when the application is not theirs.</summary>
+    public Task<(CocCare.CaseManagerView CaseManager, IReadOnlyList<CocCare.NutritionView> Nutrition)?> CocAsync(string me, string applicationId, CancellationToken ct = default) =>
+        With<(CocCare.CaseManagerView, IReadOnlyList<CocCare.NutritionView>)?>(async sp =>
+        {
+            if (!await sp.GetRequiredService<ApplicationService>().IsMineAsync(me, applicationId, ct)) return null;
+            var coc = sp.GetRequiredService<CocCare>();
+            return (await coc.CaseManagerAsync(applicationId, ct), await coc.NutritionAsync(applicationId, ct));
+        });
+
     public Task<MemberConsultation?> AskAsync(string me, string applicationId, string question, CancellationToken ct = default) =>
         Apps(apps => apps.AskAsync(me, applicationId, question, protector, ct));
 
