@@ -69,6 +69,9 @@ public sealed class CaseReplay(IWorkflowStore store, WorkflowReplayer replayer, 
         // Replay stopped where the recorded commands could not be applied for a reason outside the case (data corrected by hand).
         if (divergence.ActualEntry is null && run.StoppedReason is { } reason && reason.Contains("corrected", StringComparison.Ordinal))
             return Report(instance, journal, steps, ReplayOutcomes.NotReplayable, divergence, run.Journal.Count, "工作人员在重试前手工更正了案件数据，更正的值未记录，无法继续重放：" + reason);
+        if (divergence.ActualEntry is null && run.StoppedReason is { } masked && masked.StartsWith("masked:", StringComparison.Ordinal))
+            return Report(instance, journal, steps, ReplayOutcomes.NotReplayable, divergence, run.Journal.Count,
+                $"第 {divergence.Sequence} 条的任务数据含日志中已遮蔽的个人信息，活动要校验这些值，无法原样重放（{masked}）");
         return Report(instance, journal, steps, ReplayOutcomes.Diverged, divergence, run.Journal.Count, null);
     }
 

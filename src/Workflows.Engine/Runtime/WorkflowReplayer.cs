@@ -211,6 +211,8 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
             }
             catch (ResumeRejectedException e)
             {
+                if (step.First.Payload?["data"]?.ToJsonString().Contains($"\"{Redactor.Mask}\"", StringComparison.Ordinal) == true)
+                    return Stop($"masked: the task data of entry #{step.First.Sequence} holds values masked in the journal (personal data), which the activity checks: {e.Message}");
                 return Stop($"replay refused the recorded command of entry #{step.First.Sequence}: {e.Message}");
             }
             journal.AddRange(execution.Journal);
