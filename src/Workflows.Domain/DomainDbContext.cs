@@ -26,6 +26,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
     public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
     public DbSet<Applications.MemberConsultation> Consultations => Set<Applications.MemberConsultation>();
+    public DbSet<FreeText.TaskText> TaskTexts => Set<FreeText.TaskText>();
     public DbSet<FollowUp.Notification> Notifications => Set<FollowUp.Notification>();
     public DbSet<FollowUp.SlaBreach> SlaBreaches => Set<FollowUp.SlaBreach>();
     public DbSet<FollowUp.CareRecord> CareRecords => Set<FollowUp.CareRecord>();
@@ -127,6 +128,12 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
         {
             e.ToTable("MemberConsultations");
             e.HasIndex(x => x.ApplicationId);
+        });
+        b.Entity<FreeText.TaskText>(e =>
+        {
+            e.ToTable("TaskTexts");
+            e.HasIndex(x => x.ApplicationId);
+            e.HasIndex(x => x.InstanceId);
         });
         b.Entity<Applications.QuotaUse>(e =>
         {

@@ -46,6 +46,11 @@ public static class HealthServices
         // Task forms: every completion is checked against the task's form before the instance runs.
         services.AddSingleton<Forms.TaskFormRules>();
         services.AddSingleton<Workflows.Engine.Activities.Forms.ITaskCompletionGuard>(sp => sp.GetRequiredService<Forms.TaskFormRules>());
+        // Free text typed with a completion is kept encrypted on its own row; the workflow gets a reference.
+        services.AddSingleton<FreeText.TaskFreeText>();
+        services.AddSingleton<Workflows.Engine.Activities.Forms.IFreeTextKeeper>(sp => sp.GetRequiredService<FreeText.TaskFreeText>());
+        services.AddSingleton<IStepEffectHandler>(sp => sp.GetRequiredService<FreeText.TaskFreeText>());
+        services.AddSingleton<FreeText.PersonalTexts>();
         return services;
     }
 

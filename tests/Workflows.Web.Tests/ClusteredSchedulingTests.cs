@@ -46,8 +46,11 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         try { Directory.Delete(_data, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private Task<BackOfficeProcess> StartNode(string name) => BackOfficeProcess.StartAsync(_data, Workflows,
+    /// <summary>A node; <paramref name="holdWork"/> makes each Hangfire job it runs wait that long first (test-only
+    /// FaultInjection), so that it has work in flight when it is killed.</summary>
+    private Task<BackOfficeProcess> StartNode(string name, TimeSpan? holdWork = null) => BackOfficeProcess.StartAsync(_data, Workflows,
     [
+        .. holdWork is { } hold ? (string[])["--environment", "Acceptance", "--FaultInjection:HoldWork", hold.ToString("c")] : [],
         "--Scheduling:Store", "PostgreSql",
         "--Scheduling:PostgreSqlConnectionString", _postgres!.ConnectionString,
         "--Scheduling:NodeName", name,
@@ -74,7 +77,8 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
     {
         var clock = Stopwatch.StartNew();
         // Both nodes start at once: the schema of Quartz and Hangfire is created by whichever wins.
-        Task<BackOfficeProcess>[] starting = [StartNode("node-a"), StartNode("node-b")];
+        // Node A holds each job 3 s before running it, so that when it is killed some of its work is certainly in hand.
+        Task<BackOfficeProcess>[] starting = [StartNode("node-a", TimeSpan.FromSeconds(3)), StartNode("node-b")];
         try { await Task.WhenAll(starting); }
         finally { _nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result)); } // stopped in DisposeAsync
         var (a, b) = (starting[0].Result, starting[1].Result);
@@ -98,15 +102,21 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         // Clustering is on: both nodes check in to the same Quartz scheduler.
         Assert.Equal(["node-a", "node-b"], await SchedulerInstances());
 
-        // Kill node A as soon as the first timers have done their work, while the rest are due or firing.
-        await Until(async () => (await WorkStates()).Count(s => s == "Done") >= 3, TimeSpan.FromSeconds(30), "the first timers to fire");
-        var inFlight = await _postgres!.QueryAsync(
-            "SELECT trigger_name || ' ' || state FROM qrtz_fired_triggers WHERE instance_name = 'node-a'", r => r.GetString(0));
+        // Kill node A once the first timers have done their work and while node A is running jobs of its own.
+        await Until(async () => (await WorkStates()).Count(s => s == "Done") >= 3 && (await ProcessingOn("node-a")).Count > 0, TimeSpan.FromSeconds(30),
+            "the first timers to fire and node A to be running work");
         a.Kill();
         var killedAt = clock.Elapsed;
+        // What node A had in hand when it died (the process is gone: this is frozen): Hangfire jobs it was processing, and
+        // Quartz firings it had acquired or was executing. The recovery checks below are about exactly this work.
+        var heldByA = await ProcessingOn("node-a");
+        var firingsOfA = await _postgres!.QueryAsync(
+            "SELECT trigger_name || ' ' || state FROM qrtz_fired_triggers WHERE instance_name = 'node-a'", r => r.GetString(0));
         var lastStateAtKill = (await _postgres.QueryAsync("SELECT COALESCE(MAX(id), 0) FROM hangfire.state", r => r.GetInt64(0))).Single();
         var atKill = await WorkStates();
-        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: node A killed; work {Summary(atKill)}; node A's firings just before: [{string.Join(", ", inFlight)}]");
+        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: node A killed; work {Summary(atKill)}; node A was processing jobs [{string.Join(", ", heldByA)}], " +
+                         $"its firings: [{string.Join(", ", firingsOfA)}]");
+        Assert.True(heldByA.Count > 0, "node A had no work in flight when it was killed; the recovery checks would prove nothing");
         Assert.True(atKill.Count(s => s == "Done") < Instances, "the kill came after all the work was done; the test proves nothing");
 
         // The survivor does the rest: every timer's work is done and every instance waits at its task.
@@ -127,6 +137,14 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
             $"SELECT COUNT(*) FROM hangfire.state WHERE name = 'Processing' AND data->>'ServerId' LIKE 'node-b:%' AND id > {lastStateAtKill}",
             r => r.GetInt64(0));
         Assert.True(byBAfterKill.Single() > 0, "node B ran no work after node A was killed");
+        // Every job node A was processing when it died was taken over and finished by node B.
+        await Until(async () => (await _postgres.QueryAsync(
+                $"SELECT COUNT(*) FROM hangfire.job WHERE id IN ({string.Join(",", heldByA)}) AND statename <> 'Succeeded'", r => r.GetInt64(0))).Single() == 0,
+            TimeSpan.FromSeconds(40), "node B to finish the jobs node A was running");
+        foreach (var job in heldByA)
+            Assert.True((await _postgres.QueryAsync(
+                $"SELECT COUNT(*) FROM hangfire.state WHERE jobid = {job} AND name = 'Processing' AND data->>'ServerId' LIKE 'node-b:%' AND id > {lastStateAtKill}",
+                r => r.GetInt64(0))).Single() > 0, $"job {job}, in hand on node A at the kill, was not run by node B");
         // A job node A had fetched (and perhaps finished, without removing it from the queue) is node B's once its
         // invisibility has run out; B runs it (finding the work done) and the queue empties.
         await Until(async () => (await _postgres.QueryAsync("SELECT COUNT(*) FROM hangfire.jobqueue", r => r.GetInt64(0))).Single() == 0,
@@ -156,6 +174,11 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         Assert.Contains($"{Instances} intact, 0 broken", verify);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: journals verified");
     }
+
+    /// <summary>The Hangfire jobs whose current state is Processing on <paramref name="node"/>.</summary>
+    private Task<List<long>> ProcessingOn(string node) => _postgres!.QueryAsync(
+        $"SELECT j.id FROM hangfire.job j JOIN hangfire.state s ON s.id = j.stateid WHERE j.statename = 'Processing' AND s.data->>'ServerId' LIKE '{node}:%' ORDER BY j.id",
+        r => r.GetInt64(0));
 
     private Task<List<string>> SchedulerInstances() =>
         _postgres!.QueryAsync("SELECT instance_name FROM qrtz_scheduler_state ORDER BY instance_name", r => r.GetString(0));

@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace Workflows.Web.Tests;
 
 /// <summary>
-/// Kills the real back-office process (SIGKILL) while commands are in flight and restarts it on the same SQLite file:
-/// nothing committed is lost, nothing runs twice, timers still fire once.
+/// Kills the real back-office process (SIGKILL) in the middle of commands, at named points, and restarts it on the same
+/// SQLite file: nothing committed is lost, nothing runs twice, timers still fire once.
 /// </summary>
 public sealed class CrashRestartTests : IDisposable
 {
@@ -49,12 +49,17 @@ public sealed class CrashRestartTests : IDisposable
         return c;
     }
 
+    /// <summary>
+    /// The process kills itself (SIGKILL) at a named point of the command keyed <c>step-{i}</c> (FaultInjection, a test-only
+    /// setting): inside the step's transaction after its writes (nothing committed: the retry runs the step) or after the
+    /// commit, before the response (the retry is answered from the idempotency record).
+    /// </summary>
     [Fact]
     public async Task Killing_the_process_mid_command_loses_nothing_and_runs_nothing_twice()
     {
         const int steps = 24;
-        var killAt = new HashSet<int> { 3, 9, 16, 22 };
-        var random = new Random(20261122);
+        var killAt = new Dictionary<int, string> { [3] = "before-commit", [9] = "after-commit", [16] = "before-commit", [22] = "after-commit" };
+        var retries = new List<(int Step, string Point, bool Replayed)>();
         var host = await BackOfficeProcess.StartAsync(_data, _workflows);
         try
         {
@@ -70,13 +75,20 @@ public sealed class CrashRestartTests : IDisposable
                 var outcome = i <= steps ? "Next" : "Stop";
                 var key = $"step-{i}";
                 JsonElement result;
-                if (killAt.Contains(i))
+                if (killAt.TryGetValue(i, out var point))
                 {
-                    // Send the command, then crash the process at a random moment while it is (or is not yet) being applied.
-                    var inFlight = specialist.SendAsync(Json.Post($"/api/tasks/{bookmark}/complete", new { outcome }, key));
-                    await Task.Delay(random.Next(0, 15));
-                    host.Kill();
-                    try { await inFlight; } catch (HttpRequestException) { } catch (TaskCanceledException) { }
+                    // A host that dies at the named point of this command.
+                    host.Dispose();
+                    host = await BackOfficeProcess.StartAsync(_data, _workflows,
+                        ["--environment", "Acceptance", "--FaultInjection:KillAt", point, "--FaultInjection:KillOnKey", key]);
+                    specialist = await Client(host, "specialist");
+                    HttpResponseMessage? answered = null;
+                    try { answered = await specialist.SendAsync(Json.Post($"/api/tasks/{bookmark}/complete", new { outcome }, key)); }
+                    catch (HttpRequestException) { }
+                    catch (TaskCanceledException) { }
+                    Assert.True(answered is null, $"step {i}: the host answered {(int?)answered?.StatusCode} instead of dying at {point}");
+                    Assert.True(host.WaitForExit(TimeSpan.FromSeconds(10)), $"step {i}: the host did not die at {point}");
+                    Assert.Contains($"killing the process at {point} of the command keyed '{key}'", host.Output);
                     host.Dispose();
                     host = await BackOfficeProcess.StartAsync(_data, _workflows);
                     specialist = await Client(host, "specialist");
@@ -84,6 +96,10 @@ public sealed class CrashRestartTests : IDisposable
                     var retry = await specialist.SendAsync(Json.Post($"/api/tasks/{bookmark}/complete", new { outcome }, key));
                     Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
                     result = await retry.Body();
+                    var replayed = result.TryGetProperty("replayed", out var rp) && rp.GetBoolean();
+                    retries.Add((i, point, replayed));
+                    // Killed before COMMIT nothing was stored, so the retry runs the step; killed after it, the retry is answered from its record.
+                    Assert.True(replayed == (point == "after-commit"), $"step {i}, killed at {point}: the retry said replayed={replayed}");
                 }
                 else
                 {
@@ -94,6 +110,9 @@ public sealed class CrashRestartTests : IDisposable
                 if (i <= steps) bookmark = result.GetProperty("bookmarks")[0].GetProperty("id").GetString()!;
                 else Assert.Equal("Finished", result.GetProperty("status").GetString());
             }
+            // Both kinds of retry happened.
+            Assert.Contains(retries, r => !r.Replayed);
+            Assert.Contains(retries, r => r.Replayed);
 
             var auditor = await Client(host, "auditor");
             var journal = await (await auditor.GetAsync($"/api/workflow-instances/{instanceId}/journal")).Body();

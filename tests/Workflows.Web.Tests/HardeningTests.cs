@@ -539,39 +539,104 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
     }
 
     [Fact]
-    public async Task Staff_views_mask_id_numbers_and_phones_typed_in_free_text()
+    public async Task Free_text_staff_type_is_ciphertext_in_the_database_file_a_reference_in_the_journal_and_masked_in_every_staff_view()
     {
         var member = await factory.MemberAsync("hardening-dave");
         var policy = await ImportPolicyAsync("hardening-dave");
-        var r = await member.SendAsync(Apply(HardeningFactory.FaultingService, policy, new { hospital = "复旦大学附属肿瘤医院", preferredTime = "上午" }, null));
+        const string memberNote = "本人骨转移，电话 13812340000";
+        var r = await member.SendAsync(Apply(HardeningFactory.FaultingService, policy, new
+        {
+            hospital = "复旦大学附属肿瘤医院", preferredTime = "上午", note = memberNote,
+            attachments = new[] { new { kind = "pathology-report", fileName = "李四骨转移病理.pdf", contentType = "application/pdf", sizeBytes = 1000 } },
+        }, null));
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var appId = (await r.Body()).GetProperty("id").GetString()!;
         string instanceId;
         using (var scope = factory.Services.CreateScope())
             instanceId = scope.ServiceProvider.GetRequiredService<Workflows.Domain.DomainDbContext>().Applications.Single(a => a.Id == appId).InstanceId;
 
-        // The specialist types a remark with the member's ID number and phone when completing the call.
+        // The specialist types the member's ID number, phone and diagnosis in the task's note, and in a remark the form
+        // does not declare, when completing the call.
         var specialist = await factory.ClientAs("Specialist");
         var task = (await (await specialist.GetAsync("/api/tasks")).Body()).EnumerateArray().Single(t => t.GetProperty("instanceId").GetString() == instanceId);
-        const string remark = "已联系客户，身份证 110101198001011234，手机 139-1234-5678，请尽快安排";
-        var done = await specialist.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete",
-            new { outcome = "Reached", data = new { remark } }, "dave-call"));
+        var taskId = task.GetProperty("id").GetString()!;
+        const string note = "已联系客户，骨转移复查，身份证 110101198001011234，手机 139-1234-5678，请尽快安排";
+        const string remark = "客户另留电话 13700001111";
+        var done = await specialist.SendAsync(Json.Post($"/api/tasks/{taskId}/complete", new { outcome = "Reached", data = new { note, remark } }, "dave-call"));
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
 
+        string[] secrets = ["110101198001011234", "139-1234-5678", "13912345678", "13700001111", "13812340000", "骨转移", "李四骨转移病理"];
+        // At rest: nothing of it in the SQLite file (database and WAL), in any form; the hospital, under a key that is not
+        // sensitive, is found, so the search could have found the rest.
+        var text = DatabaseText();
+        foreach (var value in secrets)
+            foreach (var form in Forms(value))
+                Assert.False(text.Contains(form, StringComparison.OrdinalIgnoreCase), $"the database file holds {form} in: {TablesHolding(value)}");
+        Assert.Contains(Forms("复旦大学附属肿瘤医院"), form => text.Contains(form, StringComparison.OrdinalIgnoreCase));
+
+        // The journal keeps references, and each decrypts (from its own row) to what was typed.
+        using (var scope = factory.Services.CreateScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<Workflows.Engine.Runtime.IWorkflowStore>();
+            var resumed = (await store.GetJournalAsync(instanceId)).Single(e => e.EventName == "BookmarkResumed" && e.BookmarkId == taskId);
+            var noteRef = resumed.Payload!["data"]!["note"]!.GetValue<string>();
+            var remarkRef = resumed.Payload!["data"]!["remark"]!.GetValue<string>();
+            Assert.StartsWith("personal-text:task:", noteRef);
+            Assert.StartsWith("personal-text:task:", remarkRef);
+            var domain = scope.ServiceProvider.GetRequiredService<Workflows.Domain.DomainDbContext>();
+            var protector = scope.ServiceProvider.GetRequiredService<Workflows.Domain.Policies.PersonalDataProtector>();
+            var row = domain.TaskTexts.Single(t => t.Id == noteRef.Substring("personal-text:task:".Length));
+            Assert.Equal((appId, instanceId, taskId, "note", "specialist"), (row.ApplicationId, row.InstanceId, row.TaskId, row.Field, row.WrittenBy));
+            Assert.Equal(note, protector.Unprotect(row.TextProtected));
+        }
+
+        // Every staff view: no secret in any form.
+        var auditor = await factory.ClientAs("Auditor");
+        var caseView = await specialist.GetStringAsync($"/api/cases/{appId}");
         var views = new Dictionary<string, string>
         {
             ["instance"] = await specialist.GetStringAsync($"/api/workflow-instances/{instanceId}"),
-            ["journal"] = await (await factory.ClientAs("Auditor")).GetStringAsync($"/api/workflow-instances/{instanceId}/journal"),
+            ["journal"] = await auditor.GetStringAsync($"/api/workflow-instances/{instanceId}/journal"),
             ["tasks"] = await specialist.GetStringAsync("/api/tasks"),
+            ["case view"] = caseView,
+            ["case view, case manager"] = await (await factory.ClientAs("CaseManager")).GetStringAsync($"/api/cases/{appId}"),
             ["studio instance"] = await specialist.GetStringAsync($"/elsa/api/workflow-instances/{instanceId}"),
-            ["studio journal"] = await (await factory.ClientAs("Auditor")).GetStringAsync($"/elsa/api/workflow-instances/{instanceId}/journal"),
+            ["studio journal"] = await auditor.GetStringAsync($"/elsa/api/workflow-instances/{instanceId}/journal"),
+            ["studio variables"] = await specialist.GetStringAsync($"/elsa/api/workflow-instances/{instanceId}/variables"),
         };
         foreach (var (name, view) in views)
-            foreach (var value in new[] { "110101198001011234", "139-1234-5678" })
+            foreach (var value in secrets)
                 foreach (var form in Forms(value))
                     Assert.False(view.Contains(form, StringComparison.OrdinalIgnoreCase), $"{name} shows {form}");
-        // Control: the rest of the remark is there (masked), so the search would have found the numbers.
-        Assert.Contains(views.Values, v => Forms("请尽快安排").Any(f => v.Contains(f, StringComparison.OrdinalIgnoreCase)) && v.Contains("[id-number]") && v.Contains("[phone]"));
+        // Control: the case view shows the gist of each text, masked by content (so the search above would have found the rest).
+        var shown = JsonDocument.Parse(caseView).RootElement;
+        var shownNote = shown.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("id").GetString() == taskId);
+        Assert.Equal("已联系客户，***复查，身份证 110***********1234，手机 139******5678，请尽快安排", shownNote.GetProperty("note").GetString());
+        Assert.Equal("本人***，电话 138****0000", shown.GetProperty("details").GetProperty("note").GetString());
+        Assert.Equal("李四***病理.pdf", shown.GetProperty("documents")[0].GetProperty("fileName").GetString());
+
+        // Reveal: with a reason, the whole text, recorded in the access trail; without one, refused.
+        var noteReference = shownNote.GetProperty("noteReference").GetString()!;
+        var refused = await specialist.PostAsJsonAsync($"/api/cases/{appId}/reveal", new { field = noteReference, reason = "" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var revealed = await specialist.PostAsJsonAsync($"/api/cases/{appId}/reveal", new { field = noteReference, reason = "核对客户证件" });
+        Assert.Equal(HttpStatusCode.OK, revealed.StatusCode);
+        Assert.Equal(note, (await revealed.Body()).GetProperty("value").GetString());
+        var memberNoteRevealed = await specialist.PostAsJsonAsync($"/api/cases/{appId}/reveal", new { field = "note", reason = "核对会员备注" });
+        Assert.Equal(memberNote, (await memberNoteRevealed.Body()).GetProperty("value").GetString());
+        var trail = await auditor.GetStringAsync($"/api/workflow-instances/{instanceId}/access-trail");
+        Assert.Contains($"reveal {noteReference} of case {appId}: 核对客户证件", trail);
+        foreach (var value in secrets)
+            foreach (var form in Forms(value))
+                Assert.DoesNotContain(form, trail, StringComparison.OrdinalIgnoreCase);
+
+        // A reference of another case is not read through this one.
+        var other = await factory.MemberAsync("hardening-dave2");
+        var otherPolicy = await ImportPolicyAsync("hardening-dave2");
+        var otherApp = (await (await other.SendAsync(Apply(HardeningFactory.FaultingService, otherPolicy, new { hospital = "复旦大学附属肿瘤医院", preferredTime = "上午" }, null))).Body())
+            .GetProperty("id").GetString()!;
+        var crossed = await specialist.PostAsJsonAsync($"/api/cases/{otherApp}/reveal", new { field = noteReference, reason = "核对客户证件" });
+        Assert.Equal(HttpStatusCode.BadRequest, crossed.StatusCode);
     }
 }
 

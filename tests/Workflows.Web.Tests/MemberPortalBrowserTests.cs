@@ -418,4 +418,59 @@ public sealed class MemberPortalBrowserTests : BrowserAgainstHost
         await Browser.ShotAsync(page, "portal-15-coc-case-manager-two-questions");
         Assert.Empty(problems);
     }
+
+    /// <summary>Completes the open task of the given type with the outcome and data (as the specialist would in the workspace).</summary>
+    private static async Task CompleteTaskAsync(HttpClient staff, string applicationId, string activityType, string outcome, object data)
+    {
+        var task = await CaseManagerTaskAsync(staff, applicationId, activityType);
+        var done = await staff.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete", new { outcome, data }, Guid.NewGuid().ToString()));
+        Assert.True(done.IsSuccessStatusCode, await done.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_pathology_member_reads_the_fee_confirms_it_on_the_phone_and_follows_the_slides_on_the_timeline()
+    {
+        var (idNumber, cpic, _) = await ImportPersonAsync();
+        var anonymous = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        (await anonymous.PostAsJsonAsync("/api/account/activation/request", new { idNumber, policyNumber = cpic })).EnsureSuccessStatusCode();
+        var activated = await anonymous.PostAsJsonAsync("/api/account/activation/complete", new { idNumber, code = await CodeFromInboxAsync(idNumber), password = NewPassword });
+        Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
+        var member = await Api(idNumber, NewPassword);
+        var specialist = await Api("specialist");
+        var applied = await member.SendAsync(Json.Post("/api/me/applications",
+            new { serviceCode = "cpic-pathology-expert-consultation", policyNumber = cpic, details = new { city = "北京" } }, Guid.NewGuid().ToString()));
+        var applicationId = (await applied.Body()).GetProperty("id").GetString()!;
+        await CompleteTaskAsync(specialist, applicationId, "Health.SpecialistCall", "Reached", new { });
+        await CompleteTaskAsync(specialist, applicationId, "Health.FeeQuote", "Quoted", new { feeYuan = 1500, hospital = "北京大学肿瘤医院" });
+
+        // On the phone: the fee the member pays, stated before anything is done, with the two answers.
+        await using var phone = await PhoneAsync();
+        var page = await SignInAsync(phone, idNumber, NewPassword, "/me/applications/" + applicationId);
+        var problems = Watch(page);
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("待您确认", new() { Timeout = 30_000 });
+        var prompt = page.GetByTestId("confirm-prompt");
+        await Assertions.Expect(prompt).ToContainTextAsync("病理会诊费用需您自理");
+        await Assertions.Expect(prompt).ToContainTextAsync("¥1500");
+        var yes = page.GetByTestId("confirm-yes");
+        await Assertions.Expect(yes).ToBeEnabledAsync(new() { Timeout = 30_000 }); // live
+        var box = await page.GetByTestId("confirm-section").BoundingBoxAsync();
+        Assert.True(box is { } b && b.X >= 0 && b.X + b.Width <= 390, $"the confirmation fits the phone's width ({box?.X}, {box?.Width})");
+        await Browser.ShotAsync(page, "portal-15-pathology-fee");
+        await yes.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("服务中");
+        await Assertions.Expect(page.GetByTestId("confirm-section")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("timeline")).ToContainTextAsync("您已确认自理费用");
+
+        // The slides are borrowed and received: the timeline says when the preliminary result is due; no appointment anywhere.
+        await CompleteTaskAsync(specialist, applicationId, "Health.ServiceStep", "Borrowed", new { });
+        await CompleteTaskAsync(specialist, applicationId, "Health.ServiceStep", "Received", new { });
+        await page.ReloadAsync();
+        var timeline = page.GetByTestId("timeline");
+        await Assertions.Expect(timeline).ToContainTextAsync("已协助您借出病理切片", new() { Timeout = 30_000 });
+        await Assertions.Expect(timeline).ToContainTextAsync(new Regex(@"初步病理结果一般将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 前出具"));
+        await Assertions.Expect(timeline).ToContainTextAsync("服务中");
+        await Assertions.Expect(page.GetByTestId("appointment")).ToHaveCountAsync(0);
+        await Browser.ShotAsync(page, "portal-16-pathology-timeline");
+        Assert.Empty(problems);
+    }
 }

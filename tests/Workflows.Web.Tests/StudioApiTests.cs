@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Workflows.Web.Tests;
 
@@ -72,29 +73,51 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
         return (long)cmd.ExecuteScalar()!;
     }
 
+    /// <summary>
+    /// What Studio is told is what the engine runs: every expectation comes from the host's own
+    /// <see cref="Workflows.Engine.Descriptors.ActivityRegistry"/> (built from the activity classes' attributes and input
+    /// properties), the task activities' form declarations and the evaluator's expression types — not from literals the
+    /// descriptor handler also writes.
+    /// </summary>
     [Fact]
-    public async Task Activity_descriptors_are_ours_only_grouped_by_category_with_Chinese_names_and_the_expression_languages_have_no_CSharp()
+    public async Task Activity_descriptors_are_the_registry_s_grouped_by_category_with_Chinese_names_and_the_expression_languages_are_the_evaluator_s()
     {
+        var registry = factory.Services.GetRequiredService<Workflows.Engine.Descriptors.ActivityRegistry>();
         var analyst = await factory.ClientAs("Analyst");
         var activities = await Ok(await analyst.GetAsync($"{Api}/descriptors/activities?Refresh=True"));
-        var items = activities.GetProperty("items").EnumerateArray().ToList();
+        var items = activities.GetProperty("items").EnumerateArray().ToDictionary(d => d.GetProperty("typeName").GetString()!);
         Assert.Equal(items.Count, activities.GetProperty("count").GetInt32());
-        Assert.All(items, d => Assert.Matches("^(Elsa|Workflows|Health)\\.", d.GetProperty("typeName").GetString()));
-        var human = items.Single(d => d.GetProperty("typeName").GetString() == "Workflows.HumanTask");
-        Assert.Equal("Human Task 人工任务", human.GetProperty("displayName").GetString());
-        Assert.Equal("Human tasks", human.GetProperty("category").GetString());
-        var title = human.GetProperty("inputs").EnumerateArray().Single(i => i.GetProperty("name").GetString() == "Title");
-        Assert.Equal("singleline", title.GetProperty("uiHint").GetString());
-        var flowchart = items.Single(d => d.GetProperty("typeName").GetString() == "Elsa.Flowchart");
-        Assert.False(flowchart.GetProperty("isBrowsable").GetBoolean());
-        Assert.Contains(items, d => d.GetProperty("category").GetString() == "Health services");
-        Assert.DoesNotContain(items, d => d.GetProperty("typeName").GetString()!.StartsWith("Elsa.Http", StringComparison.Ordinal));
 
-        var expressions = await Ok(await analyst.GetAsync($"{Api}/descriptors/expression-descriptors"));
-        var browsable = expressions.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("isBrowsable").GetBoolean())
-            .Select(e => e.GetProperty("type").GetString()!).ToArray();
-        Assert.Equal(["Literal", "JavaScript", "Variable"], browsable);
-        Assert.DoesNotContain(expressions.GetProperty("items").EnumerateArray(), e => e.GetProperty("type").GetString() == "CSharp");
+        // Exactly the registry's activities, plus the canvas Studio needs (not offered in the toolbox).
+        Assert.Equal(registry.Descriptors.Select(d => d.TypeName).Append(Workflows.Engine.Model.ActivityNode.FlowchartType).Order(StringComparer.Ordinal),
+            items.Keys.Order(StringComparer.Ordinal));
+        Assert.False(items[Workflows.Engine.Model.ActivityNode.FlowchartType].GetProperty("isBrowsable").GetBoolean());
+        Assert.True(registry.Descriptors.Count >= 10, $"only {registry.Descriptors.Count} activities registered");
+
+        foreach (var d in registry.Descriptors)
+        {
+            var served = items[d.TypeName];
+            // The activity class's own names: the English one, and the handbook's Chinese one where the class declares it.
+            var attribute = registry.Get(d.TypeName).Create().GetType().GetCustomAttributes(typeof(Workflows.Engine.Activities.ActivityAttribute), false)
+                .OfType<Workflows.Engine.Activities.ActivityAttribute>().Single();
+            var displayName = served.GetProperty("displayName").GetString()!;
+            Assert.StartsWith(attribute.DisplayName ?? d.DisplayName, displayName);
+            if (attribute.DisplayNameZh is { } zh) Assert.EndsWith(zh, displayName);
+            Assert.Equal(attribute.Category, served.GetProperty("category").GetString());
+            Assert.Equal(d.Inputs.Select(i => (i.Name, i.TypeName, i.UIHint)),
+                served.GetProperty("inputs").EnumerateArray().Select(i => (i.GetProperty("name").GetString()!, i.GetProperty("typeName").GetString()!, i.GetProperty("uiHint").GetString()!)));
+            var ports = served.GetProperty("ports").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToList();
+            Assert.Equal(d.Ports.Select(p => p.Name), ports);
+            // A task with fixed outcomes offers, as ports, exactly the outcomes its form declares.
+            if (registry.Get(d.TypeName).Create() is Workflows.Engine.Activities.Builtin.TaskActivity task && d.Inputs.All(i => i.UIHint != Workflows.Engine.Activities.InputUIHints.DynamicOutcomes))
+                Assert.Equal(task.DeclareForm(ports).Outcomes.Select(o => o.Name), ports);
+        }
+
+        // The expression languages are the evaluator's; the ones offered in the picker are those a person writes (not the JSON Studio's editor writes).
+        var expressions = (await Ok(await analyst.GetAsync($"{Api}/descriptors/expression-descriptors"))).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(Workflows.Engine.Model.ExpressionTypes.All.Order(StringComparer.Ordinal), expressions.Select(e => e.GetProperty("type").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(Workflows.Engine.Model.ExpressionTypes.All.Where(t => t != Workflows.Engine.Model.ExpressionTypes.Object).Order(StringComparer.Ordinal),
+            expressions.Where(e => e.GetProperty("isBrowsable").GetBoolean()).Select(e => e.GetProperty("type").GetString()!).Order(StringComparer.Ordinal));
     }
 
     /// <summary>

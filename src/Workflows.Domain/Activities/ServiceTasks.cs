@@ -26,6 +26,10 @@ public abstract class DeadlineTaskActivity : TaskActivity
     [Input(Description = "Service hours the deadline counts in.", Options = ["OfficeDay", "HospitalDay", "Hotline"], DefaultValue = "OfficeDay", Order = 7)]
     public string Hours { get; set; } = "OfficeDay";
 
+    [Input(Description = "What the deadline counts from: Task = when this task is created; Request = when the insurer received the member's request; or a step recorded earlier (e.g. MaterialsComplete, SlidesReceived), as the handbook counts it.",
+        Options = ["Task", "Request", "MaterialsComplete", "SlidesBorrowed", "SlidesReceived", "KitSent", "SampleTaken", "LabReceived", "ReportIssued", "PlanMade"], DefaultValue = SlaCountFrom.Task, Order = 8)]
+    public string CountFrom { get; set; } = SlaCountFrom.Task;
+
     /// <summary>The activity's own SLA in working days when the workflow names none (e.g. 1 for the specialist's first call).</summary>
     protected virtual int? DefaultWorkingDays => null;
 
@@ -41,7 +45,7 @@ public abstract class DeadlineTaskActivity : TaskActivity
     protected virtual DateTimeOffset? DueAt(ActivityContext context)
     {
         var hours = ServiceHoursNamed(Hours);
-        var start = SlaStart(context);
+        var start = CountingStart(context);
         if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(start, TimeSpan.FromMinutes(minutes), hours);
         return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(start, days, hours) : null;
     }
@@ -55,6 +59,18 @@ public abstract class DeadlineTaskActivity : TaskActivity
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var received) && received < context.Now
             ? received
             : context.Now;
+
+    /// <summary>
+    /// Where this task's deadline starts, by <see cref="CountFrom"/>: the request (the application's received time, a
+    /// phone call keyed in later counting from the call), a milestone an earlier step recorded (e.g. complete materials
+    /// received), or, by default, when the task is created. A milestone not recorded yet counts from now.
+    /// </summary>
+    protected DateTimeOffset CountingStart(ActivityContext context) => CountFrom switch
+    {
+        SlaCountFrom.Request => ServiceMilestones.RequestReceivedAt(context) ?? SlaStart(context),
+        { Length: > 0 } name when name != SlaCountFrom.Task => ServiceMilestones.At(context, name) ?? context.Now,
+        _ => SlaStart(context),
+    };
 
     internal static ServiceHours ServiceHoursNamed(string name) => name switch
     {
@@ -174,7 +190,7 @@ public sealed class RecordVisit : DeadlineTaskActivity
 [Ports("Done")]
 public sealed class UpdateApplication : Activity
 {
-    [Input(Description = "The application's new status.", Options = [ApplicationStatus.Accepted, ApplicationStatus.Contacted, ApplicationStatus.Booked, ApplicationStatus.Completed, ApplicationStatus.NoShow, ApplicationStatus.Cancelled, ApplicationStatus.Refused], Required = true)]
+    [Input(Description = "The application's new status.", Options = [ApplicationStatus.Accepted, ApplicationStatus.Contacted, ApplicationStatus.Booked, ApplicationStatus.InProgress, ApplicationStatus.AwaitingConfirmation, ApplicationStatus.Completed, ApplicationStatus.NoShow, ApplicationStatus.Cancelled, ApplicationStatus.Refused], Required = true)]
     public string Status { get; set; } = "";
 
     [Input(Description = "Timeline message in Chinese.", Required = true)]

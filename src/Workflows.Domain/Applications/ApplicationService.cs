@@ -146,7 +146,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         if (ApplicationStatus.Final.Contains(app.Status))
             throw new ApplicationRequestException(409, "Already ended", $"The application is already {app.Status}; it cannot be cancelled.");
-        var outcome = Notice(app);
+        var outcome = await NoticeAsync(app, ct);
         var (restored, zh, en) = (outcome.QuotaRestored, outcome.ExplanationZh, outcome.ExplanationEn);
         await runtime.CancelAsync(app.InstanceId, "Cancelled by the member", new Actor(user, "Member"),
         [
@@ -164,15 +164,40 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (app is null) return null;
         if (ApplicationStatus.Final.Contains(app.Status))
             throw new ApplicationRequestException(409, "Already ended", $"The application is already {app.Status}; it cannot be cancelled.");
-        return Notice(app);
+        return await NoticeAsync(app, ct);
     }
 
-    private CancellationOutcome Notice(ServiceApplication app)
+    private async Task<CancellationOutcome> NoticeAsync(ServiceApplication app, CancellationToken ct)
     {
         catalogue.TryGet(app.ServiceCode, out var service);
         var now = clock.GetUtcNow();
-        return CancellationNotice.Judge(service, calendar.LocalDate(now), app.AppointmentAt is { } at ? calendar.LocalDate(at) : null, calendar);
+        // A use already taken (a sample taken, an opinion delivered, a programme started) is not given back by cancelling.
+        var taken = await db.QuotaUses.AnyAsync(q => q.ApplicationId == app.Id && q.State == QuotaState.Consumed, ct);
+        return CancellationNotice.Judge(service, calendar.LocalDate(now), app.AppointmentAt is { } at ? calendar.LocalDate(at) : null, calendar, taken);
     }
+
+    /// <summary>
+    /// The member's answer to what their timeline asked them to confirm (e.g. the pathology fee they pay themselves):
+    /// resumes only this application's waiting <c>MemberConfirmation</c>. 409 when nothing waits for their answer.
+    /// </summary>
+    public async Task<ApplicationView?> ConfirmAsync(string user, string applicationId, bool? confirmed, string? idempotencyKey, CancellationToken ct = default)
+    {
+        var app = await MyApplications(user).FirstOrDefaultAsync(a => a.Id == applicationId, ct);
+        if (app is null) return null;
+        if (confirmed is null)
+            throw new ApplicationRequestException(400, "Answer required", "confirmed: say true (I confirm) or false (I do not confirm).");
+        var key = idempotencyKey is null ? null : $"confirm:{user}:{idempotencyKey}";
+        // Answered already (or never asked): nothing waits, whoever sends it and however often.
+        if (app.Status != ApplicationStatus.AwaitingConfirmation) throw NothingToConfirm();
+        var resumed = await runtime.TriggerEventAsync(Activities.MemberConfirmation.EventName, app.Id, new() { ["confirmed"] = confirmed.Value },
+            new Actor(user, "Member"), key, ct);
+        if (resumed.Count == 0) throw NothingToConfirm();
+        db.ChangeTracker.Clear();
+        return await GetAsync(user, app.Id, ct);
+    }
+
+    private static ApplicationRequestException NothingToConfirm() =>
+        new(409, "Nothing to confirm", "This application is not waiting for your confirmation.");
 
     /// <summary>
     /// COC 在线咨询: the member asks their case manager a question. The text is stored encrypted; the workflow is told only

@@ -42,6 +42,10 @@ public static class ApplicationStatus
     public const string Accepted = "Accepted";
     public const string Contacted = "Contacted";
     public const string Booked = "Booked";
+    /// <summary>服务中: a service that is not an appointment is under way (materials with the expert, slides at the hospital, a rehab programme).</summary>
+    public const string InProgress = "InProgress";
+    /// <summary>待您确认: the member is asked to confirm something in the portal (e.g. a fee they pay themselves) before the service goes on.</summary>
+    public const string AwaitingConfirmation = "AwaitingConfirmation";
     public const string Completed = "Completed";
     public const string NoShow = "NoShow";
     public const string Cancelled = "Cancelled";

@@ -88,7 +88,8 @@ public sealed record StartCondition(string Kind, int? Days)
 }
 
 public sealed record ServiceHoursSpec(string Days, string From, string To);
-public sealed record SlaSpec(string? Name, int? Amount, string? Unit, string? Note);
+/// <summary>A service level: <see cref="Amount"/> (the limit) in <see cref="Unit"/>, with <see cref="AmountMin"/> where the handbook gives a range (20-30 分钟).</summary>
+public sealed record SlaSpec(string? Name, int? Amount, string? Unit, string? Note, int? AmountMin = null);
 public sealed record NoShowSpec(string? Text, bool? QuotaConsumed);
 
 /// <summary>Where a service is offered: an attachment's list (附件1 hospitals, 附件2 cities, …) or named cities.</summary>

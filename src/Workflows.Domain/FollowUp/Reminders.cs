@@ -77,7 +77,7 @@ public sealed class ReminderPlanner(BusinessCalendar calendar)
 /// missing, the programme still runs): the message's key is the work's key, so a reminder delivered twice sends once.
 /// </summary>
 public sealed class Reminders(IDbContextFactory<DomainDbContext> dbs, PreparedConnections connections, NotificationOutbox outbox,
-    PersonalDataProtector protector, TimeProvider clock) : IScheduledWorkHandler
+    PersonalDataProtector protector, TimeProvider clock, ServiceCatalogue catalogue) : IScheduledWorkHandler
 {
     public const string Appointment = "appointment";
     public const string CancellationDeadline = "cancellation-deadline";
@@ -85,6 +85,14 @@ public sealed class Reminders(IDbContextFactory<DomainDbContext> dbs, PreparedCo
     public const string MissingDocuments = "missing-documents";
 
     public string Kind => WorkKinds.Reminder;
+
+    /// <summary>The cancellation-deadline reminder, in the words of the rule a cancellation will apply (<see cref="Eligibility.CancellationNotice"/>).</summary>
+    private NotificationRequest CancellationDeadlineMessage(string key, ServiceApplication app, DateTimeOffset local, int notice)
+    {
+        catalogue.TryGet(app.ServiceCode, out var service);
+        var (zh, en) = Eligibility.CancellationNotice.DeadlineReminder(service, local, notice);
+        return new NotificationRequest(key, "cancellation-deadline", zh, en, app.ApplicantUserName, ApplicationId: app.Id);
+    }
 
     public async Task<string> RunAsync(ScheduledWork work, CancellationToken ct)
     {
@@ -105,10 +113,7 @@ public sealed class Reminders(IDbContextFactory<DomainDbContext> dbs, PreparedCo
                 message = type == Appointment
                     ? new NotificationRequest(work.Key, "appointment-reminder", $"提醒：您预约的服务在明天 {local:MM月dd日 HH:mm}，请按时前往。",
                         $"Reminder: your appointment is tomorrow, {local:yyyy-MM-dd HH:mm} (Beijing time).", member, ApplicationId: app.Id)
-                    : new NotificationRequest(work.Key, "cancellation-deadline",
-                        $"如需取消 {local:MM月dd日} 的预约，请在今天内取消（须提前 {p["noticeWorkingDays"]} 个工作日），逾期取消将视为已使用服务。",
-                        $"To cancel your appointment on {local:yyyy-MM-dd} and keep the use, cancel today ({p["noticeWorkingDays"]} working days' notice needed).",
-                        member, ApplicationId: app.Id);
+                    : CancellationDeadlineMessage(work.Key, app, local, p["noticeWorkingDays"]!.GetValue<int>());
                 break;
             case Medication:
                 var plan = await db.MedicationPlans.AsNoTracking().SingleOrDefaultAsync(x => x.Id == p["planId"]!.GetValue<string>(), ct);

@@ -539,6 +539,46 @@ namespace Workflows.Domain.Migrations
                     b.ToTable("SlaBreaches", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Domain.FreeText.TaskText", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Field")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TaskId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TextProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("WrittenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WrittenBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId");
+
+                    b.HasIndex("InstanceId");
+
+                    b.ToTable("TaskTexts", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Domain.Policies.DiagnosisEvent", b =>
                 {
                     b.Property<int>("Id")

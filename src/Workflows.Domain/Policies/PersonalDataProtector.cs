@@ -28,12 +28,13 @@ public sealed partial class PersonalDataProtector(IDataProtectionProvider provid
 
     /// <summary>
     /// Free text with the identifiers in it masked by content: an ID number (15 or 18 characters, the last may be X) and
-    /// a mainland mobile or landline number keep only their first three and last four characters. For staff views that
+    /// a mainland mobile or landline number keep only their first three and last four characters; a diagnosis word
+    /// (<see cref="Workflows.Engine.Runtime.Redactor.SensitiveTerms"/>) becomes ***. For staff views that
     /// need the gist of a member's words, not their identifiers.
     /// </summary>
     public static string MaskContent(string? text) =>
-        string.IsNullOrEmpty(text) ? "" : IdentifierInText().Replace(text, m => MaskIdNumber(m.Value));
+        string.IsNullOrEmpty(text) ? "" : Workflows.Engine.Runtime.Redactor.DiagnosisTerm.Replace(IdentifierInText().Replace(text, m => MaskIdNumber(m.Value)), "***");
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,4}-\d{7,8})(?![0-9A-Za-z])")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15}|(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-?\d{7,8}|\d{3,4}-\d{7,8})(?![0-9A-Za-z])")]
     private static partial System.Text.RegularExpressions.Regex IdentifierInText();
 }

@@ -27,11 +27,30 @@ public sealed class Redactor(IEnumerable<string> sensitiveKeyFragments)
     private static readonly Regex IdNumber = new(Before + @"(?:\d{17}[\dXx]|\d{15})" + After, RegexOptions.Compiled);
     private static readonly Regex Phone = new(Before + @"(?:(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-\d{7,8})" + After, RegexOptions.Compiled);
 
-    /// <summary>The text with Chinese ID numbers and mobile/landline numbers masked; the text itself if it has none.</summary>
+    /// <summary>
+    /// The diagnosis words masked in free text (data: <c>Runtime/sensitive-terms.txt</c>, embedded), longest first so
+    /// that "淋巴结转移" is masked whole.
+    /// </summary>
+    public static IReadOnlyList<string> SensitiveTerms { get; } = LoadTerms();
+
+    /// <summary>Matches any of <see cref="SensitiveTerms"/>.</summary>
+    public static Regex DiagnosisTerm { get; } = new(string.Join("|", SensitiveTerms.Select(Regex.Escape)), RegexOptions.Compiled | RegexOptions.IgnoreCase);
+
+    private static string[] LoadTerms()
+    {
+        using var stream = typeof(Redactor).Assembly.GetManifestResourceStream("Runtime.sensitive-terms.txt")
+                           ?? throw new InvalidOperationException("The embedded list Runtime/sensitive-terms.txt is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Distinct(StringComparer.OrdinalIgnoreCase).OrderByDescending(t => t.Length).ToArray();
+    }
+
+    /// <summary>The text with Chinese ID numbers, mobile/landline numbers and diagnosis words masked; the text itself if it has none.</summary>
     public static string ScrubText(string text)
     {
-        if (text.Length < 11) return text;
-        return Phone.Replace(IdNumber.Replace(text, "[id-number]"), "[phone]");
+        if (text.Length < 2) return text;
+        if (text.Length >= 11) text = Phone.Replace(IdNumber.Replace(text, "[id-number]"), "[phone]");
+        return DiagnosisTerm.Replace(text, "[diagnosis]");
     }
 
     public bool IsSensitive(string key)

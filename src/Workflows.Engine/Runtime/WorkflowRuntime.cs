@@ -106,9 +106,15 @@ public sealed class WorkflowRuntime(
         if (bookmark.Kind == BookmarkKinds.HumanTask && services.GetService(typeof(IEnumerable<Activities.Forms.ITaskCompletionGuard>)) is IEnumerable<Activities.Forms.ITaskCompletionGuard> guards)
             foreach (var guard in guards) input = await guard.CheckAsync(bookmark, instance, input, ct);
 
+        // Free text typed with it is kept encrypted outside the workflow, in this step's transaction; the workflow gets references.
+        IReadOnlyList<StepEffect> kept = [];
+        if (bookmark.Kind == BookmarkKinds.HumanTask && services.GetService(typeof(Activities.Forms.IFreeTextKeeper)) is Activities.Forms.IFreeTextKeeper keeper)
+            (input, kept) = keeper.Split(bookmark, instance, input, actor);
+
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instance.Id });
         var revision = instance.Revision;
         var execution = NewExecution(await CompiledVersionAsync(instance.DefinitionVersionId, instance.DefinitionId, ct), instance, actor, ct);
+        execution.Effects.AddRange(kept);
         await execution.ResumeAsync(bookmark, input);
         var result = await CommitAsync(execution, revision, idempotencyKey, fingerprint, ct);
         logger.LogInformation("Resumed {BookmarkKind} bookmark of {InstanceId}: {SubStatus}", bookmark.Kind, instance.Id, instance.SubStatus);

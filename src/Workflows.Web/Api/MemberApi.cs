@@ -22,6 +22,7 @@ public static class MemberApi
         me.MapGet("/applications/{applicationId}", MyApplication);
         me.MapPost("/applications/{applicationId}/cancel", Cancel);
         me.MapGet("/applications/{applicationId}/cancellation-preview", CancellationPreview);
+        me.MapPost("/applications/{applicationId}/confirmation", Confirm);
         me.MapPost("/reimbursement-estimate", Estimate);
         me.MapPost("/applications/{applicationId}/consultations", Ask);
         me.MapGet("/applications/{applicationId}/consultations", MyConsultations);
@@ -111,6 +112,16 @@ public static class MemberApi
         HttpContext http, string applicationId, CancellationToken ct) =>
         await applications.PreviewCancelAsync(http.User.Identity!.Name!, applicationId, ct) is { } outcome
             ? TypedResults.Ok(outcome)
+            : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
+
+    /// <param name="Confirmed">true: I confirm what I was told (e.g. the fee I pay myself); false: I do not, cancel the application.</param>
+    public sealed record ConfirmRequest(bool? Confirmed);
+
+    /// <summary>The member's answer to what the application waits for them to confirm (待您确认); 409 when it waits for nothing.</summary>
+    private static async Task<Results<Ok<ApplicationView>, NotFound<ProblemDetailsBody>>> Confirm(ApplicationService applications, HttpContext http,
+        string applicationId, ConfirmRequest request, [FromHeader(Name = InstancesApi.IdempotencyHeader)] string? key, CancellationToken ct) =>
+        await applications.ConfirmAsync(http.User.Identity!.Name!, applicationId, request.Confirmed, key, ct) is { } view
+            ? TypedResults.Ok(view)
             : TypedResults.NotFound(new ProblemDetailsBody($"You have no application {applicationId}."));
 
     private static async Task<Results<Ok<ApplicationService.CancelResult>, NotFound<ProblemDetailsBody>>> Cancel(ApplicationService applications, HttpContext http,

@@ -58,6 +58,7 @@ public static class BackOfficeServices
         services.AddSingleton<Workflows.Domain.Tasks.ITaskUserDirectory, TaskUserDirectory>();
         services.AddScheduling(config, database);
         EvidenceCheckpointJob.AddEvidenceCheckpoints(services);
+        FaultInjectionOptions.Add(builder); // test-only; refused in Production
 
         // Identity, on the same database
         services.AddIdentityCore<AppUser>(o =>

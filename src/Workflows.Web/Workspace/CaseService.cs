@@ -21,7 +21,7 @@ namespace Workflows.Web.Workspace;
 /// (a reveal needs a reason and goes to the access trail), and a search paged in SQL.
 /// </summary>
 public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflowStore store, ITaskSource tasks, ServiceCatalogue catalogue,
-    BusinessCalendar calendar, PersonalDataProtector protector, TimeProvider clock, IHttpContextAccessor http) : ICaseService
+    BusinessCalendar calendar, PersonalDataProtector protector, Workflows.Domain.FreeText.PersonalTexts texts, TimeProvider clock, IHttpContextAccessor http) : ICaseService
 {
     public async Task<CaseView?> ForTaskAsync(string taskId, ClaimsPrincipal user, CancellationToken ct)
     {
@@ -70,20 +70,35 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
         // Timeline, documents.
         var timeline = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id).OrderBy(e => e.Id)
             .Select(e => new CaseTimelineEntry(e.At, e.Status, e.MessageZh, e.MessageEn)).ToListAsync(ct);
+        // Free text (the member's note, file names, staff notes) is kept encrypted; the view shows it masked by content,
+        // and names the reference a reveal (with a reason) reads it by.
+        var journal = await store.GetJournalAsync(app.InstanceId, ct);
+        var references = new List<string> { $"{ApplicationService.PersonalTextPrefix}{app.Id}:note" };
         var details = JsonNode.Parse(app.DetailsJson) as JsonObject ?? new JsonObject();
+        var attachments = (details["attachments"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        references.AddRange(attachments.Select((_, i) => $"{ApplicationService.PersonalTextPrefix}{app.Id}:attachments[{i}].fileName"));
+        references.AddRange(journal.Select(e => e.Payload?["data"]?["note"]).OfType<JsonValue>().Select(v => v.ToString()));
+        var plain = await texts.ReadAsync(app, references, ct);
+        string? Masked(string reference) => plain.TryGetValue(reference, out var t) ? PersonalDataProtector.MaskContent(t) : null;
+        if (details["note"] is not null) details["note"] = Masked(references[0]) ?? "";
         var documents = new List<CaseDocument>();
-        foreach (var a in (details["attachments"] as JsonArray ?? []).OfType<JsonObject>())
-            documents.Add(new CaseDocument(a["kind"]?.ToString() ?? "", "received", a["fileName"]?.ToString(), a["sizeBytes"] is JsonValue sz && sz.TryGetValue<long>(out var n) ? n : null));
+        for (var i = 0; i < attachments.Count; i++)
+        {
+            var a = attachments[i];
+            var fileRef = references[1 + i];
+            if (a["fileName"] is not null) a["fileName"] = Masked(fileRef) ?? "";
+            documents.Add(new CaseDocument(a["kind"]?.ToString() ?? "", "received", a["fileName"]?.ToString(), a["sizeBytes"] is JsonValue sz && sz.TryGetValue<long>(out var n) ? n : null,
+                plain.ContainsKey(fileRef) ? fileRef : null));
+        }
         if (app.MissingDocumentsJson is { } missing)
             foreach (var d in JsonSerializer.Deserialize<List<string>>(missing) ?? []) documents.Add(new CaseDocument(d, "missing", null, null));
         var asked = timeline.Any(t => t.MessageZh.StartsWith("请补充材料", StringComparison.Ordinal));
         if (asked && app.MissingDocumentsJson is null) documents.Add(new CaseDocument("补充材料 Requested documents", "received", null, null));
 
         // Journal: eligibility, earlier tasks and their notes; open tasks and their SLAs.
-        var journal = await store.GetJournalAsync(app.InstanceId, ct);
         var eligibility = Eligibility(journal, app);
         var open = await tasks.OpenForInstancesAsync([app.InstanceId], ct);
-        var caseTasks = Tasks(journal, open);
+        var caseTasks = Tasks(journal, open, plain);
         var slas = open.Where(t => t.DueAt is not null).Select(t => Sla(t, now)).ToList();
         var current = open.FirstOrDefault();
         var instructions = new CaseInstructions(current?.Title, current?.Instructions, service?.RequiredDocuments ?? [], Notes(service), Steps(service));
@@ -104,7 +119,7 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
         return new CaseEligibility("NotEligible", done.Payload?["output"]?["code"]?.ToString() ?? app.RefusalCode, app.RefusalMessageZh, app.RefusalMessageEn, done.Timestamp, version);
     }
 
-    private static List<CaseTask> Tasks(IReadOnlyList<JournalEntry> journal, IReadOnlyList<TaskRef> open)
+    private static List<CaseTask> Tasks(IReadOnlyList<JournalEntry> journal, IReadOnlyList<TaskRef> open, IReadOnlyDictionary<string, string> texts)
     {
         var created = journal.Where(e => e.EventName == JournalEvents.BookmarkCreated && e.Payload?["kind"]?.ToString() == BookmarkKinds.HumanTask && e.BookmarkId is not null)
             .ToList();
@@ -126,8 +141,13 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
             if (resumed.TryGetValue(c.BookmarkId!, out var r))
             {
                 var outcome = r.Payload?["outcome"]?.ToString();
+                // The journal holds a reference to the note (or, for tasks completed before notes were kept apart, the note
+                // as the journal masked it); either way the view shows it masked by content.
+                var note = r.Payload?["data"]?["note"]?.ToString();
+                var isReference = note is not null && texts.ContainsKey(note);
+                var shown = note is null ? null : PersonalDataProtector.MaskContent(isReference ? texts[note] : Workflows.Domain.FreeText.PersonalTexts.IsReference(note) ? "" : note);
                 result.Add(new CaseTask(c.BookmarkId!, c.ActivityId ?? "", title, role, "done", c.Timestamp, due, r.Timestamp, r.ActorId, outcome,
-                    outcome is null ? null : OutcomeLabels.For(outcome).LabelZh, r.Payload?["data"]?["note"]?.ToString(), null));
+                    outcome is null ? null : OutcomeLabels.For(outcome).LabelZh, shown, null, isReference ? note : null));
             }
             else if (cancelled.Contains(c.BookmarkId!))
                 result.Add(new CaseTask(c.BookmarkId!, c.ActivityId ?? "", title, role, "cancelled", c.Timestamp, due, null, null, null, null, null, null));
@@ -149,9 +169,10 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
     public async Task<RevealResult?> RevealAsync(string applicationId, RevealRequest request, ClaimsPrincipal user, CancellationToken ct)
     {
         var field = request.Field?.Trim();
-        if (field is not ("idNumber" or "phone" or "name" or "guardianIdNumber" or "guardianPhone"))
-            throw new WorkspaceRequestException("field", "只能查看：证件号（idNumber）、电话（phone）、姓名（name）、监护人证件号（guardianIdNumber）、监护人电话（guardianPhone）。",
-                "field must be idNumber, phone, name, guardianIdNumber or guardianPhone.");
+        var isText = Workflows.Domain.FreeText.PersonalTexts.IsReference(field);
+        if (field is not ("idNumber" or "phone" or "name" or "guardianIdNumber" or "guardianPhone" or "note") && !isText)
+            throw new WorkspaceRequestException("field", "只能查看：证件号（idNumber）、电话（phone）、姓名（name）、监护人证件号（guardianIdNumber）、监护人电话（guardianPhone）、会员备注（note）或案件视图给出的文字引用（personal-text:…）。",
+                "field must be idNumber, phone, name, guardianIdNumber, guardianPhone, note, or a text reference the case view gave (personal-text:…).");
         var reason = request.Reason?.Trim() ?? "";
         if (reason.Length is < 4 or > 200)
             throw new WorkspaceRequestException("reason", "请填写查看原因（4 至 200 个字），该原因将记入访问日志。", "Give the reason for revealing it (4 to 200 characters); it is kept in the access trail.");
@@ -159,7 +180,10 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
         var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Id == applicationId, ct);
         if (app is null) return null;
         var policy = await db.Policies.AsNoTracking().FirstAsync(p => p.Id == app.PolicyId, ct);
-        var value = field switch
+        if (field == "note") field = $"{ApplicationService.PersonalTextPrefix}{app.Id}:note";
+        var value = Workflows.Domain.FreeText.PersonalTexts.IsReference(field)
+            ? (await texts.ReadAsync(app, [field!], ct)).GetValueOrDefault(field!)
+            : field switch
         {
             "idNumber" => protector.Unprotect(policy.InsuredIdNumberProtected),
             "phone" => protector.Unprotect(policy.InsuredPhoneProtected),
@@ -169,7 +193,7 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
         };
         if (http.HttpContext is { } h) Infrastructure.AccessTrail.Note(h, $"reveal {field} of case {app.Id}: {reason}", app.InstanceId);
         if (string.IsNullOrEmpty(value))
-            throw new WorkspaceRequestException("field", "保单上没有该信息。", $"The policy holds no {field}.");
+            throw new WorkspaceRequestException("field", "此案件没有该信息。", $"The case holds no {field}.");
         return new RevealResult(field, value, clock.GetUtcNow());
     }
 

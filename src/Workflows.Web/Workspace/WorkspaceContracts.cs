@@ -64,11 +64,13 @@ public sealed record CaseEligibility(string Decision, string? Code, string? Mess
 public sealed record CaseTimelineEntry(DateTimeOffset At, string Status, string MessageZh, string MessageEn);
 
 /// <summary>A document: received (with the member's application or sent later) or asked for and still missing.</summary>
-public sealed record CaseDocument(string Name, string State, string? FileName, long? SizeBytes);
+/// <summary>A document of the case; its file name is masked by content, <see cref="FileNameReference"/> reveals it (with a reason).</summary>
+public sealed record CaseDocument(string Name, string State, string? FileName, long? SizeBytes, string? FileNameReference = null);
 
-/// <summary>A task of the case: open (with its SLA) or done (who, when, outcome, note).</summary>
+/// <summary>A task of the case: open (with its SLA) or done (who, when, outcome, note). The note is masked by content;
+/// <see cref="NoteReference"/> is what a reveal (with a reason) names to read it whole.</summary>
 public sealed record CaseTask(string Id, string ActivityId, string Title, string Role, string State, DateTimeOffset CreatedAt, DateTimeOffset? DueAt,
-    DateTimeOffset? CompletedAt, string? CompletedBy, string? Outcome, string? OutcomeZh, string? Note, string? EscalatedTo);
+    DateTimeOffset? CompletedAt, string? CompletedBy, string? Outcome, string? OutcomeZh, string? Note, string? EscalatedTo, string? NoteReference = null);
 
 /// <summary>
 /// The SLA countdown of an open task: due time, and the service time left on the service's hours (negative when

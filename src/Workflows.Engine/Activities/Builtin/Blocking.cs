@@ -112,7 +112,7 @@ public abstract class TaskActivity : Activity
     /// <summary>备注: every task takes an optional note, shown to colleagues on the case's earlier tasks.</summary>
     public static readonly FormField NoteField = new()
     {
-        Name = "note", Type = FormFieldType.MultiLine, LabelZh = "备注", LabelEn = "Note", MaxLength = 2000,
+        Name = "note", Type = FormFieldType.MultiLine, LabelZh = "备注", LabelEn = "Note", MaxLength = 2000, IsFreeText = true,
         HelpZh = "处理说明，供同事查看（勿填写身份证号、电话等个人信息）。", HelpEn = "What you did, for colleagues (no ID numbers or phone numbers).",
     };
 

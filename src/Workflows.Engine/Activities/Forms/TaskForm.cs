@@ -77,6 +77,12 @@ public sealed record FormField
     /// <summary>Hospital, City, Drug: the options come from reference data through the task's option search.</summary>
     public bool HasOptionSearch => Type is FormFieldType.Hospital or FormFieldType.City or FormFieldType.Drug;
     public IReadOnlyList<FormRule> Rules { get; init; } = [];
+    /// <summary>
+    /// Free text a person types that may hold anything personal (an ID number, a phone, a diagnosis): kept encrypted
+    /// outside the workflow (<see cref="IFreeTextKeeper"/>); the workflow, its journal and its views get a reference.
+    /// Leave it false for text the activity itself uses (a tracking number, a reason it passes on).
+    /// </summary>
+    public bool IsFreeText { get; init; }
     /// <summary>Where the UI takes the initial value from: an application detail (hospital, city, drug, preferredTime) or null.</summary>
     public string? PrefillFrom { get; init; }
 

@@ -206,3 +206,16 @@ public interface ITaskCompletionGuard
 {
     ValueTask<ResumeInput> CheckAsync(Runtime.Bookmark bookmark, Runtime.WorkflowInstance instance, ResumeInput input, CancellationToken ct);
 }
+
+/// <summary>
+/// Takes the free text out of a task's completion before the instance runs (the runtime calls it after the
+/// <see cref="ITaskCompletionGuard"/>s): each text is kept elsewhere, encrypted, by the returned effects (applied in the
+/// step's own transaction), and the workflow — its state and its append-only journal — sees a reference in its place.
+/// </summary>
+public interface IFreeTextKeeper
+{
+    FreeTextSplit Split(Runtime.Bookmark bookmark, Runtime.WorkflowInstance instance, ResumeInput input, Runtime.Actor actor);
+}
+
+/// <summary>The completion with references in place of its free text, and the effects that keep the text.</summary>
+public sealed record FreeTextSplit(ResumeInput Input, IReadOnlyList<Runtime.StepEffect> Effects);

@@ -55,6 +55,9 @@ public sealed class MemberPortal(IServiceScopeFactory scopes, IReferenceDataVers
     public Task<ApplicationService.CancelResult?> CancelAsync(string me, string id, string idempotencyKey, CancellationToken ct = default) =>
         Apps(apps => apps.CancelAsync(me, id, idempotencyKey, ct));
 
+    public Task<ApplicationView?> ConfirmAsync(string me, string id, bool confirmed, string idempotencyKey, CancellationToken ct = default) =>
+        Apps(apps => apps.ConfirmAsync(me, id, confirmed, idempotencyKey, ct));
+
     public Task<IReadOnlyList<ApplicationService.ConsultationView>> ConsultationsAsync(string me, string applicationId, CancellationToken ct = default) =>
         Apps(apps => apps.ConsultationsAsync(me, applicationId, protector, ct));
 
