@@ -35,6 +35,10 @@ public static class HealthServices
         services.AddTransient(sp => sp.GetRequiredService<IReferenceDataVersions>().Current);
         services.AddScoped<ReferenceDataAdmin>();
         services.AddHostedService<ReferenceDataRefresher>();
+        // Replay and what-if: each step records the data versions its decisions used; replay asks for the same ones.
+        services.AddSingleton<Workflows.Engine.Runtime.IDecisionVersionSource, Replay.DecisionVersionSource>();
+        services.AddSingleton<Replay.CaseReplay>();
+        services.AddSingleton<Replay.WhatIfAnalysis>();
         services.AddSingleton<Workflows.Engine.Runtime.ITaskSubjectSource, Tasks.ApplicationTaskSubjects>();
         services.AddSingleton<Tasks.ITaskService, Tasks.TaskService>();
         services.AddScoped<PolicyImport>();

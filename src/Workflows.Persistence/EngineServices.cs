@@ -21,6 +21,7 @@ public static class EngineServices
         services.AddSingleton<SqliteWorkflowStore>();
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
         services.AddSingleton<WorkflowRuntime>();
+        services.AddSingleton<WorkflowReplayer>();
         return services;
     }
 }

@@ -11,7 +11,7 @@ namespace Workflows.Web;
 /// </summary>
 public static class Commands
 {
-    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle", "create-admin", "migrate-instances"];
+    private static readonly string[] Known = ["verify-journal", "checkpoint", "rotate-journal-key", "export-bundle", "verify-bundle", "create-admin", "migrate-instances", "replay"];
 
     /// <summary>Splits the command line into a command, its arguments, and "--key value" configuration settings.</summary>
     public static (string? Command, string[] CommandArgs, string[] Settings) Split(string[] args)
@@ -75,6 +75,7 @@ public static class Commands
         "verify-bundle" => Task.FromResult(VerifyBundle(app, args)),
         "create-admin" => PrepareThenCreateAdminAsync(app, args),
         "migrate-instances" => MigrateInstancesAsync(app, args),
+        "replay" => ReplayAsync(app, args),
         _ => Task.FromResult(64),
     };
 
@@ -116,6 +117,59 @@ public static class Commands
         }
         Console.WriteLine($"{ids.Length - broken + missing.Count} intact, {broken} broken");
         return broken == 0 ? 0 : 2;
+    }
+
+    /// <summary>
+    /// <c>replay &lt;instanceId&gt;… | --all</c>: re-runs each case in memory from its recorded inputs on its recorded definition
+    /// version, clock and data versions, and compares decision by decision with its journal (docs/audit-replay.md). Writes
+    /// nothing. Exit 0 when every case is identical, 2 when one diverged or could not be replayed, 64 on bad usage.
+    /// </summary>
+    public static async Task<int> ReplayAsync(WebApplication app, string[] ids)
+    {
+        if (ids.Length == 0)
+        {
+            Console.Error.WriteLine("Usage: replay <instanceId>… | --all");
+            return 64;
+        }
+        if (ids is ["--all"])
+        {
+            var db = app.Services.GetRequiredService<Workflows.Persistence.DatabaseOptions>();
+            await using var c = db.Open();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id";
+            var all = new List<string>();
+            await using (var r = await cmd.ExecuteReaderAsync())
+                while (await r.ReadAsync()) all.Add(r.GetString(0));
+            ids = all.ToArray();
+        }
+        var replay = app.Services.GetRequiredService<Workflows.Domain.Replay.CaseReplay>();
+        int identical = 0, diverged = 0, notReplayable = 0, missing = 0;
+        foreach (var id in ids)
+        {
+            var report = await replay.ReplayAsync(id);
+            switch (report?.Outcome)
+            {
+                case null:
+                    missing++;
+                    Console.WriteLine($"MISSING     {id}  no such instance");
+                    break;
+                case Workflows.Domain.Replay.ReplayOutcomes.Identical:
+                    identical++;
+                    Console.WriteLine($"IDENTICAL   {id}  {report.Steps} steps, {report.RecordedEntries} entries");
+                    break;
+                case Workflows.Domain.Replay.ReplayOutcomes.Diverged:
+                    diverged++;
+                    var d = report.Divergence!;
+                    Console.WriteLine($"DIVERGED    {id}  at entry {d.Sequence} ({d.ActivityName ?? d.ActivityId ?? "workflow"}): {d.Field} expected {d.Expected ?? "(none)"}, replay {d.Actual ?? "(none)"}{(d.Reason is null ? "" : $" — {d.Reason}")}");
+                    break;
+                default:
+                    notReplayable++;
+                    Console.WriteLine($"UNREPLAYABLE {id}  {report.Problem}");
+                    break;
+            }
+        }
+        Console.WriteLine($"{identical} identical, {diverged} diverged, {notReplayable} not replayable, {missing} missing");
+        return diverged + notReplayable + missing == 0 ? 0 : 2;
     }
 
     private static async Task<int> CheckpointAsync(WebApplication app)

@@ -74,6 +74,7 @@ DefinitionsApi.Map(app);
 Workflows.Web.Migration.MigrationsApi.Map(app);
 InstancesApi.Map(app);
 Workflows.Web.Evidence.EvidenceApi.Map(app);
+Workflows.Web.Evidence.ReplayApi.Map(app);
 TasksApi.Map(app);
 CatalogueApi.Map(app);
 MemberApi.Map(app);

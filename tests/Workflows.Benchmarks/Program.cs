@@ -25,6 +25,7 @@ using Workflows.Persistence.Stores;
 if (args is ["timers", ..]) return await TimersBenchmark.RunAsync(args);
 if (args is ["http", ..]) return await HttpBenchmark.RunAsync(args);
 if (args is ["verify", ..]) return await VerifyBenchmark.RunAsync(args);
+if (args is ["replay", ..]) return await ReplayBenchmark.RunAsync(args);
 if (args is ["inbox", ..]) return await InboxBenchmark.RunAsync(args);
 
 var seconds = Arg("--seconds", 3.0);

@@ -48,7 +48,9 @@ public sealed class CheckEligibility : Activity
         await using var db = context.Db();
         var policy = await db.PolicyAsync(input.PolicyNumber, context.CancellationToken);
         var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
-        var used = await QuotaUsed(db, policy.Id, service.Code, period, context.CancellationToken);
+        // How many uses the period had when this decision was made (replay: as recorded; what-if: as the replayed cases left it).
+        var used = await (context.Services.GetService<IQuotaLedger>() ?? LiveQuotaLedger.Instance)
+            .UsedAsync(db, new QuotaKey(policy.Id, service.Code, period), context);
         // The refusal must fall in the current policy year (the green channel's quota period).
         var periodStartInstant = new DateTimeOffset(period.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)).UtcTicks;
         var refusedThisYear = service.Code == "jd-green-channel" && (await db.Applications.AsNoTracking()
@@ -84,7 +86,7 @@ public sealed class CheckEligibility : Activity
         {
             context.Status(ApplicationStatus.Refused, refusal.MessageZh, refusal.MessageEn, refusal.Code, referenceDataVersion: refs.Version);
             context.JournalMessage = refusal.Code;
-            return ActivityResult.Complete("NotEligible", new JsonObject { ["code"] = refusal.Code, ["referenceDataVersion"] = refs.Version });
+            return ActivityResult.Complete("NotEligible", new JsonObject { ["code"] = refusal.Code, ["quotaUsedBefore"] = used, ["referenceDataVersion"] = refs.Version });
         }
         if (service.QuotaPerPolicyPeriod is { } limit)
             context.AddEffect(ApplicationEffects.ReserveQuota, new JsonObject
@@ -115,11 +117,6 @@ public sealed class CheckEligibility : Activity
         }
         return all;
     }
-
-    /// <summary>Uses of a service's quota in a period (reserved or consumed), compiled once: every application runs it.</summary>
-    private static readonly Func<DomainDbContext, string, string, DateOnly, CancellationToken, Task<int>> QuotaUsed =
-        EF.CompileAsyncQuery((DomainDbContext db, string policyId, string serviceCode, DateOnly period, CancellationToken ct) =>
-            db.QuotaUses.Count(q => q.PolicyId == policyId && q.ServiceCode == serviceCode && q.PeriodStart == period && q.State != QuotaState.Released));
 
     /// <summary>Follows the continuous-renewal links back to the first policy's effective date (waiting periods do not restart).</summary>
     public static async Task<DateOnly> ChainStartAsync(DomainDbContext db, Policies.Policy policy, CancellationToken ct)

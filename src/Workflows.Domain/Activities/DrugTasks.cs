@@ -232,7 +232,7 @@ public sealed class IssueVoucher : Activity
                 lastDay = lastDay.AddDays(EligibilityRules.JdContinuationDays); // the 30-day continuation: never beyond its day 30
         }
         var expires = new DateTimeOffset(lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)).ToUniversalTime();
-        var code = RandomNumberGenerator.GetInt32(10_000_000, 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var code = context.NextRandom(10_000_000, 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.SetVariable(CodeVariable, code);
         context.SetVariable(DrugVoucher.ExpiresVariable, expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         var name = plan["name"]?.ToString();

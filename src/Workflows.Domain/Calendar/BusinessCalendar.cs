@@ -34,6 +34,9 @@ public sealed class BusinessCalendar
     /// <summary>The calendar in <c>Calendar/cn-calendar.json</c>, embedded in this assembly.</summary>
     public static BusinessCalendar Default => embedded.Value;
 
+    /// <summary>The calendar data's content version (<c>sha256:</c> and 16 hex digits of its JSON): what a decision records and replay asks for.</summary>
+    public string Version { get; private init; } = "";
+
     /// <summary>The years the data covers; other years are judged provisionally (see <see cref="IsWorkingDay"/>).</summary>
     public IReadOnlyCollection<int> Years { get; }
 
@@ -42,8 +45,9 @@ public sealed class BusinessCalendar
     {
         try
         {
-            var file = JsonSerializer.Deserialize<CalendarFile>(json, jsonOptions) ?? throw new JsonException("The document is null.");
-            return new BusinessCalendar(file.Years);
+            var bytes = Catalogue.ContentVersion.ReadAll(json);
+            var file = JsonSerializer.Deserialize<CalendarFile>(new MemoryStream(bytes), jsonOptions) ?? throw new JsonException("The document is null.");
+            return new BusinessCalendar(file.Years) { Version = Catalogue.ContentVersion.Of(bytes) };
         }
         catch (JsonException e)
         {

@@ -20,20 +20,24 @@ public sealed class ServiceCatalogue
 
     public IReadOnlyCollection<ServiceDefinition> Services => _services.Values;
 
+    /// <summary>The catalogue's content version (<c>sha256:</c> and 16 hex digits of its JSON): what a decision records and replay asks for.</summary>
+    public string Version { get; private init; } = "";
+
     public bool TryGet(string code, out ServiceDefinition service) => _services.TryGetValue(code, out service!);
 
     public static ServiceCatalogue Load(Stream? json = null)
     {
-        using var stream = json ?? typeof(ServiceCatalogue).Assembly.GetManifestResourceStream("Catalogue.service-catalogue.json")
+        using var source = json ?? typeof(ServiceCatalogue).Assembly.GetManifestResourceStream("Catalogue.service-catalogue.json")
                            ?? throw new InvalidOperationException("service-catalogue.json is not embedded.");
-        var services = JsonSerializer.Deserialize<List<ServiceDefinition>>(stream, Options)
+        var bytes = ContentVersion.ReadAll(source);
+        var services = JsonSerializer.Deserialize<List<ServiceDefinition>>(new MemoryStream(bytes), Options)
                        ?? throw new InvalidOperationException("service-catalogue.json is empty.");
         foreach (var s in services)
         {
             if (s.StartCondition.Days is null or < 0) throw new InvalidOperationException($"Service {s.Code}: startCondition.days must be set.");
             if (s.Insurer is not ("CPIC" or "JD")) throw new InvalidOperationException($"Service {s.Code}: unknown insurer '{s.Insurer}'.");
         }
-        return new ServiceCatalogue(services);
+        return new ServiceCatalogue(services) { Version = ContentVersion.Of(bytes) };
     }
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)

@@ -28,6 +28,12 @@ public sealed class ActivityContext : IExpressionScope
     public CancellationToken CancellationToken => _execution.CancellationToken;
     public JsonNode? Input => _execution.Instance.State.Input;
 
+    /// <summary>A new unique id. Activities take ids only from here (never <c>Guid.NewGuid</c>), so replay can give back the recorded ones.</summary>
+    public string NewId() => _execution.NewActivityId();
+
+    /// <summary>A random integer in [min, max). Activities take randomness only from here, so replay is deterministic.</summary>
+    public int NextRandom(int minInclusive, int maxExclusive) => _execution.Sources.NextRandom(minInclusive, maxExclusive);
+
     /// <summary>Asks for a change outside the engine (see <see cref="StepEffect"/>), applied atomically with this step.</summary>
     public void AddEffect(string type, JsonObject data) => _execution.Effects.Add(new StepEffect(type, data, Node.Id));
 

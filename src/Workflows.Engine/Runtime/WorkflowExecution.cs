@@ -43,9 +43,32 @@ internal sealed class WorkflowExecution
     public CancellationToken CancellationToken { get; }
     public List<JournalEntry> Journal { get; } = [];
     public JournalKeyRing JournalKeys { get; init; } = JournalKeyRing.Unkeyed;
+    /// <summary>False for a replay that only compares fields: the entries are not hashed (they are never stored).</summary>
+    public bool ComputeHashes { get; init; } = true;
     public List<Bookmark> CreatedBookmarks { get; } = [];
     public List<string> RemovedBookmarkIds { get; } = [];
     public List<StepEffect> Effects { get; } = [];
+    /// <summary>Ids and random numbers for this step (replay gives back the recorded ids).</summary>
+    public IExecutionSources Sources { get; init; } = LiveExecutionSources.Instance;
+    /// <summary>Ids the running activity took from its context; recorded with its entry (<c>payload.ids</c>) so replay gives them back.</summary>
+    private readonly List<string> _activityIds = [];
+
+    public string NewActivityId()
+    {
+        var id = Sources.NewId();
+        _activityIds.Add(id);
+        return id;
+    }
+
+    private void RecordActivityIds(JsonObject payload)
+    {
+        if (_activityIds.Count == 0) return;
+        payload["ids"] = new JsonArray(_activityIds.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+        _activityIds.Clear();
+    }
+
+    /// <summary>The data versions this step's decisions use; recorded with the step's first journal entry.</summary>
+    public DecisionVersions? Versions { get; init; }
 
     public async Task StartAsync()
     {
@@ -172,11 +195,11 @@ internal sealed class WorkflowExecution
             var node = _workflow.Nodes[item.ActivityId];
             if (++executed > _maxActivitiesPerStep)
             {
-                Fault(node, Ids.New(), $"More than {_maxActivitiesPerStep} activities ran in one step without waiting; the flowchart probably loops without a blocking activity.", item, null, null);
+                Fault(node, Sources.NewId(), $"More than {_maxActivitiesPerStep} activities ran in one step without waiting; the flowchart probably loops without a blocking activity.", item, null, null);
                 return;
             }
             if (node.Type == Activities.Builtin.FlowJoin.TypeName && !JoinReady(node, item)) continue;
-            if (!await ExecuteAsync(node, Ids.New(), a => a.ExecuteAsync(CurrentContext!), null, null, item))
+            if (!await ExecuteAsync(node, Sources.NewId(), a => a.ExecuteAsync(CurrentContext!), null, null, item))
                 return;
         }
         if (Instance.Status != WorkflowStatus.Running) return;
@@ -197,6 +220,7 @@ internal sealed class WorkflowExecution
     {
         var type = _workflow.Types[node.Id];
         var context = new ActivityContext(this, node, activityInstanceId);
+        _activityIds.Clear();
         CurrentContext = context;
         ActivityResult result;
         JsonObject? inputs = null;
@@ -226,7 +250,7 @@ internal sealed class WorkflowExecution
         {
             var bookmark = new Bookmark
             {
-                Id = Ids.New(),
+                Id = Sources.NewId(),
                 InstanceId = Instance.Id,
                 ActivityId = node.Id,
                 ActivityNodeId = node.NodeId ?? node.Id,
@@ -244,12 +268,14 @@ internal sealed class WorkflowExecution
             var payload = new JsonObject { ["kind"] = request.Kind, ["name"] = request.Name };
             if (request.ResumeAt is { } at) payload["resumeAt"] = at.ToString("O");
             if (request.Payload is not null) payload["task"] = _redactor.Redact(request.Payload);
+            RecordActivityIds(payload);
             Append(JournalEvents.BookmarkCreated, node.Id, activityInstanceId, bookmark.Id, payload, context.JournalMessage);
             return true;
         }
 
         var completed = new JsonObject { ["outcomes"] = new JsonArray(result.Outcomes.Select(o => (JsonNode)o).ToArray()) };
         if (result.Output is not null) completed["output"] = _redactor.Redact(result.Output);
+        RecordActivityIds(completed);
         Append(JournalEvents.ActivityCompleted, node.Id, activityInstanceId, null, completed, context.JournalMessage ?? string.Join(", ", result.Outcomes));
         Instance.State.ActivityState.Remove(activityInstanceId);
 
@@ -367,6 +393,12 @@ internal sealed class WorkflowExecution
     private void Append(string eventName, string? activityId, string? activityInstanceId, string? bookmarkId, JsonObject? payload, string? message = null)
     {
         var node = activityId is null ? null : _workflow.Nodes.GetValueOrDefault(activityId);
+        // The step's first entry records the versions of the data its decisions use (the clock is the entry's timestamp).
+        if (Journal.Count == 0 && Versions is not null)
+        {
+            payload = payload is null ? new JsonObject() : (JsonObject)payload.DeepClone();
+            payload[DecisionVersions.PayloadKey] = Versions.ToJson();
+        }
         var draft = new JournalEntry
         {
             InstanceId = Instance.Id,
@@ -388,7 +420,7 @@ internal sealed class WorkflowExecution
             PreviousHash = Instance.LastJournalHash,
             Hash = "",
         };
-        var entry = draft with { Hash = JournalChain.ComputeHash(draft, JournalKeys) };
+        var entry = ComputeHashes ? draft with { Hash = JournalChain.ComputeHash(draft, JournalKeys) } : draft;
         Journal.Add(entry);
         Instance.JournalSequence = entry.Sequence;
         Instance.LastJournalHash = entry.Hash;

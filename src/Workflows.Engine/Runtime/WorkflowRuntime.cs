@@ -306,7 +306,11 @@ public sealed class WorkflowRuntime(
     }
 
     private WorkflowExecution NewExecution(CompiledWorkflow workflow, WorkflowInstance instance, Actor actor, CancellationToken ct) =>
-        new(workflow, instance, actor, clock, services, evaluator, _redactor, options.MaxActivitiesPerStep, ct) { JournalKeys = options.JournalKeys };
+        new(workflow, instance, actor, clock, services, evaluator, _redactor, options.MaxActivitiesPerStep, ct)
+        {
+            JournalKeys = options.JournalKeys,
+            Versions = (services.GetService(typeof(IDecisionVersionSource)) as IDecisionVersionSource)?.Current,
+        };
 
     private async Task<StepResult> CommitAsync(WorkflowExecution execution, long expectedRevision, string? key, string fingerprint, CancellationToken ct)
     {

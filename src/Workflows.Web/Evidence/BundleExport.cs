@@ -9,7 +9,7 @@ namespace Workflows.Web.Evidence;
 
 /// <summary>Builds a case's evidence bundle (see <see cref="EvidenceBundleContent"/>) and signs it.</summary>
 public sealed class BundleExport(SqliteWorkflowStore store, IDbContextFactory<WorkflowsDbContext> engineDb, JournalVerifier verifier, CheckpointStore checkpoints,
-    EvidenceKeys keys, TimeProvider clock)
+    EvidenceKeys keys, TimeProvider clock, Workflows.Domain.Replay.CaseReplay replay)
 {
     public async Task<byte[]?> ExportAsync(string instanceId, string exportedBy, CancellationToken ct)
     {
@@ -28,7 +28,7 @@ public sealed class BundleExport(SqliteWorkflowStore store, IDbContextFactory<Wo
                 i.FinishedAt, i.JournalSequence, i.LastJournalHash),
             definitionJson is null ? null : JsonNode.Parse(definitionJson)?.AsObject(),
             journal, verification,
-            Replay: null, // deterministic replay is not built yet (docs/operations.md, "Evidence")
+            Replay: (await replay.ReplayAsync(i, journal, ct)).SummaryZh,
             access.Select(a => new BundleAccess(a.At, a.UserName ?? a.UserId, a.Roles, a.Method, a.Path, a.StatusCode)).ToList(),
             holds.Select(h => new BundleHold(h.Id, h.SubjectKind, h.SubjectId, h.Reason, h.PlacedBy, h.PlacedAt, h.ReleasedBy, h.ReleasedAt)).ToList(),
             problem is null ? checkpoint?.ProofFor(instanceId) : null);
