@@ -40,6 +40,9 @@ public static class EligibilityRules
     /// <summary>JD: drug costs of a course running on after the policy ends are covered for 30 days (J 64-70).</summary>
     public const int JdContinuationDays = 30;
 
+    /// <summary>Services that go on after a policy ran to its end (JD 特药: the 30-day continuation of a course under way).</summary>
+    public static readonly IReadOnlySet<string> ContinuesAfterPolicyEnd = new HashSet<string> { "jd-reservation-purchase" };
+
     public static Refusal? Check(EligibilityInput x, ReferenceLookup refs) =>
         ServiceBelongsToPolicy(x)
         ?? ApplicantEntitled(x)
@@ -75,7 +78,7 @@ public static class EligibilityRules
     public static Refusal? PolicyInForce(EligibilityInput x)
     {
         var p = x.Policy;
-        var lastDay = x.Service.Code == "jd-reservation-purchase" ? p.EndDate.AddDays(JdContinuationDays) : p.EndDate;
+        var lastDay = ContinuesAfterPolicyEnd.Contains(x.Service.Code) ? p.EndDate.AddDays(JdContinuationDays) : p.EndDate;
         return x.Today >= p.EffectiveDate && x.Today <= lastDay ? null : Refusals.PolicyNotInForce(p.EffectiveDate, p.EndDate);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Workflows.Domain.Applications;
 using Workflows.Domain.Calendar;
+using Workflows.Domain.Eligibility;
 using Workflows.Engine.Runtime;
 using Workflows.Persistence.Stores;
 
@@ -50,7 +51,10 @@ public sealed class ContractEnds(IServiceScopeFactory scopes, BusinessCalendar c
             : $"The policy ended on {p.EndDate:yyyy-MM-dd}; its health services end with it and this application was closed.";
         var closed = await CloseOpenApplicationsAsync(db, scope.ServiceProvider.GetRequiredService<WorkflowRuntime>(), p,
             p.TerminatedOn is null ? "POLICY_ENDED" : "POLICY_TERMINATED", zh, en,
-            $"Policy {p.PolicyNumber} ended on {p.EndDate:yyyy-MM-dd}: its services end with the contract", Actor.System, logger, ct);
+            $"Policy {p.PolicyNumber} ended on {p.EndDate:yyyy-MM-dd}: its services end with the contract", Actor.System, logger, ct,
+            // A policy that ran to its end keeps the JD purchase's 30-day continuation: those applications end with their own
+            // voucher (it lapses on day 30). A terminated contract ends everything.
+            keep: p.TerminatedOn is null ? EligibilityRules.ContinuesAfterPolicyEnd : null);
         return $"policy ended {p.EndDate:yyyy-MM-dd}: {closed} open applications closed";
     }
 
@@ -59,9 +63,10 @@ public sealed class ContractEnds(IServiceScopeFactory scopes, BusinessCalendar c
     /// with the status Cancelled and the code and message on the member's timeline. One place for terminations and ends.
     /// </summary>
     public static async Task<int> CloseOpenApplicationsAsync(DomainDbContext db, WorkflowRuntime runtime, Policy p, string code, string zh, string en, string reason,
-        Actor actor, ILogger logger, CancellationToken ct)
+        Actor actor, ILogger logger, CancellationToken ct, IReadOnlySet<string>? keep = null)
     {
-        var open = await db.Applications.AsNoTracking().Where(x => x.PolicyId == p.Id && !ApplicationStatus.Final.Contains(x.Status)).ToListAsync(ct);
+        var open = (await db.Applications.AsNoTracking().Where(x => x.PolicyId == p.Id && !ApplicationStatus.Final.Contains(x.Status)).ToListAsync(ct))
+            .Where(x => keep is null || !keep.Contains(x.ServiceCode)).ToList();
         var closed = 0;
         foreach (var app in open)
         {
