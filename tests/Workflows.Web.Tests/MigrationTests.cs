@@ -309,6 +309,52 @@ public sealed class MigrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrated_cases_replay_identically_across_the_version_switch()
+    {
+        var analyst = await _host.ClientAs("analyst");
+        await PublishAsync(analyst, Definition("review", "approve"));
+        var ids = await StartAsync(20);
+        // Some cases are further on (waiting in 'approve') when they are moved; the rest wait in 'review'.
+        foreach (var id in ids.Take(5)) Assert.Equal("review", await CompleteOpenTaskAsync(id));
+        await PublishAsync(analyst, Definition("review", "check", "approve"));
+        var run = await analyst.SendAsync(Json.Post("/api/migrations", new { definitionId = DefinitionId, fromVersion = 1, toVersion = 2, batchSize = 10 }));
+        var status = await WaitForRunAsync(analyst, (await run.Body()).GetProperty("runId").GetString()!);
+        Assert.Equal(20, status.GetProperty("migrated").GetInt32());
+
+        // The cases go on to their end on version 2 (the moved 'review' tasks now pass 'check').
+        var store = _host.Services.GetRequiredService<IWorkflowStore>();
+        foreach (var id in ids)
+            while ((await store.LoadInstanceAsync(id))!.Bookmarks.Count > 0) await CompleteOpenTaskAsync(id);
+
+        var replay = _host.Services.GetRequiredService<Workflows.Domain.Replay.CaseReplay>();
+        foreach (var id in ids)
+        {
+            var journal = await store.GetJournalAsync(id);
+            var migrated = journal.Single(e => e.EventName == JournalEvents.InstanceMigrated);
+            Assert.Equal(1, journal[0].Version);
+            Assert.Equal(2, journal[^1].Version);
+            Assert.Equal(JournalEvents.WorkflowFinished, journal[^1].EventName);
+            var report = (await replay.ReplayAsync(id))!;
+            Assert.True(report.Outcome == Workflows.Domain.Replay.ReplayOutcomes.Identical, $"{id}: {report.SummaryZh} {report.Divergence}");
+            Assert.Equal(journal.Count, report.ReplayedEntries);
+            Assert.True(migrated.Sequence < journal.Count);
+        }
+
+        // A migration entry that moves a task to another activity than it did is a divergence at that entry, not a pass.
+        var first = ids[^1]; // moved from review to review: the edit sends it to approve
+        var recorded = (await store.LoadInstanceAsync(first))!;
+        var edited = (await store.GetJournalAsync(first)).Select(e =>
+        {
+            if (e.EventName != JournalEvents.InstanceMigrated) return e;
+            var payload = (JsonObject)e.Payload!.DeepClone();
+            payload["bookmarks"]![0]!["to"] = "approve";
+            return e with { Payload = payload };
+        }).ToList();
+        var tampered = await replay.ReplayAsync(recorded, edited);
+        Assert.NotEqual(Workflows.Domain.Replay.ReplayOutcomes.Identical, tampered.Outcome);
+    }
+
+    [Fact]
     public async Task Completions_racing_the_migration_do_not_corrupt_any_case()
     {
         var analyst = await _host.ClientAs("analyst");

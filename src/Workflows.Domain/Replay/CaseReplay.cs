@@ -52,9 +52,11 @@ public sealed class CaseReplay(IWorkflowStore store, WorkflowReplayer replayer, 
     public async Task<ReplayReport> ReplayAsync(WorkflowInstance instance, IReadOnlyList<JournalEntry> journal, CancellationToken ct = default)
     {
         var steps = WorkflowReplayer.Steps(journal);
-        var definition = await store.GetDefinitionVersionAsync(instance.DefinitionVersionId, ct);
+        // A migrated case started on an earlier version: replay starts where the journal does and follows its migrations.
+        var startVersionId = journal.Count > 0 ? journal[0].DefinitionVersionId : instance.DefinitionVersionId;
+        var definition = await store.GetDefinitionVersionAsync(startVersionId, ct);
         if (definition is null)
-            return Report(instance, journal, steps, ReplayOutcomes.NotReplayable, null, 0, $"案件所用的流程定义版本 {instance.DefinitionVersionId} 已不存在。");
+            return Report(instance, journal, steps, ReplayOutcomes.NotReplayable, null, 0, $"案件所用的流程定义版本 {startVersionId} 已不存在。");
         ReplayRun run;
         try
         {
@@ -79,7 +81,8 @@ public sealed class CaseReplay(IWorkflowStore store, WorkflowReplayer replayer, 
     internal Task<ReplayRun> RunAsync(WorkflowDefinition definition, WorkflowInstance instance, IReadOnlyList<ReplayStep> steps, bool exact,
         Func<ReplayStep, IQuotaLedger>? ledger, CancellationToken ct) =>
         replayer.RunAsync(definition, new ReplaySubject(instance.Id, instance.DefinitionId, instance.CorrelationId, instance.State.Input, instance.Name),
-            steps, step => ServicesForAsync(step, ledger?.Invoke(step) ?? new RecordedQuotaLedger(step, null), ct), exact, ct);
+            steps, step => ServicesForAsync(step, ledger?.Invoke(step) ?? new RecordedQuotaLedger(step, null), ct), exact, ct,
+            (versionId, c) => store.GetDefinitionVersionAsync(versionId, c));
 
     /// <summary>What a replayed step's activities see: the recorded versions of reference data, catalogue and calendar, and the quota as recorded.</summary>
     private async ValueTask<IServiceProvider> ServicesForAsync(ReplayStep step, IQuotaLedger ledger, CancellationToken ct)

@@ -81,7 +81,7 @@ public sealed class WhatIfAnalysis(CaseReplay replay, WorkflowReplayer replayer,
             ReplayRun run;
             try
             {
-                var recordedDefinition = await store.GetDefinitionVersionAsync(instance.DefinitionVersionId, ct);
+                var recordedDefinition = await store.GetDefinitionVersionAsync(journal.Count > 0 ? journal[0].DefinitionVersionId : instance.DefinitionVersionId, ct);
                 // The case as recorded, replayed, tells which quota it reserved (effects are not journalled).
                 var original = recordedDefinition is null ? null : await replay.RunAsync(recordedDefinition, instance, steps, exact: true, ledger: null, ct);
                 var ledgers = new List<RecordedQuotaLedger>();

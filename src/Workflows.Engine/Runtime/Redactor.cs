@@ -75,7 +75,15 @@ public sealed class Redactor(IEnumerable<string> sensitiveKeyFragments)
     {
         var copy = new JsonObject();
         foreach (var (k, v) in o)
-            copy[k] = IsSensitive(k) && v is not null ? JsonValue.Create(Mask) : Redact(v);
+            copy[k] = IsSensitive(k) && v is not null && !CarriesNoPersonalData(v) ? JsonValue.Create(Mask) : Redact(v);
         return copy;
     }
+
+    /// <summary>
+    /// A yes/no under a sensitive key (a material tick such as <c>diagnosisReport: true</c>: "the report was handed in")
+    /// says nothing about the person that the case does not already say, and replay needs it as it was: it is kept.
+    /// Numbers are still masked: under these keys a number can be a phone or ID number, or a disease stage or ICD code.
+    /// </summary>
+    public static bool CarriesNoPersonalData(JsonNode value) =>
+        value is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False;
 }

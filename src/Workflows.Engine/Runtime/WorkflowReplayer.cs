@@ -16,6 +16,8 @@ public static class ReplayStepKinds
     public const string Cancel = "Cancel";
     /// <summary>An open bookmark changed without resuming (e.g. a task escalated): an input decided outside the workflow.</summary>
     public const string Change = "Change";
+    /// <summary>The waiting instance was moved to another definition version (<see cref="JournalEvents.InstanceMigrated"/>): replay goes on on that version.</summary>
+    public const string Migrate = "Migrate";
 }
 
 /// <summary>One recorded step: the command that opened it (its first entry), its actor and clock, the versions its decisions used, all its entries.</summary>
@@ -87,7 +89,8 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
 
     private static bool OpensLegacyStep(JournalEntry e, JournalEntry previous) => e.EventName switch
     {
-        JournalEvents.WorkflowStarted or JournalEvents.BookmarkResumed or JournalEvents.IncidentDataCorrected or JournalEvents.TaskEscalated => true,
+        JournalEvents.WorkflowStarted or JournalEvents.BookmarkResumed or JournalEvents.IncidentDataCorrected or JournalEvents.TaskEscalated
+            or JournalEvents.InstanceMigrated => true,
         JournalEvents.IncidentRetried => previous.EventName != JournalEvents.IncidentDataCorrected,
         JournalEvents.BookmarkCancelled => previous.EventName is not (JournalEvents.ActivityCompleted or JournalEvents.BookmarkCancelled),
         JournalEvents.WorkflowCancelled => previous.EventName != JournalEvents.BookmarkCancelled,
@@ -103,6 +106,7 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
             JournalEvents.BookmarkResumed => ReplayStepKinds.Resume,
             JournalEvents.IncidentRetried or JournalEvents.IncidentDataCorrected => ReplayStepKinds.Retry,
             JournalEvents.BookmarkCancelled or JournalEvents.WorkflowCancelled => ReplayStepKinds.Cancel,
+            JournalEvents.InstanceMigrated => ReplayStepKinds.Migrate,
             _ when first.BookmarkId is not null => ReplayStepKinds.Change,
             _ => first.EventName,
         };
@@ -113,14 +117,15 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
     /// Runs <paramref name="steps"/> on <paramref name="definition"/>. With <paramref name="followRecordedIds"/> (exact replay)
     /// each step gets back the ids it generated and resumes the recorded bookmark by id; without it (a draft over recorded
     /// inputs) ids are fresh and a completion goes to the bookmark waiting at the same activity. Stops at the first
-    /// step it cannot apply, saying why.
+    /// step it cannot apply, saying why. A migration step (exact replay) switches to the version it moved the case to,
+    /// loaded through <paramref name="versionFor"/>, and moves the open bookmarks as the journal says; a draft run over
+    /// recorded inputs stays on the draft (the migration is not a decision).
     /// </summary>
     public async Task<ReplayRun> RunAsync(WorkflowDefinition definition, ReplaySubject subject, IReadOnlyList<ReplayStep> steps,
-        Func<ReplayStep, ValueTask<IServiceProvider>> servicesFor, bool followRecordedIds, CancellationToken ct = default)
+        Func<ReplayStep, ValueTask<IServiceProvider>> servicesFor, bool followRecordedIds, CancellationToken ct = default,
+        Func<string, CancellationToken, Task<WorkflowDefinition?>>? versionFor = null)
     {
-        var workflow = followRecordedIds && definition.Id is { } vid
-            ? _compiled.GetOrAdd(vid, _ => CompiledWorkflow.Compile(definition, registry, evaluator))
-            : CompiledWorkflow.Compile(definition, registry, evaluator);
+        var workflow = Compiled(definition, followRecordedIds);
         var journal = new List<JournalEntry>();
         var effects = new List<(int, StepEffect)>();
         WorkflowInstance? instance = null;
@@ -188,6 +193,37 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
                     case ReplayStepKinds.Cancel:
                         execution.Cancel(step.Entries.FirstOrDefault(e => e.EventName == JournalEvents.WorkflowCancelled)?.Message ?? step.First.Message ?? "");
                         break;
+                    case ReplayStepKinds.Migrate:
+                    {
+                        if (!followRecordedIds) continue;
+                        var recorded = step.First;
+                        var toVersionId = (string?)recorded.Payload?["toVersionId"] ?? recorded.DefinitionVersionId;
+                        var target = versionFor is null ? null : await versionFor(toVersionId, ct);
+                        if (target is null)
+                            return Stop($"entry #{recorded.Sequence} migrated the case to definition version {toVersionId}, which replay cannot load");
+                        workflow = Compiled(target, followRecordedIds);
+                        instance = new WorkflowInstance
+                        {
+                            Id = instance.Id, DefinitionId = instance.DefinitionId, DefinitionVersionId = target.Id ?? toVersionId, Version = target.Version,
+                            Name = instance.Name, CorrelationId = instance.CorrelationId, Status = instance.Status, SubStatus = instance.SubStatus,
+                            State = instance.State, Bookmarks = instance.Bookmarks, Incident = instance.Incident, CreatedAt = instance.CreatedAt,
+                            UpdatedAt = instance.UpdatedAt, FinishedAt = instance.FinishedAt, Revision = instance.Revision,
+                            JournalSequence = instance.JournalSequence, LastJournalHash = instance.LastJournalHash, IsNew = instance.IsNew,
+                        };
+                        execution = new WorkflowExecution(workflow, instance, step.Actor, new FixedClock(step.At), services, evaluator, _redactor,
+                            options.MaxActivitiesPerStep, ct)
+                        {
+                            JournalKeys = options.JournalKeys,
+                            ComputeHashes = ComputeHashes,
+                            Sources = sources,
+                            Versions = step.Versions,
+                        };
+                        var plan = RecordedMigration(recorded, instance, workflow);
+                        if (plan is null)
+                            return Stop($"entry #{recorded.Sequence} moves a task that replay does not have open, or to an activity version {target.Version} does not have");
+                        execution.Migrate(plan, (string?)recorded.Payload?["fromVersionId"] ?? "");
+                        break;
+                    }
                     case ReplayStepKinds.Change:
                     {
                         var recorded = step.First;
@@ -220,6 +256,31 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
             instance.UpdatedAt = step.At;
         }
         return new ReplayRun(instance ?? NewInstance(workflow.Definition, subject, DateTimeOffset.UnixEpoch), journal, effects, steps.Count, null, null);
+    }
+
+    private CompiledWorkflow Compiled(WorkflowDefinition definition, bool cache) =>
+        cache && definition.Id is { } vid
+            ? _compiled.GetOrAdd(vid, _ => CompiledWorkflow.Compile(definition, registry, evaluator))
+            : CompiledWorkflow.Compile(definition, registry, evaluator);
+
+    /// <summary>The migration an <see cref="JournalEvents.InstanceMigrated"/> entry records, as a plan the execution carries out the same way; null when it does not fit replay's instance.</summary>
+    private static InstanceMigrationPlan? RecordedMigration(JournalEntry recorded, WorkflowInstance instance, CompiledWorkflow target)
+    {
+        var p = recorded.Payload;
+        var mappings = new List<BookmarkMapping>();
+        foreach (var m in p?["bookmarks"] as JsonArray ?? [])
+        {
+            var id = (string?)m?["bookmarkId"];
+            var to = (string?)m?["to"];
+            var bookmark = instance.Bookmarks.FirstOrDefault(b => b.Id == id);
+            if (bookmark is null || to is null || !target.Nodes.ContainsKey(to)) return null;
+            DateTimeOffset? due = (string?)m?["dueAt"] is { } d
+                ? DateTimeOffset.Parse(d, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind) : null;
+            mappings.Add(new BookmarkMapping(bookmark.Id, bookmark.Kind, bookmark.Name, bookmark.ActivityId, null, to, null, due, true, []));
+        }
+        var added = (p?["addedVariables"] as JsonArray ?? []).Select(x => (string?)x ?? "").ToList();
+        return new InstanceMigrationPlan(instance.Id, (int?)p?["fromVersion"] ?? 0, (int?)p?["toVersion"] ?? target.Definition.Version,
+            InstanceMigrationState.Mappable, [], mappings, added, instance.Revision);
     }
 
     private static WorkflowInstance NewInstance(WorkflowDefinition definition, ReplaySubject subject, DateTimeOffset at)
