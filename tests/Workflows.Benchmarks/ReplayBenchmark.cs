@@ -17,7 +17,7 @@ using Workflows.Persistence.Stores;
 /// with its clock, actor and ids, compare entry by entry); (b) end to end: read the journal, the instance and the
 /// definition from the file, then (a). For the ratio, (c) is what producing the case cost per entry (live commits).
 /// Medians over rounds; exit 0 when (b) &lt; 50 ms.
-/// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- replay [--entries 1000] [--rounds 20]
+/// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- replay [--entries 1000] [--rounds 20] [--warmup 30] [--fresh-engines]
 /// </summary>
 static class ReplayBenchmark
 {
@@ -75,7 +75,8 @@ static class ReplayBenchmark
         var produced = produce.Elapsed.TotalMilliseconds;
         Console.WriteLine($"one case: {sequence:N0} journal entries in {steps:N0} steps (produced live in {produced:N0} ms, {produced / sequence * 1000:N1} µs per entry)");
 
-        var replayer = new WorkflowReplayer(registry, evaluator, options);
+        // --fresh-engines: one Jint engine per script evaluation, as before engines were shared within a replay (for the ratio).
+        var replayer = new WorkflowReplayer(registry, evaluator, options) { ReuseScriptEngines = !args.Contains("--fresh-engines") };
         IServiceProvider services = new NoServices();
         double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
         var cpuMemory = new List<double>();
@@ -101,7 +102,9 @@ static class ReplayBenchmark
         var i0 = (await store.LoadInstanceAsync(instanceId))!;
         var j0 = await store.GetJournalAsync(instanceId);
         var d0 = (await store.GetDefinitionVersionAsync(i0.DefinitionVersionId))!;
-        for (var w = 0; w < 3; w++) await ReplayOnce(true, null, null, null); // JIT, compiled-version cache, script cache
+        // Warm-up as a running server is: tiered JIT reaches its optimised code, compiled-version cache, script cache.
+        var warmup = (int)Bench.Arg(args, "--warmup", 30);
+        for (var w = 0; w < warmup; w++) await ReplayOnce(true, null, null, null);
         cpuFile.Clear();
         var memory = new List<double>();
         var file = new List<double>();

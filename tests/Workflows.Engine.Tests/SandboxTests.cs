@@ -29,6 +29,38 @@ public sealed class SandboxTests
     }
 
     [Fact]
+    public void Engines_shared_within_a_replay_leave_nothing_behind_and_keep_every_limit()
+    {
+        using (_js.ReuseEngines())
+        {
+            var a = new Scope();
+            var b = new Scope();
+            b.Vars["age"] = 7;
+            // Each evaluation sees its own scope's variables on the shared engine.
+            Assert.Equal("42", _js.Evaluate("getVariable('age') + 1", a)!.ToString());
+            Assert.Equal("8", _js.Evaluate("variables.age + 1", b)!.ToString());
+            // What a script leaves on the global object is gone before the next one; replaced globals are put back.
+            _js.Evaluate("globalThis.leak = 1; this.other = 2; JSON = null; 0", a);
+            Assert.Equal("undefined:undefined:object", _js.Evaluate("typeof leak + ':' + typeof other + ':' + typeof JSON", a)!.ToString());
+            // Top-level declarations run on an engine of their own: declaring twice works, a var does not carry over.
+            Assert.Equal("1", _js.Evaluate("var seen = (typeof seen === 'undefined' ? 0 : seen) + 1; seen", a)!.ToString());
+            Assert.Equal("1", _js.Evaluate("var seen = (typeof seen === 'undefined' ? 0 : seen) + 1; seen", a)!.ToString());
+            Assert.Equal("2", _js.Evaluate("let x = 2; x", a)!.ToString());
+            Assert.Equal("2", _js.Evaluate("let x = 2; x", a)!.ToString());
+            // The limits hold on a shared engine, and a stopped script does not spoil the next evaluation.
+            Assert.Contains("statements", Assert.Throws<ExpressionException>(() => _js.Evaluate("while (true) {}", a)).Message);
+            Assert.Contains("recursed", Assert.Throws<ExpressionException>(() => _js.Evaluate("(function f() { return f(); })()", a)).Message);
+            Assert.Equal("42", _js.Evaluate("getVariable('age') + 1", a)!.ToString());
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+            Assert.ThrowsAny<OperationCanceledException>(() => _js.Evaluate("1 + 1", a, cancelled.Token));
+            Assert.Equal("2", _js.Evaluate("1 + 1", a)!.ToString());
+        }
+        // Outside the replay every evaluation has a fresh engine again.
+        Assert.Equal("42", _js.Evaluate("getVariable('age') + 1", new Scope())!.ToString());
+    }
+
+    [Fact]
     public void An_endless_loop_is_stopped_with_a_clear_error()
     {
         var e = Assert.Throws<ExpressionException>(() => _js.Evaluate("while (true) {}", new Scope()));

@@ -33,41 +33,32 @@ public sealed class JavaScriptSandbox(JavaScriptLimits limits)
     /// <summary>Parses the script, throwing <see cref="ExpressionException"/> with the parser's message when it is not valid JavaScript.</summary>
     public void Validate(string code) => Prepare(code);
 
+    private static readonly AsyncLocal<EngineLease?> Reuse = new();
+
+    /// <summary>
+    /// Until disposed, evaluations in this async flow (one replay of one case) share prepared engines instead of creating
+    /// one per evaluation. Only scripts without top-level declarations run on a shared engine (a <c>let</c> could not be
+    /// declared twice, a <c>var</c> would carry its value over); after each one the global object is put back as it was.
+    /// Every limit applies per evaluation as before. Live runs keep a fresh engine per evaluation.
+    /// </summary>
+    public IDisposable ReuseEngines()
+    {
+        var lease = new EngineLease(this, Reuse.Value);
+        Reuse.Value = lease;
+        return lease;
+    }
+
     public JsonNode? Evaluate(string code, IExpressionScope scope, CancellationToken cancellationToken = default)
     {
         var script = Prepare(code);
-        var engine = new JsEngine(o => o
-            .Strict()
-            .MaxStatements(Limits.MaxStatements)
-            .TimeoutInterval(Limits.Timeout)
-            .LimitMemory(Limits.MaxMemoryBytes)
-            .LimitRecursion(Limits.MaxRecursion)
-            .CancellationToken(cancellationToken));
-        var parser = new Jint.Native.Json.JsonParser(engine);
-        var serializer = new Jint.Native.Json.JsonSerializer(engine);
-
-        JsValue FromJson(JsonNode? node) => node is null ? JsValue.Null : parser.Parse(node.ToJsonString());
-        JsonNode? ToJson(JsValue value)
-        {
-            if (value.IsUndefined() || value.IsNull()) return null;
-            var json = serializer.Serialize(value);
-            return json.IsUndefined() ? null : JsonNode.Parse(json.AsString());
-        }
-
-        engine.SetValue("variables", FromJson(scope.VariablesSnapshot()));
-        engine.SetValue("input", FromJson(scope.Input));
-        engine.SetValue("workflowInstanceId", scope.InstanceId);
-        engine.SetValue("correlationId", scope.CorrelationId is null ? JsValue.Null : new JsString(scope.CorrelationId));
-        engine.SetValue("getVariable", new ClrFunction(engine, "getVariable", (_, args) => FromJson(scope.GetVariable(args.At(0).ToString()))));
-        engine.SetValue("setVariable", new ClrFunction(engine, "setVariable", (_, args) =>
-        {
-            scope.SetVariable(args.At(0).ToString(), ToJson(args.At(1)));
-            return JsValue.Undefined;
-        }));
-
+        var lease = Reuse.Value is { Disposed: false } l && !DeclaresGlobals(script) ? l : null;
+        var engine = lease?.Rent() ?? new PreparedEngine(Limits);
+        engine.Begin(scope, cancellationToken);
         try
         {
-            return ToJson(engine.Evaluate(script));
+            var result = engine.ToJson(engine.Engine.Evaluate(script));
+            if (lease is not null && engine.End()) lease.Return(engine);
+            return result;
         }
         catch (StatementsCountOverflowException)
         {
@@ -98,6 +89,102 @@ public sealed class JavaScriptSandbox(JavaScriptLimits limits)
         {
             throw new ExpressionException($"The script failed: {e.Message}", e);
         }
+    }
+
+    private static bool DeclaresGlobals(Prepared<Acornima.Ast.Script> script)
+    {
+        foreach (var statement in script.Program!.Body)
+            if (statement is Acornima.Ast.VariableDeclaration or Acornima.Ast.FunctionDeclaration or Acornima.Ast.ClassDeclaration) return true;
+        return false;
+    }
+
+    /// <summary>The engines one replay shares (it evaluates one script at a time; a nested evaluation gets its own).</summary>
+    private sealed class EngineLease(JavaScriptSandbox sandbox, EngineLease? previous) : IDisposable
+    {
+        private readonly Stack<PreparedEngine> _free = new();
+        public bool Disposed { get; private set; }
+        public PreparedEngine Rent() => _free.TryPop(out var e) ? e : new PreparedEngine(sandbox.Limits);
+        public void Return(PreparedEngine engine) { if (_free.Count < 4) _free.Push(engine); }
+        public void Dispose()
+        {
+            Disposed = true;
+            _free.Clear();
+            if (Reuse.Value == this) Reuse.Value = previous;
+        }
+    }
+
+    /// <summary>A Jint engine with the sandbox's limits, its globals bound to whichever scope it evaluates for.</summary>
+    private sealed class PreparedEngine
+    {
+        private readonly CancellationBox _cancellation = new();
+        private readonly Jint.Native.Json.JsonParser _parser;
+        private readonly Jint.Native.Json.JsonSerializer _serializer;
+        private IExpressionScope? _scope;
+        private Dictionary<JsValue, JsValue>? _baseline;
+
+        public JsEngine Engine { get; }
+
+        public PreparedEngine(JavaScriptLimits limits)
+        {
+            Engine = new JsEngine(o => o
+                .Strict()
+                .MaxStatements(limits.MaxStatements)
+                .TimeoutInterval(limits.Timeout)
+                .LimitMemory(limits.MaxMemoryBytes)
+                .LimitRecursion(limits.MaxRecursion)
+                .Constraint(_cancellation));
+            _parser = new Jint.Native.Json.JsonParser(Engine);
+            _serializer = new Jint.Native.Json.JsonSerializer(Engine);
+            Engine.SetValue("getVariable", new ClrFunction(Engine, "getVariable", (_, args) => FromJson(_scope!.GetVariable(args.At(0).ToString()))));
+            Engine.SetValue("setVariable", new ClrFunction(Engine, "setVariable", (_, args) =>
+            {
+                _scope!.SetVariable(args.At(0).ToString(), ToJson(args.At(1)));
+                return JsValue.Undefined;
+            }));
+        }
+
+        public void Begin(IExpressionScope scope, CancellationToken ct)
+        {
+            _scope = scope;
+            _cancellation.Token = ct;
+            Engine.SetValue("variables", FromJson(scope.VariablesSnapshot()));
+            Engine.SetValue("input", FromJson(scope.Input));
+            Engine.SetValue("workflowInstanceId", scope.InstanceId);
+            Engine.SetValue("correlationId", scope.CorrelationId is null ? JsValue.Null : new JsString(scope.CorrelationId));
+            _baseline ??= Engine.Global.GetOwnProperties().ToDictionary(p => p.Key, p => p.Value.Value);
+        }
+
+        /// <summary>Puts the global object back as it was before the script (added properties removed, replaced ones restored); false when it cannot be.</summary>
+        public bool End()
+        {
+            _scope = null;
+            var global = Engine.Global;
+            foreach (var (key, descriptor) in global.GetOwnProperties().ToList())
+            {
+                if (!_baseline!.TryGetValue(key, out var before)) { if (!global.Delete(key)) return false; }
+                else if (!IsBound(key.ToString()) && !ReferenceEquals(before, descriptor.Value) && !global.Set(key, before)) return false;
+            }
+            return global.GetOwnProperties().Count() == _baseline!.Count;
+        }
+
+        private static bool IsBound(string name) => name is "variables" or "input" or "workflowInstanceId" or "correlationId";
+
+        public JsValue FromJson(JsonNode? node) => node is null ? JsValue.Null : _parser.Parse(node.ToJsonString());
+
+        public JsonNode? ToJson(JsValue value)
+        {
+            if (value.IsUndefined() || value.IsNull()) return null;
+            var json = _serializer.Serialize(value);
+            return json.IsUndefined() ? null : JsonNode.Parse(json.AsString());
+        }
+    }
+
+    /// <summary>Cancellation as a Jint constraint whose token is set per evaluation (Jint's own takes it once, at construction).</summary>
+    private sealed class CancellationBox : Constraint
+    {
+        public CancellationToken Token { get; set; }
+        public override void Check() => Token.ThrowIfCancellationRequested();
+        public override void Reset() { }
     }
 
     private Prepared<Acornima.Ast.Script> Prepare(string code)

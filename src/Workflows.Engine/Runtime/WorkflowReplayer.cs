@@ -59,6 +59,9 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
     /// <summary>Also hash the replayed entries (with the host's chain key), so identical runs can be checked hash for hash; off by default (replay compares fields).</summary>
     public bool ComputeHashes { get; init; }
 
+    /// <summary>Share prepared JavaScript engines across the evaluations of one replay (on by default; the benchmark compares both).</summary>
+    public bool ReuseScriptEngines { get; init; } = true;
+
     /// <summary>Whether a version can run at all (a draft may be incomplete): the structural checks publishing makes.</summary>
     public IReadOnlyList<ValidationError> Validate(WorkflowDefinition definition) => CompiledWorkflow.Validate(definition, registry, evaluator);
 
@@ -126,6 +129,8 @@ public sealed class WorkflowReplayer(ActivityRegistry registry, ExpressionEvalua
         Func<string, CancellationToken, Task<WorkflowDefinition?>>? versionFor = null)
     {
         var workflow = Compiled(definition, followRecordedIds);
+        // One replay evaluates many scripts one after the other: they share prepared engines (same limits per evaluation).
+        using var engines = ReuseScriptEngines ? evaluator.JavaScript.ReuseEngines() : null;
         var journal = new List<JournalEntry>();
         var effects = new List<(int, StepEffect)>();
         WorkflowInstance? instance = null;
