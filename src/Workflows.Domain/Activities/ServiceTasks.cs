@@ -33,7 +33,7 @@ public abstract class DeadlineTaskActivity : TaskActivity
     [Input(Description = "Minutes of service time within which the task is due (e.g. 30, 120); takes precedence over working days and the catalogue.", Order = 6)]
     public int? DueWithinMinutes { get; set; }
 
-    [Input(Description = "Service hours the deadline counts in; empty = the service's hours in the catalogue (else office hours).", Options = ["", "OfficeDay", "HospitalDay", "Hotline"], DefaultValue = "", Order = 7)]
+    [Input(Description = "Service hours the deadline counts in; empty = the service's hours in the catalogue (else office hours).", Options = ["OfficeDay", "HospitalDay", "Hotline"], Order = 7)]
     public string Hours { get; set; } = "";
 
     [Input(Description = "What the deadline counts from: Task = when this task is created; Request = when the insurer received the member's request; or a step recorded earlier (e.g. MaterialsComplete, SlidesReceived), as the handbook counts it.",
