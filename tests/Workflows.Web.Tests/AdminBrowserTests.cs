@@ -112,4 +112,37 @@ public sealed class AdminBrowserTests : BrowserAgainstHost
         Assert.Equal("Cancelled", closed.GetProperty("status").GetString());
         Assert.Equal(openTasks - 1, (await (await specialist.GetAsync("/api/tasks")).Body()).GetArrayLength());
     }
+    [Fact]
+    public async Task An_admin_creates_a_pharmacy_user_at_their_designated_pharmacy()
+    {
+        var name = "pharm." + Guid.NewGuid().ToString("N")[..6];
+        var page = await Chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        await Browser.SignInAsync(page, Host.BaseAddress, "admin", "/admin/users");
+        await page.WaitForURLAsync("**/admin/users");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "用户管理" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("page-interactive")).ToBeAttachedAsync(new() { Timeout = 60_000 });
+        await Field(page, "new-username").FillAsync(name);
+        await Field(page, "new-displayname").FillAsync("药店柜台");
+        await Field(page, "new-role-Specialist").UncheckAsync();
+        await Field(page, "new-role-Pharmacy").CheckAsync();
+
+        // The pharmacy is required with the Pharmacy role: the field says so and nothing is created.
+        await Assertions.Expect(Field(page, "new-pharmacy-name")).ToBeVisibleAsync();
+        await page.GetByTestId("create-user").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-input-helper-text", new() { HasText = "药店账户须指定所属药店" }).First).ToBeVisibleAsync();
+        await Browser.ShotAsync(page, "admin-10-pharmacy-user-needs-pharmacy");
+
+        await Field(page, "new-pharmacy-name").FillAsync("上药云健康益药药房（上海店）");
+        await Field(page, "new-pharmacy-city").FillAsync("上海");
+        await page.GetByTestId("create-user").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("users-notice")).ToContainTextAsync($"已创建用户 {name}");
+        await Field(page, "user-search").FillAsync(name);
+        await Field(page, "user-search").BlurAsync();
+        await Assertions.Expect(page.GetByTestId("users-table")).ToContainTextAsync("所属药店：上海 上药云健康益药药房（上海店）");
+        await Browser.ShotAsync(page, "admin-11-pharmacy-user-created");
+
+        var view = await (await (await ApiAs("admin")).GetAsync($"/api/admin/users/{name}")).Body();
+        Assert.Equal("上海", view.GetProperty("pharmacy").GetProperty("city").GetString());
+        Assert.Equal(["Pharmacy"], view.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToArray());
+    }
 }

@@ -369,4 +369,73 @@ public sealed class DrugServiceTests(ScenarioFactory factory) : IClassFixture<Sc
         Assert.Equal("APPLICANT_NOT_ENTITLED", Code(await ApplyAsync(agent, "cpic-outpatient-green-channel", policy,
             new { hospital = "复旦大学附属肿瘤医院", attachments = attorney })));
     }
+    private async Task<HttpClient> PharmacyUserAsync(string userName)
+    {
+        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new("Bearer", await BackOfficeFactory.TokenFor(client, userName));
+        return client;
+    }
+
+    [Fact]
+    public async Task A_pharmacy_user_verifies_only_codes_planned_for_their_own_pharmacy_set_in_the_admin_console()
+    {
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-10T02:00:00Z"));
+        var policy = await ImportAsync("drug-lp", "cpic");
+        var member = await factory.MemberAsync("drug-lp");
+        var id = (await ApplyAsync(member, "cpic-special-drug-direct-pay", policy, new { drug = "赫赛汀", city = "上海" })).GetProperty("id").GetString()!;
+        await CompleteOkAsync(id, "authorise", "CaseManager", "Authorised", Materials);
+        await CompleteOkAsync(id, "review", "Specialist", "Approved", new { });
+        await CompleteOkAsync(id, "plan", "Specialist", "Planned", Pickup());
+        var code = PickupCode(await ViewAsync(member, id));
+
+        // The console refuses a Pharmacy user without their pharmacy, naming the field.
+        var admin = await factory.ClientAs("Admin");
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var noPharmacy = await admin.PostAsJsonAsync("/api/admin/users", new { userName = $"ph-none-{suffix}", displayName = "药店", roles = new[] { "Pharmacy" }, password = BackOfficeFactory.Password });
+        var noPharmacyText = await noPharmacy.Content.ReadAsStringAsync();
+        Assert.True(noPharmacy.StatusCode == HttpStatusCode.BadRequest && noPharmacyText.Contains("pharmacy.name") && noPharmacyText.Contains("所属药店"), noPharmacyText);
+
+        var other = $"ph-bj-{suffix}";
+        var created = await admin.PostAsJsonAsync("/api/admin/users", new
+        {
+            userName = other, displayName = "北京药店", roles = new[] { "Pharmacy" }, password = BackOfficeFactory.Password,
+            pharmacy = new { name = "国大药房（北京店）", city = "北京" },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var here = $"ph-sh-{suffix}";
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/admin/users", new
+        {
+            userName = here, displayName = "上海药店", roles = new[] { "Pharmacy" }, password = BackOfficeFactory.Password,
+            pharmacy = new { name = "国大药房（北京店）", city = "北京" },
+        })).StatusCode);
+
+        // Another pharmacy's user gets the same answer as for an unknown code, and nothing is dispensed.
+        var bj = await PharmacyUserAsync(other);
+        var refused = await VerifyAsync(bj, code, InsuredId);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var unknown = await VerifyAsync(bj, code == "12345678" ? "87654321" : "12345678", InsuredId);
+        Assert.Equal(Detail(await unknown.Content.ReadAsStringAsync()), Detail(await refused.Content.ReadAsStringAsync()));
+        Assert.Equal("Booked", (await ViewAsync(member, id)).GetProperty("status").GetString());
+
+        // The Admin moves the second user to the planned pharmacy (上海市 = 上海): the change applies at once.
+        var sh = await PharmacyUserAsync(here);
+        Assert.Equal(HttpStatusCode.BadRequest, (await VerifyAsync(sh, code, InsuredId)).StatusCode);
+        var badEdit = await admin.PutAsJsonAsync($"/api/admin/users/{here}/pharmacy", new { name = "上药云健康益药药房（上海店）", city = "" });
+        Assert.Contains("pharmacy.city", await badEdit.Content.ReadAsStringAsync());
+        var edited = await admin.PutAsJsonAsync($"/api/admin/users/{here}/pharmacy", new { name = "上药云健康益药药房（上海店）", city = "上海市" });
+        Assert.True(edited.StatusCode == HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
+        var view = await (await admin.GetAsync($"/api/admin/users/{here}")).Body();
+        Assert.Equal("上药云健康益药药房（上海店）", view.GetProperty("pharmacy").GetProperty("name").GetString());
+        var ok = await VerifyAsync(sh, code, InsuredId);
+        Assert.True(ok.StatusCode == HttpStatusCode.OK, await ok.Content.ReadAsStringAsync());
+        Assert.Equal("Completed", (await ViewAsync(member, id)).GetProperty("status").GetString());
+
+        // A Pharmacy user whose pharmacy was never set (made one by a change of roles) verifies nothing.
+        var staff = $"ph-role-{suffix}";
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/admin/users", new { userName = staff, displayName = "专员", roles = new[] { "Specialist" }, password = BackOfficeFactory.Password })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/admin/users/{staff}/roles", new { roles = new[] { "Pharmacy" } })).StatusCode);
+        var unset = await VerifyAsync(await PharmacyUserAsync(staff), "12345678", InsuredId);
+        Assert.Equal(HttpStatusCode.Forbidden, unset.StatusCode);
+        Assert.Contains("尚未指定所属药店", await unset.Content.ReadAsStringAsync());
+    }
 }

@@ -24,6 +24,9 @@ public sealed class PrescriptionReview : DeadlineTaskActivity
     public const string GreenChannelOfferZh = "如您认可本次审核结果，现可申请门诊绿色通道服务（每保单年度一次，安排附件三定点医院专家门诊，由主治医生制定新的治疗方案）；新方案用药在特药清单内的，可重新申请预约购药。";
     public const string GreenChannelOfferEn = "If you accept this result, you may now apply for the outpatient green channel (once a policy year: a specialist clinic at a hospital on 附件三, where your doctor draws up a new treatment plan); if the new plan's drug is on the list, you may apply for a reservation purchase again.";
 
+    /// <summary>The service's prescription-review SLA from the catalogue (CPIC 1 working day; JD 10-15, the workflow naming 10).</summary>
+    protected override string? DefaultSla => "prescription-review";
+
     protected override IReadOnlyList<string> TaskOutcomes => ["Approved", "Refused"];
 
     protected override IEnumerable<FormField> DeclareFields() =>
@@ -308,7 +311,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
             var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.IReferenceDataVersions>()?.Current;
             sameCity = lookup is not null && DrugVoucher.HasPharmacy(lookup, application.ServiceCode, application.Details.City);
         }
-        return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(Hours));
+        return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(HoursIn(context)));
     }
 
     protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", "Expired"];
@@ -446,6 +449,9 @@ public sealed class Consultation : DeadlineTaskActivity
     [Input(Description = "The member's COC question this task answers (e.g. variables.consultation.consultationId); the answer is then kept with the question, encrypted, and the member reads it in the portal.",
         Order = 8)]
     public string? ConsultationId { get; set; }
+
+    /// <summary>The service's first-contact SLA from the catalogue (JD drug consultation: call-back within 2 working days).</summary>
+    protected override string? DefaultSla => FirstContactSla;
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Answered"];
 

@@ -109,7 +109,7 @@ public sealed class ServiceStep : DeadlineTaskActivity
         if (!string.IsNullOrEmpty(Milestone)) ServiceMilestones.Record(context, Milestone, at);
         if (ConsumesQuota) context.AddEffect(ApplicationEffects.ConsumeQuota, new JsonObject());
         if (string.IsNullOrEmpty(Status) || string.IsNullOrEmpty(MessageZh)) return;
-        var promise = PromiseWorkingDays is { } days ? ServiceMilestones.Local(context.Calendar().DeadlineAfter(at, days, ServiceHoursNamed(Hours))) : "";
+        var promise = PromiseWorkingDays is { } days ? ServiceMilestones.Local(context.Calendar().DeadlineAfter(at, days, ServiceHoursNamed(HoursIn(context)))) : "";
         string Fill(string text) => text.Replace("{date}", ServiceMilestones.Local(at, "yyyy-MM-dd")).Replace("{promise}", promise);
         context.Status(Status, Fill(MessageZh), Fill(MessageEn ?? MessageZh));
     }
@@ -221,8 +221,8 @@ public sealed class PhoneSession : DeadlineTaskActivity
     [Input(Description = "Longest session in minutes; empty = the catalogue's.", Order = 11)]
     public int? MaxMinutes { get; set; }
 
-    [Input(Description = "Whether a no-show uses up the quota.", UIHint = InputUIHints.Checkbox, DefaultValue = true, Order = 12)]
-    public bool NoShowConsumesQuota { get; set; } = true;
+    [Input(Description = "Whether a no-show uses up the quota; empty = the service catalogue's no-show rule (else yes).", Order = 12)]
+    public bool? NoShowConsumesQuota { get; set; }
 
     [Input(Description = "The member's timeline message (Chinese) once the session took place.", DefaultValue = "服务已完成。", Order = 13)]
     public string MessageZh { get; set; } = "服务已完成。";
@@ -258,9 +258,10 @@ public sealed class PhoneSession : DeadlineTaskActivity
     {
         if (outcome == "NoShow")
         {
-            context.AddEffect(NoShowConsumesQuota ? ApplicationEffects.ConsumeQuota : ApplicationEffects.ReleaseQuota, new JsonObject());
-            context.Status(ApplicationStatus.NoShow, NoShowConsumesQuota ? "您未按约定时间接听，本次服务视为已使用。" : "您未按约定时间接听，服务次数已退回。",
-                NoShowConsumesQuota ? "You missed the session; the use counts as taken." : "You missed the session; the use was given back.");
+            var consumed = NoShowConsumes(context, NoShowConsumesQuota);
+            context.AddEffect(consumed ? ApplicationEffects.ConsumeQuota : ApplicationEffects.ReleaseQuota, new JsonObject());
+            context.Status(ApplicationStatus.NoShow, consumed ? "您未按约定时间接听，本次服务视为已使用。" : "您未按约定时间接听，服务次数已退回。",
+                consumed ? "You missed the session; the use counts as taken." : "You missed the session; the use was given back.");
             return;
         }
         var errors = new List<FormError>();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Workflows.Domain.Applications;
 using Workflows.Domain.Calendar;
+using Workflows.Domain.Catalogue;
 using Workflows.Engine.Activities;
 using Workflows.Engine.Activities.Builtin;
 using Workflows.Engine.Activities.Forms;
@@ -12,43 +13,95 @@ namespace Workflows.Domain.Activities;
 /// <summary>
 /// A task with a service-level deadline (SLA): due within N working days, or N minutes of service time, of being created,
 /// counted in the given service hours on the business calendar (a task created after hours starts counting at the next
-/// opening). The due time goes on the task; the scheduler escalates the task if it is still open then. Without either
-/// input (and no default for the activity) the task has no deadline.
+/// opening). The due time goes on the task; the scheduler escalates the task if it is still open then.
+/// <para>
+/// Where the deadline comes from, first match wins: the designer's <see cref="DueWithinMinutes"/>, then its
+/// <see cref="DueWithinWorkingDays"/> (an analyst's explicit value overrides the catalogue); otherwise the service
+/// catalogue's SLA named by <see cref="Sla"/> (or the activity's default SLA, e.g. the first-contact SLA for the
+/// specialist's call); otherwise the activity's own default; otherwise no deadline. The service hours likewise: the
+/// designer's <see cref="Hours"/>, else the catalogue's <c>serviceHours</c>, else office hours.
+/// </para>
 /// </summary>
 public abstract class DeadlineTaskActivity : TaskActivity
 {
-    [Input(Description = "Working days within which the task is due (0 = by the end of today's service hours); empty = the activity's default.", Order = 5)]
+    /// <summary>The <see cref="Sla"/> value naming the catalogue's first-contact SLA (<c>firstContactSla</c>).</summary>
+    public const string FirstContactSla = "first-contact";
+
+    [Input(Description = "Working days within which the task is due (0 = by the end of today's service hours); empty = the service catalogue's SLA (see Sla), else the activity's default.", Order = 5)]
     public int? DueWithinWorkingDays { get; set; }
 
-    [Input(Description = "Minutes of service time within which the task is due (e.g. 30, 120); takes precedence over working days.", Order = 6)]
+    [Input(Description = "Minutes of service time within which the task is due (e.g. 30, 120); takes precedence over working days and the catalogue.", Order = 6)]
     public int? DueWithinMinutes { get; set; }
 
-    [Input(Description = "Service hours the deadline counts in.", Options = ["OfficeDay", "HospitalDay", "Hotline"], DefaultValue = "OfficeDay", Order = 7)]
-    public string Hours { get; set; } = "OfficeDay";
+    [Input(Description = "Service hours the deadline counts in; empty = the service's hours in the catalogue (else office hours).", Options = ["OfficeDay", "HospitalDay", "Hotline"], Order = 7)]
+    public string Hours { get; set; } = "";
 
     [Input(Description = "What the deadline counts from: Task = when this task is created; Request = when the insurer received the member's request; or a step recorded earlier (e.g. MaterialsComplete, SlidesReceived), as the handbook counts it.",
         Options = ["Task", "Request", "MaterialsComplete", "SlidesBorrowed", "SlidesReceived", "KitSent", "SampleTaken", "LabReceived", "ReportIssued", "PlanMade"], DefaultValue = SlaCountFrom.Task, Order = 8)]
     public string CountFrom { get; set; } = SlaCountFrom.Task;
 
-    /// <summary>The activity's own SLA in working days when the workflow names none (e.g. 1 for the specialist's first call).</summary>
+    [Input(Description = "The service catalogue's SLA the deadline takes when both due inputs are empty: first-contact (the service's first-contact SLA) or the name of one of its SLAs (e.g. expert-response); empty = the activity's default.", Order = 9)]
+    public string? Sla { get; set; }
+
+    /// <summary>The activity's own SLA in working days when neither the workflow nor the catalogue names one.</summary>
     protected virtual int? DefaultWorkingDays => null;
+
+    /// <summary>The catalogue SLA the activity takes when the workflow names none (e.g. <see cref="FirstContactSla"/> for the specialist's first call).</summary>
+    protected virtual string? DefaultSla => null;
 
     protected override HumanTaskSpec Task(ActivityContext context)
     {
         var task = base.Task(context);
         if (DueAt(context) is not { } due) return task;
         var calendar = context.Calendar();
-        return task with { DueAt = due, Hours = Hours, DueWorkingMinute = calendar.WorkingMinuteOf(due, ServiceHoursNamed(Hours)) };
+        var hours = HoursIn(context);
+        return task with { DueAt = due, Hours = hours, DueWorkingMinute = calendar.WorkingMinuteOf(due, ServiceHoursNamed(hours)) };
     }
 
     /// <summary>When the task is due, or null for no deadline.</summary>
     protected virtual DateTimeOffset? DueAt(ActivityContext context)
     {
-        var hours = ServiceHoursNamed(Hours);
+        var hours = ServiceHoursNamed(HoursIn(context));
         var start = CountingStart(context);
-        if (DueWithinMinutes is { } minutes) return context.Calendar().DeadlineAfter(start, TimeSpan.FromMinutes(minutes), hours);
-        return (DueWithinWorkingDays ?? DefaultWorkingDays) is { } days ? context.Calendar().DeadlineAfter(start, days, hours) : null;
+        var calendar = context.Calendar();
+        if (DueWithinMinutes is { } minutes) return calendar.DeadlineAfter(start, TimeSpan.FromMinutes(minutes), hours);
+        if (DueWithinWorkingDays is { } days) return calendar.DeadlineAfter(start, days, hours);
+        switch (CatalogueSla(context))
+        {
+            case { Amount: { } amount, Unit: "working-days" }: return calendar.DeadlineAfter(start, amount, hours);
+            case { Amount: { } amount, Unit: "minutes" }: return calendar.DeadlineAfter(start, TimeSpan.FromMinutes(amount), hours);
+            case { Amount: { } amount, Unit: "hours" or "working-hours" }: return calendar.DeadlineAfter(start, TimeSpan.FromHours(amount), hours);
+        }
+        return DefaultWorkingDays is { } fallback ? calendar.DeadlineAfter(start, fallback, hours) : null;
     }
+
+    /// <summary>The service this task works for, from the catalogue; null outside a service application.</summary>
+    protected static ServiceDefinition? ServiceOf(ActivityContext context) =>
+        context.Input?["serviceCode"] is JsonValue v && v.ToString() is { Length: > 0 } code && context.Catalogue().TryGet(code, out var service) ? service : null;
+
+    /// <summary>
+    /// The catalogue SLA this task's deadline takes (by <see cref="Sla"/> or <see cref="DefaultSla"/>), or null when the
+    /// service has none by that name. An unknown name is no deadline from the catalogue (PublishChecks names it to the analyst).
+    /// </summary>
+    protected SlaSpec? CatalogueSla(ActivityContext context)
+    {
+        var name = string.IsNullOrWhiteSpace(Sla) ? DefaultSla : Sla.Trim();
+        if (name is null || ServiceOf(context) is not { } service) return null;
+        return name == FirstContactSla ? service.FirstContactSla : service.Slas.FirstOrDefault(s => s.Name == name);
+    }
+
+    /// <summary>The service hours the deadline counts in: the designer's <see cref="Hours"/>, else the catalogue's <c>serviceHours</c>, else OfficeDay.</summary>
+    protected string HoursIn(ActivityContext context) =>
+        Hours is { Length: > 0 } named ? named : HoursNameOf(ServiceOf(context)?.ServiceHours) ?? "OfficeDay";
+
+    /// <summary>The named service hours matching the catalogue's <c>serviceHours</c> (days, from, to); null when none matches.</summary>
+    public static string? HoursNameOf(ServiceHoursSpec? spec) => spec switch
+    {
+        { Days: "hospital-working-days", From: "08:00", To: "20:00" } => "HospitalDay",
+        { Days: "hospital-working-days" or "working-days", From: "08:00", To: "18:00" } => "OfficeDay",
+        { Days: "daily", From: "09:00", To: "21:00" } => "Hotline",
+        _ => null,
+    };
 
     /// <summary>
     /// When the task's SLA clock starts: now, except for the tasks an application opens when it starts, whose clock
@@ -71,6 +124,10 @@ public abstract class DeadlineTaskActivity : TaskActivity
         { Length: > 0 } name when name != SlaCountFrom.Task => ServiceMilestones.At(context, name) ?? context.Now,
         _ => SlaStart(context),
     };
+
+    /// <summary>Whether a no-show uses the quota: the designer's value, else the catalogue's <c>noShowRule.quotaConsumed</c>, else yes (the handbooks' usual rule).</summary>
+    protected static bool NoShowConsumes(ActivityContext context, bool? designer) =>
+        designer ?? ServiceOf(context)?.NoShowRule?.QuotaConsumed ?? true;
 
     internal static ServiceHours ServiceHoursNamed(string name) => name switch
     {
@@ -96,6 +153,9 @@ public sealed class ServiceTask : DeadlineTaskActivity
 [Ports("Reached", "Unreachable")]
 public sealed class SpecialistCall : DeadlineTaskActivity
 {
+    /// <summary>The service's first-contact SLA from the catalogue; 1 working day where the catalogue states none.</summary>
+    protected override string? DefaultSla => FirstContactSla;
+
     protected override int? DefaultWorkingDays => 1;
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Reached", "Unreachable"];
@@ -161,8 +221,8 @@ public sealed class Booking : DeadlineTaskActivity
 [Ports("Completed", "NoShow")]
 public sealed class RecordVisit : DeadlineTaskActivity
 {
-    [Input(Description = "Whether a no-show uses up the quota (申请服务成功但未在预约时间使用，视为服务已完成).", UIHint = InputUIHints.Checkbox, DefaultValue = true, Order = 8)]
-    public bool NoShowConsumesQuota { get; set; } = true;
+    [Input(Description = "Whether a no-show uses up the quota (申请服务成功但未在预约时间使用，视为服务已完成); empty = the service catalogue's no-show rule (else yes).", Order = 10)]
+    public bool? NoShowConsumesQuota { get; set; }
 
     protected override IReadOnlyList<string> TaskOutcomes => ["Completed", "NoShow"];
 
@@ -179,9 +239,10 @@ public sealed class RecordVisit : DeadlineTaskActivity
             context.Status(ApplicationStatus.Completed, "服务已完成。", "The service was delivered.");
             return;
         }
-        context.AddEffect(NoShowConsumesQuota ? ApplicationEffects.ConsumeQuota : ApplicationEffects.ReleaseQuota, new JsonObject());
-        context.Status(ApplicationStatus.NoShow, NoShowConsumesQuota ? "您未按预约时间就诊，本次服务视为已使用。" : "您未按预约时间就诊，服务次数已退回。",
-            NoShowConsumesQuota ? "You did not attend the appointment; the use counts as taken." : "You did not attend the appointment; the use was given back.");
+        var consumed = NoShowConsumes(context, NoShowConsumesQuota);
+        context.AddEffect(consumed ? ApplicationEffects.ConsumeQuota : ApplicationEffects.ReleaseQuota, new JsonObject());
+        context.Status(ApplicationStatus.NoShow, consumed ? "您未按预约时间就诊，本次服务视为已使用。" : "您未按预约时间就诊，服务次数已退回。",
+            consumed ? "You did not attend the appointment; the use counts as taken." : "You did not attend the appointment; the use was given back.");
     }
 }
 

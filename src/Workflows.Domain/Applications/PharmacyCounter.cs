@@ -19,12 +19,25 @@ public sealed class PickupRefusedException(int status, string field, string mess
     public string MessageZh { get; } = messageZh;
 }
 
+/// <summary>The designated pharmacy a Pharmacy user works at (least privilege: they verify only the codes planned for it).</summary>
+public sealed record CounterPharmacy(string Name, string City)
+{
+    /// <summary>Whether a planned pharmacy (PlanPharmacy's name and city) is this one: the name ignoring spaces and case, the city by its key (上海 = 上海市).</summary>
+    public bool Is(string? plannedName, string? plannedCity) =>
+        Key(plannedName) == Key(Name) && Key(plannedName).Length > 0 &&
+        Workflows.Domain.ReferenceData.Names.CityKey(plannedCity ?? "") == Workflows.Domain.ReferenceData.Names.CityKey(City);
+
+    private static string Key(string? text) => string.Concat((text ?? "").Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant();
+}
+
 /// <summary>
 /// 药店核验取药 (C 807-809; J 256-258): at the designated pharmacy's counter the member shows the pickup code (购药凭证), the
 /// original prescription and their ID. The pharmacy enters the code and the ID number; when both belong to one open
 /// pickup, the purchase is recorded as collected (once) and the counter sees what to dispense. A wrong code, a wrong ID,
 /// a used or lapsed code all get the same answer, which says nothing about the member or whether the code exists.
 /// Repeated failures by one pharmacy user are slowed down (5 in 15 minutes, then refused for the rest of the window).
+/// A pharmacy user verifies only the codes planned for their own designated pharmacy (name and city, set by an Admin); a
+/// code planned for another pharmacy gets the same answer as a wrong code, and a user with no pharmacy verifies nothing.
 /// </summary>
 public sealed class PharmacyCounter(PreparedConnections connections, WorkflowRuntime runtime, IWorkflowStore store, IDbContextFactory<DomainDbContext> dbs,
     PersonalDataProtector protector, TimeProvider clock, ILogger<PharmacyCounter> logger)
@@ -41,8 +54,11 @@ public sealed class PharmacyCounter(PreparedConnections connections, WorkflowRun
     private const string NoMatchZh = "取药码或证件号码不正确，或该取药码已使用、已失效。";
     private const string NoMatchEn = "The pickup code or the ID number is wrong, or the code was already used or has lapsed.";
 
-    public async Task<Dispensed> VerifyAsync(string pharmacyUser, PickupRequest request, string idempotencyKey, CancellationToken ct = default)
+    public async Task<Dispensed> VerifyAsync(string pharmacyUser, CounterPharmacy? counterPharmacy, PickupRequest request, string idempotencyKey, CancellationToken ct = default)
     {
+        if (counterPharmacy is null)
+            throw new PickupRefusedException(403, "pharmacy", "您的账户尚未指定所属药店，不能核验取药码，请联系管理员。",
+                "Your account has no designated pharmacy yet; ask an administrator to set it.");
         var code = (request.PickupCode ?? "").Trim();
         if (code.Length != 8 || !code.All(char.IsAsciiDigit))
             throw new PickupRefusedException(400, "pickupCode", "取药码为 8 位数字。", "pickupCode: the pickup code has 8 digits.");
@@ -65,6 +81,10 @@ public sealed class PharmacyCounter(PreparedConnections connections, WorkflowRun
         var application = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.InstanceId == instanceId, ct);
         var policy = application is null ? null : await db.Policies.AsNoTracking().FirstOrDefaultAsync(p => p.Id == application.PolicyId, ct);
         if (application is null || policy is null) throw Fail(pharmacyUser, now, "the pickup has no application");
+        var instance = await store.LoadInstanceAsync(instanceId, ct);
+        var planned = instance?.State.Variables.GetValueOrDefault(DrugVoucher.PharmacyVariable) as JsonObject;
+        if (!counterPharmacy.Is(planned?["name"]?.ToString(), planned?["city"]?.ToString()))
+            throw Fail(pharmacyUser, now, "the code was planned for another pharmacy");
         if (!string.Equals(protector.Unprotect(policy.InsuredIdNumberProtected)?.Trim(), id, StringComparison.OrdinalIgnoreCase))
             throw Fail(pharmacyUser, now, "the ID number does not match");
 
@@ -88,8 +108,7 @@ public sealed class PharmacyCounter(PreparedConnections connections, WorkflowRun
             throw new PickupRefusedException(400, "pickupCode", Zh(e.Message), e.Message);
         }
         var details = JsonSerializer.Deserialize<ApplicationDetails>(application.DetailsJson, ApplicationInput.Json) ?? new ApplicationDetails();
-        var instance = await store.LoadInstanceAsync(instanceId, ct);
-        var pharmacy = (instance?.State.Variables.GetValueOrDefault(DrugVoucher.PharmacyVariable) as JsonObject)?["name"]?.ToString() ?? "";
+        var pharmacy = planned?["name"]?.ToString() ?? "";
         logger.LogInformation("Pickup verified for application {ApplicationId} by pharmacy user {PharmacyUser}", application.Id, pharmacyUser);
         return new Dispensed(application.Id, details.Drug ?? "", details.PrescriptionDays, PersonalDataProtector.MaskName(policy.InsuredName), pharmacy, now);
     }

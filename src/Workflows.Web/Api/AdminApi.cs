@@ -17,6 +17,7 @@ public static class AdminApi
         admin.MapPost("/users/{userName}/enable", Enable);
         admin.MapPost("/users/{userName}/password", ResetPassword);
         admin.MapPut("/users/{userName}/roles", SetRoles);
+        admin.MapPut("/users/{userName}/pharmacy", SetPharmacy);
         admin.MapGet("/audit", Audit);
     }
 
@@ -50,6 +51,10 @@ public static class AdminApi
 
     private static async Task<Ok<UserView>> SetRoles(StaffUsers users, HttpContext http, string userName, RolesRequest request, CancellationToken ct) =>
         TypedResults.Ok(await users.SetRolesAsync(userName, request.Roles, Actor(http), ct));
+
+    /// <summary>Sets a Pharmacy user's designated pharmacy (name and city as planned in PlanPharmacy): the only codes they can verify.</summary>
+    private static async Task<Ok<UserView>> SetPharmacy(StaffUsers users, HttpContext http, string userName, PharmacyRequest request, CancellationToken ct) =>
+        TypedResults.Ok(await users.SetPharmacyAsync(userName, request, Actor(http), ct));
 
     private static async Task<Ok<IReadOnlyList<AuditView>>> Audit(StaffUsers users, string? target, CancellationToken ct) =>
         TypedResults.Ok(await users.AuditAsync(target, ct));

@@ -17,9 +17,9 @@ public static class PharmacyApi
 
     /// <summary>
     /// Verifies a pickup and records it. 200 with what to dispense; 400 naming the field (a wrong code or ID gets one answer
-    /// that reveals nothing); 409 when the code was used a moment ago; 429 after repeated failures. Idempotency-Key required.
+    /// that reveals nothing, also for a code planned for another pharmacy than the user's); 403 when the user has no designated pharmacy; 409 when the code was used a moment ago; 429 after repeated failures. Idempotency-Key required.
     /// </summary>
-    private static async Task<Results<Ok<PharmacyCounter.Dispensed>, ProblemHttpResult>> Verify(PharmacyCounter counter, HttpContext http,
+    private static async Task<Results<Ok<PharmacyCounter.Dispensed>, ProblemHttpResult>> Verify(PharmacyCounter counter, Identity.StaffUsers users, HttpContext http,
         PharmacyCounter.PickupRequest? request, [FromHeader(Name = InstancesApi.IdempotencyHeader)] string? key, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(key) || key.Length > 200)
@@ -27,7 +27,8 @@ public static class PharmacyApi
                 "Send an Idempotency-Key header (a new UUID per verification) so that a retried request does not dispense twice.");
         try
         {
-            return TypedResults.Ok(await counter.VerifyAsync(http.User.Identity!.Name!, request ?? new(null, null, false), key, ct));
+            var user = http.User.Identity!.Name!;
+            return TypedResults.Ok(await counter.VerifyAsync(user, await users.PharmacyOfAsync(user), request ?? new(null, null, false), key, ct));
         }
         catch (PickupRefusedException e)
         {

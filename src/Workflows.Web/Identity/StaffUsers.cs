@@ -7,11 +7,14 @@ using Workflows.Web.Infrastructure;
 
 namespace Workflows.Web.Identity;
 
-public sealed record NewStaffUser(string? UserName, string? DisplayName, IReadOnlyList<string>? Roles, string? Password);
+public sealed record NewStaffUser(string? UserName, string? DisplayName, IReadOnlyList<string>? Roles, string? Password, PharmacyRequest? Pharmacy = null);
+
+/// <summary>The designated pharmacy a Pharmacy user works at: its name and city as the specialist plans them (PlanPharmacy).</summary>
+public sealed record PharmacyRequest(string? Name, string? City);
 
 /// <summary>One user as the administration console lists it.</summary>
 public sealed record UserView(string UserName, string DisplayName, string Kind, IReadOnlyList<string> Roles, bool Disabled, bool Activated,
-    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt);
+    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, Workflows.Domain.Applications.CounterPharmacy? Pharmacy = null);
 
 public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string Target, string Detail);
 
@@ -44,14 +47,65 @@ public sealed class StaffUsers(UserManager<AppUser> users, WorkflowsDbContext db
         var ids = list.Select(u => u.Id).ToList();
         var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ids.Contains(ur.UserId) select new { ur.UserId, r.Name })
             .ToListAsync(ct);
-        return list.Select(u => View(u, roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).Order().ToList()))
+        var pharmacyClaims = await db.UserClaims.AsNoTracking().Where(c => ids.Contains(c.UserId) && (c.ClaimType == PharmacyNameClaim || c.ClaimType == PharmacyCityClaim))
+            .ToListAsync(ct);
+        Workflows.Domain.Applications.CounterPharmacy? PharmacyOf(string id) =>
+            pharmacyClaims.FirstOrDefault(c => c.UserId == id && c.ClaimType == PharmacyNameClaim)?.ClaimValue is { Length: > 0 } n &&
+            pharmacyClaims.FirstOrDefault(c => c.UserId == id && c.ClaimType == PharmacyCityClaim)?.ClaimValue is { Length: > 0 } c2 ? new(n, c2) : null;
+        return list.Select(u => View(u, roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).Order().ToList()) with { Pharmacy = PharmacyOf(u.Id) })
             .Where(v => kind is not ("member" or "staff") || v.Kind == kind).ToList();
     }
 
     public async Task<UserView> GetAsync(string userName, CancellationToken ct = default)
     {
         var user = await Find(userName);
-        return View(user, (await users.GetRolesAsync(user)).Order().ToList());
+        return View(user, (await users.GetRolesAsync(user)).Order().ToList()) with { Pharmacy = await PharmacyOfAsync(user) };
+    }
+
+    /// <summary>Claim types holding a Pharmacy user's designated pharmacy (in the identity store's user claims).</summary>
+    public const string PharmacyNameClaim = "workflows:pharmacy-name";
+    public const string PharmacyCityClaim = "workflows:pharmacy-city";
+
+    /// <summary>The designated pharmacy a user works at, read from the identity store (not the token: a change applies at once); null = none.</summary>
+    public async Task<Workflows.Domain.Applications.CounterPharmacy?> PharmacyOfAsync(AppUser user)
+    {
+        var claims = await users.GetClaimsAsync(user);
+        var name = claims.FirstOrDefault(c => c.Type == PharmacyNameClaim)?.Value;
+        var city = claims.FirstOrDefault(c => c.Type == PharmacyCityClaim)?.Value;
+        return name is { Length: > 0 } && city is { Length: > 0 } ? new(name, city) : null;
+    }
+
+    /// <summary>The designated pharmacy of the signed-in user <paramref name="userName"/>; null when none is set.</summary>
+    public async Task<Workflows.Domain.Applications.CounterPharmacy?> PharmacyOfAsync(string userName) =>
+        await users.FindByNameAsync(userName) is { } user ? await PharmacyOfAsync(user) : null;
+
+    private static Workflows.Domain.Applications.CounterPharmacy CheckPharmacy(PharmacyRequest? request)
+    {
+        var name = request?.Name?.Trim() ?? "";
+        var city = request?.City?.Trim() ?? "";
+        if (name.Length is < 2 or > 100) throw new AccountRequestException("pharmacy.name", "药店账户须指定所属药店：请填写药店名称（2 到 100 个字，与安排药店时填写的名称一致）。");
+        if (city.Length is < 2 or > 30) throw new AccountRequestException("pharmacy.city", "请填写药店所在城市（如 上海）。");
+        return new(name, city);
+    }
+
+    /// <summary>Sets (or, for a user who is no longer a Pharmacy user, clears) the designated pharmacy; audited.</summary>
+    public async Task<UserView> SetPharmacyAsync(string userName, PharmacyRequest? request, string actor, CancellationToken ct = default)
+    {
+        var user = await Find(userName);
+        var roles = (await users.GetRolesAsync(user)).Order().ToList();
+        if (!roles.Contains(Roles.Pharmacy)) throw new AccountRequestException("pharmacy", "只有药店角色的用户才能指定所属药店。", 409);
+        var pharmacy = CheckPharmacy(request);
+        await WritePharmacyAsync(user, pharmacy);
+        await AuditAsync(actor, "pharmacy-set", user.UserName!, $"所属药店 {pharmacy.City} {pharmacy.Name}", ct);
+        return View(user, roles) with { Pharmacy = pharmacy };
+    }
+
+    private async Task WritePharmacyAsync(AppUser user, Workflows.Domain.Applications.CounterPharmacy? pharmacy)
+    {
+        var old = (await users.GetClaimsAsync(user)).Where(c => c.Type is PharmacyNameClaim or PharmacyCityClaim).ToList();
+        if (old.Count > 0) await users.RemoveClaimsAsync(user, old);
+        if (pharmacy is not null)
+            await users.AddClaimsAsync(user, [new(PharmacyNameClaim, pharmacy.Name), new(PharmacyCityClaim, pharmacy.City)]);
     }
 
     private static UserView View(AppUser u, IReadOnlyList<string> roles) => new(u.UserName!, u.DisplayName,
@@ -68,6 +122,7 @@ public sealed class StaffUsers(UserManager<AppUser> users, WorkflowsDbContext db
         var display = request.DisplayName?.Trim() ?? "";
         if (display.Length is < 1 or > 50) throw new AccountRequestException("displayName", "请填写姓名（最多 50 个字）。");
         var roles = CheckRoles(request.Roles);
+        var pharmacy = roles.Contains(Roles.Pharmacy) ? CheckPharmacy(request.Pharmacy) : null;
         if (string.IsNullOrEmpty(request.Password)) throw new AccountRequestException("password", "请设置初始密码。");
         if (await users.FindByNameAsync(name) is not null) throw new AccountRequestException("userName", $"登录名 {name} 已被使用。", 409);
         var user = new AppUser { UserName = name, DisplayName = display, CreatedAt = clock.GetUtcNow() };
@@ -77,8 +132,9 @@ public sealed class StaffUsers(UserManager<AppUser> users, WorkflowsDbContext db
         var created = await users.CreateAsync(user, request.Password);
         if (!created.Succeeded) throw new AccountRequestException("userName", "无法创建用户：" + string.Join("；", created.Errors.Select(e => e.Code)));
         await users.AddToRolesAsync(user, roles);
-        await AuditAsync(actor, "user-created", name, $"姓名 {display}；角色 {string.Join(", ", roles)}", ct);
-        return View(user, roles);
+        if (pharmacy is not null) await WritePharmacyAsync(user, pharmacy);
+        await AuditAsync(actor, "user-created", name, $"姓名 {display}；角色 {string.Join(", ", roles)}{(pharmacy is null ? "" : $"；所属药店 {pharmacy.City} {pharmacy.Name}")}", ct);
+        return View(user, roles) with { Pharmacy = pharmacy };
     }
 
     public async Task<UserView> SetDisabledAsync(string userName, bool disabled, string actor, CancellationToken ct = default)
@@ -122,6 +178,7 @@ public sealed class StaffUsers(UserManager<AppUser> users, WorkflowsDbContext db
         if (removed.Count == 0 && added.Count == 0) return View(user, current.Order().ToList());
         if (removed.Count > 0) await users.RemoveFromRolesAsync(user, removed);
         if (added.Count > 0) await users.AddToRolesAsync(user, added);
+        if (removed.Contains(Roles.Pharmacy)) await WritePharmacyAsync(user, null); // no longer at any pharmacy's counter
         await users.UpdateSecurityStampAsync(user); // tokens carry roles: every session ends and signs in with the new ones
         await AuditAsync(actor, "roles-changed", user.UserName!, $"角色 {string.Join(", ", current.Order())} → {string.Join(", ", wanted)}", ct);
         return View(user, wanted);

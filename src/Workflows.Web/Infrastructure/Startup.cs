@@ -90,6 +90,9 @@ public static class Startup
                 await roles.CreateAsync(new IdentityRole(role));
     }
 
+    /// <summary>The designated pharmacy of the demo pharmacy user.</summary>
+    public const string DemoPharmacyName = "上药云健康益药药房（上海店）", DemoPharmacyCity = "上海";
+
     /// <summary>One demo user per role (user name = role in lower case), with the password from Seed:DemoPassword.</summary>
     private static async Task SeedDemoUsersAsync(IServiceProvider sp, string password, ILogger logger)
     {
@@ -102,6 +105,9 @@ public static class Startup
             var created = await users.CreateAsync(user, password);
             if (!created.Succeeded) throw new InvalidOperationException($"Could not create demo user {name}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
             await users.AddToRoleAsync(user, role);
+            // The demo pharmacy user works at the designated pharmacy the demo cases plan (least privilege: its codes only).
+            if (role == Roles.Pharmacy)
+                await users.AddClaimsAsync(user, [new(Identity.StaffUsers.PharmacyNameClaim, DemoPharmacyName), new(Identity.StaffUsers.PharmacyCityClaim, DemoPharmacyCity)]);
             logger.LogInformation("Created demo user {UserName} in role {Role}", name, role);
         }
     }
