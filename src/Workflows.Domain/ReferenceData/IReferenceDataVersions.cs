@@ -11,12 +11,3 @@ public interface IReferenceDataVersions
     /// <summary>The snapshot of <paramref name="version"/>, or null when that version is not kept.</summary>
     ValueTask<ReferenceLookup?> AtVersionAsync(string version, CancellationToken ct = default);
 }
-
-/// <summary>Only the snapshot loaded at start is kept (until reference data is published in versions).</summary>
-public sealed class LoadedReferenceData(ReferenceLookup current) : IReferenceDataVersions
-{
-    public ReferenceLookup Current => current;
-
-    public ValueTask<ReferenceLookup?> AtVersionAsync(string version, CancellationToken ct = default) =>
-        ValueTask.FromResult(version == current.Version ? current : null);
-}
