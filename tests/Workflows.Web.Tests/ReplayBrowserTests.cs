@@ -43,6 +43,10 @@ public sealed class ReplayBrowserTests : BrowserAgainstHost
         // The analyst reaches the what-if screen from the shell's menu and runs the published version over the finished cases.
         var analystPage = await Chromium.NewPageAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         await Browser.SignInAsync(analystPage, Host.BaseAddress, "analyst", "/");
+        // Land on the home page first: a menu click while the sign-in's redirect is still loading "/" changed the URL
+        // but left the home page rendered.
+        await Assertions.Expect(analystPage.GetByRole(AriaRole.Heading, new() { Name = "欢迎" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await analystPage.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await analystPage.GetByRole(AriaRole.Link, new() { Name = "上线前模拟" }).ClickAsync();
         await analystPage.WaitForURLAsync("**/what-if");
         await Assertions.Expect(analystPage.GetByTestId("whatif-live")).ToBeAttachedAsync(new() { Timeout = 90_000 });
