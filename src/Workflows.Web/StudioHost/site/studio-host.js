@@ -13,9 +13,16 @@
     };
     const framed = window.parent !== window;
     // A shell page: framed, the shell moves there within its own page (this frame stays); alone, this page goes there.
+    // Framed, Studio also switches to that page's view at once rather than after the shell's round trip through its
+    // server; the shell's own request follows and wins (it is the same view, or none if the shell refused the page).
+    const shellViews = [[/^\/workflows\/([^/?#]+)$/, 'editor'], [/^\/instances\/([^/?#]+)$/, 'viewer']];
     const openInShell = to => {
-        if (framed) window.parent.postMessage({ type: 'studio:navigate', to }, location.origin);
-        else location.href = to;
+        if (!framed) { location.href = to; return; }
+        window.parent.postMessage({ type: 'studio:navigate', to }, location.origin);
+        for (const [pattern, view] of shellViews) {
+            const match = pattern.exec(to);
+            if (match && started) { wanted = { view, id: decodeURIComponent(match[1]) }; render().catch(failed); }
+        }
     };
     // Studio links to its own pages ("workflows/instances/{id}/view" after Run, "workflows/definitions/{id}/edit" from the
     // viewer); the shell has those pages, so such a navigation opens the shell's page instead. Framed, Studio's other
@@ -53,9 +60,16 @@
     let shown = null;      // the view whose element is on the page (or being put there)
     let generation = 0;    // a newer request wins over one still waiting for its token
     let started = false;
-    const newToken = () => fetch('/api/auth/session-token', { method: 'POST', credentials: 'same-origin' });
+    // A bearer token of the signed-in user, reused while it has more than a minute left (each view's element gets one).
+    let token = null; // { accessToken, until }
+    const fetchToken = async () => {
+        const response = await fetch('/api/auth/session-token', { method: 'POST', credentials: 'same-origin' });
+        if (!response.ok) return { failed: response.status };
+        const { accessToken, expiresIn } = await response.json();
+        return { accessToken, until: Date.now() + ((expiresIn || 0) - 60) * 1000 };
+    };
     // The WebAssembly runtime starts while the first token is fetched (it needs no token to start).
-    let firstToken = newToken();
+    let firstToken = fetchToken();
 
     let element = null;             // the Studio element on the page
     let leaving = Promise.resolve(); // the disposal of the elements taken off the page
@@ -86,11 +100,15 @@
         if (!view) return say(`Unknown view '${request.view}'.`, true);
         document.body.dataset.studio = 'loading';
         say('正在打开 Elsa Studio… · Loading Elsa Studio…');
-        const tokenResponse = await (firstToken ?? newToken());
-        firstToken = null;
+        if (firstToken) { token = await firstToken; firstToken = null; }
+        if (!token || token.failed || Date.now() > token.until) token = await fetchToken();
         if (ticket !== generation) return;
-        if (!tokenResponse.ok) return say(tokenResponse.status === 403 ? 'Your role may not open Elsa Studio.' : '请重新登录 · Please sign in again.', true);
-        const { accessToken } = await tokenResponse.json();
+        if (token.failed) {
+            const refused = token.failed;
+            token = null;
+            return say(refused === 403 ? 'Your role may not open Elsa Studio.' : '请重新登录 · Please sign in again.', true);
+        }
+        const { accessToken } = token;
         await customElements.whenDefined(view.tag);
         await leaving;
         if (ticket !== generation) return;
