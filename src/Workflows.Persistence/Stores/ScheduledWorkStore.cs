@@ -91,25 +91,120 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// </summary>
     public Task<bool> MarkQueuedAsync(string key, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = $now WHERE Key = $key AND State IN ('Pending','Scheduled')", null,
+            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = $now WHERE Key = $key AND State IN ('Pending','Scheduled')", null,
             ("$now", clock.GetUtcNow().UtcTicks), ("$key", key)).ExecuteNonQuery() == 1), ct);
+
+    /// <summary>
+    /// Claims up to <paramref name="take"/> pieces of due work for <paramref name="node"/> until <paramref name="leaseUntil"/>,
+    /// in one transaction of two conditional updates: work whose claim expired (its node died or stalled past the lease)
+    /// first, then Pending work due by <paramref name="now"/>, oldest first. Each statement re-checks the state of every row
+    /// it updates, so two nodes claiming at once never get the same row: on SQLite the writer lock serialises them; on
+    /// PostgreSQL (READ COMMITTED) the second node waits for the first's row locks and then finds those rows no longer
+    /// Pending (with <paramref name="skipLocked"/>, <c>FOR UPDATE SKIP LOCKED</c> in the subquery, it takes the next rows
+    /// instead of waiting). Returns the claimed work, oldest due first.
+    /// </summary>
+    public Task<IReadOnlyList<ScheduledWork>> ClaimDueAsync(string node, DateTimeOffset now, DateTimeOffset leaseUntil, int take, bool skipLocked = false,
+        CancellationToken ct = default) =>
+        connections.WriteAsync<IReadOnlyList<ScheduledWork>>(async c =>
+        {
+            var args = new (string, object?)[] { ("@node", node), ("@until", leaseUntil.UtcTicks), ("@now", now.UtcTicks), ("@take", take) };
+            var claimed = new List<ScheduledWork>();
+            c.Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
+            try
+            {
+                claimed.AddRange(await ReadAll(c.Command(skipLocked ? ReclaimSqlSkipLocked : ReclaimSql, null, args), ct));
+                if (claimed.Count < take)
+                {
+                    args[3] = ("@take", take - claimed.Count);
+                    claimed.AddRange(await ReadAll(c.Command(skipLocked ? ClaimSqlSkipLocked : ClaimSql, null, args), ct));
+                }
+                c.Command("COMMIT", null).ExecuteNonQuery();
+            }
+            catch
+            {
+                if (!c.IsAutoCommit()) c.Command("ROLLBACK", null).ExecuteNonQuery();
+                throw;
+            }
+            claimed.Sort((a, b) => a.DueAt.CompareTo(b.DueAt));
+            return claimed;
+        }, ct);
+
+    private const string Returning = """
+         RETURNING "Id", "Key", "Kind", "DueAt", "PayloadJson", "State", "Attempts", "LastError", "Result", "DoneAt", "CreatedAt"
+        """;
+
+    private static string Claim(string lockClause) => $"""
+        UPDATE "ScheduledWork" SET "State" = 'Queued', "ClaimedBy" = @node, "LockedUntil" = @until, "UpdatedAt" = @now
+        WHERE "Id" IN (SELECT "Id" FROM "ScheduledWork" WHERE "State" = 'Pending' AND "DueAt" <= @now ORDER BY "DueAt" LIMIT @take{lockClause})
+          AND "State" = 'Pending' AND "DueAt" <= @now
+        """ + Returning;
+
+    private static string Reclaim(string lockClause) => $"""
+        UPDATE "ScheduledWork" SET "ClaimedBy" = @node, "LockedUntil" = @until, "UpdatedAt" = @now
+        WHERE "Id" IN (SELECT "Id" FROM "ScheduledWork" WHERE "State" = 'Queued' AND "LockedUntil" <= @now ORDER BY "DueAt" LIMIT @take{lockClause})
+          AND "State" = 'Queued' AND "LockedUntil" <= @now
+        """ + Returning;
+
+    private static readonly string ClaimSql = Claim(""), ClaimSqlSkipLocked = Claim(" FOR UPDATE SKIP LOCKED");
+    private static readonly string ReclaimSql = Reclaim(""), ReclaimSqlSkipLocked = Reclaim(" FOR UPDATE SKIP LOCKED");
+
+    /// <summary>When the earliest Pending work falls due (null: none), so the claimer sleeps until then rather than polling.</summary>
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) =>
+        connections.ReadAsync(async c => await c.Command("""SELECT MIN("DueAt") FROM "ScheduledWork" WHERE "State" = 'Pending'""", null)
+            .ExecuteScalarAsync(ct) is long ticks ? At(ticks) : (DateTimeOffset?)null);
+
+    /// <summary>
+    /// Claimed work handed to Hangfire: its lease is cleared (Hangfire's retries own it now, however long they take), but
+    /// only while <paramref name="node"/> still holds the claim.
+    /// </summary>
+    public Task<int> HandedToHangfireAsync(IReadOnlyCollection<string> ids, string node, CancellationToken ct = default) =>
+        ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
+            ids.Sum(id => c.Command("""
+                UPDATE "ScheduledWork" SET "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "Id" = @id AND "State" = 'Queued' AND "ClaimedBy" = @node
+                """, null, ("@now", clock.GetUtcNow().UtcTicks), ("@id", id), ("@node", node)).ExecuteNonQuery()))), ct);
+
+    /// <summary>
+    /// One node, Hangfire in memory: at startup every Queued row belongs to a process that is gone (its claims and its
+    /// in-memory jobs died with it), so all of them are claimable again at once (Pending), instead of after their lease.
+    /// Rows Scheduled by the Quartz path of earlier versions become Pending too. Returns how many moved.
+    /// </summary>
+    public Task<int> ReleaseAllAtStartupAsync(CancellationToken ct = default) =>
+        connections.WriteAsync(c => Task.FromResult(c.Command("""
+            UPDATE "ScheduledWork" SET "State" = 'Pending', "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "State" IN ('Queued','Scheduled')
+            """, null, ("@now", clock.GetUtcNow().UtcTicks)).ExecuteNonQuery()), ct);
+
+    /// <summary>Clustered: rows Scheduled by the Quartz path of earlier versions become Pending (claimed like any other work).</summary>
+    public Task<int> ReleaseScheduledAsync(CancellationToken ct = default) =>
+        connections.WriteAsync(c => Task.FromResult(c.Command("""
+            UPDATE "ScheduledWork" SET "State" = 'Pending', "UpdatedAt" = @now WHERE "State" = 'Scheduled'
+            """, null, ("@now", clock.GetUtcNow().UtcTicks)).ExecuteNonQuery()), ct);
+
+    /// <summary>
+    /// Inside a workflow step's transaction: the step resumed the timer this work stands for, so the work is Done in the
+    /// same commit (no write of its own, and never "resumed but not marked" after a crash).
+    /// </summary>
+    public static bool CompleteInStep(PreparedConnection c, string key, string result, DateTimeOffset now) =>
+        c.Command("""
+            UPDATE "ScheduledWork" SET "State" = 'Done', "Result" = @result, "Attempts" = "Attempts" + 1, "DoneAt" = @now, "UpdatedAt" = @now, "LockedUntil" = NULL
+            WHERE "Key" = @key AND "State" <> 'Done'
+            """, null, ("@result", result), ("@now", now.UtcTicks), ("@key", key)).ExecuteNonQuery() == 1;
 
     /// <summary>Records that the work ran to its end. Only the first completion counts.</summary>
     public Task<bool> CompleteAsync(string id, string? result, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Done', Result = $result, Attempts = Attempts + 1, DoneAt = $now, UpdatedAt = $now WHERE Id = $id AND State <> 'Done'", null,
+            "UPDATE ScheduledWork SET State = 'Done', Result = $result, Attempts = Attempts + 1, DoneAt = $now, UpdatedAt = $now, LockedUntil = NULL WHERE Id = $id AND State <> 'Done'", null,
             ("$result", result), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
 
     /// <summary>Records a failed attempt; <paramref name="final"/> marks the work Failed (no more retries) for staff to look at.</summary>
     public Task FailAttemptAsync(string id, string error, bool final, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = $error, State = CASE WHEN $final THEN 'Failed' ELSE State END, UpdatedAt = $now WHERE Id = $id AND State <> 'Done'", null,
+            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = $error, State = CASE WHEN $final THEN 'Failed' ELSE State END, LockedUntil = CASE WHEN $final THEN NULL ELSE LockedUntil END, UpdatedAt = $now WHERE Id = $id AND State <> 'Done'", null,
             ("$error", error.Length > 2000 ? error[..2000] : error), ("$final", final), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery()), ct);
 
     /// <summary>Failed work a person asked to run again goes back to Queued.</summary>
     public Task<bool> RequeueFailedAsync(string id, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = $now WHERE Id = $id AND State = 'Failed'", null,
+            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = $now WHERE Id = $id AND State = 'Failed'", null,
             ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
