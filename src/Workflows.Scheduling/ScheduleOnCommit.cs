@@ -16,13 +16,14 @@ namespace Workflows.Scheduling;
 /// </summary>
 public sealed class ScheduleOnCommit(WorkDispatcher dispatcher) : IStepCommitObserver
 {
-    public void OnCommitting(PreparedConnection c, StepCommit commit)
+    public void OnCommitting(StepTransaction c)
     {
+        var commit = c.Commit;
         foreach (var b in New(commit))
             if (WorkFor(b) is { } work)
                 ScheduledWorkStore.Add(c, work.Key, work.Kind, work.DueAt, Payload(b), commit.Instance.UpdatedAt);
         if (ResumedTimer(commit) is { } timer)
-            ScheduledWorkStore.CompleteInStep(c, TimerKey(timer), ResumedResult(commit.Instance.SubStatus), commit.Instance.UpdatedAt);
+            ScheduledWorkStore.CompleteInStep(c, TimerKey(timer), ResumedResult(commit.Instance.SubStatus));
     }
 
     /// <summary>The timer bookmark this step resumed under the scheduler's key, if it did (the key is scoped: "{actor}\u001ftimer:{id}").</summary>

@@ -123,7 +123,7 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: all work done");
         await using (var db = OpenSqlite())
             foreach (var key in heldByA)
-                Assert.Equal("node-b", Scalar(db, "SELECT ClaimedBy FROM ScheduledWork WHERE Key = $k", ("$k", key)));
+                Assert.Equal("node-b", Scalar(db, "SELECT ClaimedBy FROM ScheduledWork WHERE Key = @k", ("@k", key)));
 
         // Quartz (the calendar jobs) is clustered too: node B takes node A for dead and removes its check-in.
         await Until(async () => await SchedulerInstances() is ["node-b"], TimeSpan.FromSeconds(40), "node B to take node A for dead");
@@ -134,10 +134,10 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         {
             foreach (var (instance, bookmark) in timers)
             {
-                Assert.Equal("Done", Scalar(db, "SELECT State FROM ScheduledWork WHERE Key = $k", ("$k", $"timer:{bookmark}")));
-                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = $i AND EventName = 'BookmarkResumed' AND BookmarkId = $b",
-                    ("$i", instance), ("$b", bookmark)));
-                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = $i AND EventName = 'BookmarkResumed'", ("$i", instance)));
+                Assert.Equal("Done", Scalar(db, "SELECT State FROM ScheduledWork WHERE Key = @k", ("@k", $"timer:{bookmark}")));
+                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = @i AND EventName = 'BookmarkResumed' AND BookmarkId = @b",
+                    ("@i", instance), ("@b", bookmark)));
+                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = @i AND EventName = 'BookmarkResumed'", ("@i", instance)));
             }
             Assert.Equal((long)Instances, Scalar(db, "SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer'"));
         }
@@ -159,8 +159,8 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
     {
         await using var c = OpenSqlite();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Key FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Queued' AND ClaimedBy = $n ORDER BY Key";
-        cmd.Parameters.AddWithValue("$n", node);
+        cmd.CommandText = "SELECT Key FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Queued' AND ClaimedBy = @n ORDER BY Key";
+        cmd.Parameters.AddWithValue("@n", node);
         await using var r = await cmd.ExecuteReaderAsync();
         var keys = new List<string>();
         while (await r.ReadAsync()) keys.Add(r.GetString(0));

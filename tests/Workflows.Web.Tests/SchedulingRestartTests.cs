@@ -73,13 +73,13 @@ public sealed class SchedulingRestartTests : IDisposable
         Execute("""
             INSERT INTO QRTZ_TRIGGERS (SCHED_NAME, TRIGGER_NAME, TRIGGER_GROUP, JOB_NAME, JOB_GROUP, NEXT_FIRE_TIME, PREV_FIRE_TIME, PRIORITY,
                 TRIGGER_STATE, TRIGGER_TYPE, START_TIME, MISFIRE_INSTR)
-            VALUES ('workflows', $k, 'work', 'scheduled-work', 'workflows', $due, -1, 5, 'WAITING', 'SIMPLE', $due, 1)
-            """, ("$k", key), ("$due", due));
+            VALUES ('workflows', @k, 'work', 'scheduled-work', 'workflows', @due, -1, 5, 'WAITING', 'SIMPLE', @due, 1)
+            """, ("@k", key), ("@due", due));
         Execute("""
             INSERT INTO QRTZ_SIMPLE_TRIGGERS (SCHED_NAME, TRIGGER_NAME, TRIGGER_GROUP, REPEAT_COUNT, REPEAT_INTERVAL, TIMES_TRIGGERED)
-            VALUES ('workflows', $k, 'work', 0, 0, 0)
-            """, ("$k", key));
-        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = $k", ("$k", key)));
+            VALUES ('workflows', @k, 'work', 0, 0, 0)
+            """, ("@k", key));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key)));
     }
 
     [Fact]
@@ -115,10 +115,10 @@ public sealed class SchedulingRestartTests : IDisposable
             using var r = cmd.ExecuteReader();
             while (r.Read()) keys.Add(r.GetString(0));
         }
-        Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = $until WHERE Key = $k",
-            ("$k", keys[0]), ("$until", DateTimeOffset.UtcNow.AddHours(1).UtcTicks));
-        Execute("UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL WHERE Key = $k", ("$k", keys[1]));
-        Execute("UPDATE ScheduledWork SET State = 'Scheduled' WHERE Key = $k", ("$k", keys[2]));
+        Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = @until WHERE Key = @k",
+            ("@k", keys[0]), ("@until", DateTimeOffset.UtcNow.AddHours(1).UtcTicks));
+        Execute("UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL WHERE Key = @k", ("@k", keys[1]));
+        Execute("UPDATE ScheduledWork SET State = 'Scheduled' WHERE Key = @k", ("@k", keys[2]));
         AddLegacyTrigger(keys[2]);
 
         host = await BackOfficeProcess.StartAsync(_data, _workflows);

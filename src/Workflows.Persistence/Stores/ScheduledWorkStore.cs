@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Persistence.Stores;
@@ -21,54 +21,55 @@ public sealed record ScheduledWork(string Id, string Key, string Kind, DateTimeO
 /// <summary>
 /// The outbox of scheduled work, on the same writer connection as workflow steps: work that a step causes is added inside
 /// that step's transaction (<see cref="Add"/>), so it exists exactly when the step does; the key makes adding idempotent.
+/// Due work is claimed in batches by the nodes' dispatchers (<see cref="ClaimDueAsync"/>).
 /// </summary>
-public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProvider clock)
+public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvider clock)
 {
     /// <summary>
     /// Adds work inside the caller's transaction. Returns false when work with this key exists already (the same timer,
     /// reminder or run asked for twice): the first one stands.
     /// </summary>
-    public static bool Add(PreparedConnection c, string key, string kind, DateTimeOffset dueAt, JsonObject? payload, DateTimeOffset now) =>
-        c.Command("""
+    public static bool Add(WriteTransaction t, string key, string kind, DateTimeOffset dueAt, JsonObject? payload, DateTimeOffset now) =>
+        t.Execute("""
             INSERT INTO ScheduledWork (Id, Key, Kind, DueAt, PayloadJson, State, Attempts, CreatedAt, UpdatedAt)
-            VALUES ($id, $key, $kind, $due, $payload, 'Pending', 0, $now, $now) ON CONFLICT (Key) DO NOTHING
-            """, null, ("$id", Ids.New()), ("$key", key), ("$kind", kind), ("$due", dueAt.UtcTicks), ("$payload", (payload ?? new JsonObject()).ToJsonString()),
-            ("$now", now.UtcTicks)).ExecuteNonQuery() == 1;
+            VALUES (@id, @key, @kind, @due, @payload, 'Pending', 0, @now, @now) ON CONFLICT (Key) DO NOTHING
+            """, ("@id", Ids.New()), ("@key", key), ("@kind", kind), ("@due", dueAt.UtcTicks), ("@payload", (payload ?? new JsonObject()).ToJsonString()),
+            ("@now", now.UtcTicks)) == 1;
 
     /// <summary>Adds work in its own transaction (for work no workflow step causes, e.g. the monthly run).</summary>
     public Task<bool> AddAsync(string key, string kind, DateTimeOffset dueAt, JsonObject? payload, CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(Add(c, key, kind, dueAt, payload, clock.GetUtcNow())), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => Add(t, key, kind, dueAt, payload, t.Now), clock.GetUtcNow())), ct);
 
     /// <summary>Adds many pieces of work in one transaction (e.g. a medication calendar's reminders).</summary>
     public Task<int> AddManyAsync(IReadOnlyList<(string Key, string Kind, DateTimeOffset DueAt, JsonObject? Payload)> work, CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(c.InTransaction(() => work.Count(w => Add(c, w.Key, w.Kind, w.DueAt, w.Payload, clock.GetUtcNow())))), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => work.Count(w => Add(t, w.Key, w.Kind, w.DueAt, w.Payload, t.Now)), clock.GetUtcNow())), ct);
 
     public Task<IReadOnlyList<ScheduledWork>> ListInStateAsync(string state, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
-            Select + " WHERE State = $state ORDER BY DueAt LIMIT $take", null, ("$state", state), ("$take", take)), ct));
+            Select + " WHERE State = @state ORDER BY DueAt LIMIT @take", null, ("@state", state), ("@take", take)), ct));
 
     /// <summary>Ids of the work in <paramref name="state"/>, in creation order, after <paramref name="afterId"/> (paging).</summary>
     public Task<IReadOnlyList<string>> IdsInStateAsync(string state, string? afterId, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<string>>(async c =>
         {
             var ids = new List<string>();
-            await using var r = await c.Command("SELECT Id FROM ScheduledWork WHERE State = $state AND Id > $after ORDER BY Id LIMIT $take", null,
-                ("$state", state), ("$after", afterId ?? ""), ("$take", take)).ExecuteReaderAsync(ct);
+            await using var r = await c.Command("SELECT Id FROM ScheduledWork WHERE State = @state AND Id > @after ORDER BY Id LIMIT @take", null,
+                ("@state", state), ("@after", afterId ?? ""), ("@take", take)).ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) ids.Add(r.GetString(0));
             return ids;
         });
 
     public Task<ScheduledWork?> GetAsync(string id, CancellationToken ct = default) =>
-        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Id = $id", null, ("$id", id)), ct)).FirstOrDefault());
+        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Id = @id", null, ("@id", id)), ct)).FirstOrDefault());
 
     public Task<ScheduledWork?> GetByKeyAsync(string key, CancellationToken ct = default) =>
-        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Key = $key", null, ("$key", key)), ct)).FirstOrDefault());
+        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Key = @key", null, ("@key", key)), ct)).FirstOrDefault());
 
     /// <summary>The most recent work, newest first, optionally of one kind or state: what staff and tests look at.</summary>
     public Task<IReadOnlyList<ScheduledWork>> RecentAsync(string? kind, string? state, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
-            Select + " WHERE ($kind IS NULL OR Kind = $kind) AND ($state IS NULL OR State = $state) ORDER BY DueAt DESC LIMIT $take", null,
-            ("$kind", kind), ("$state", state), ("$take", take)), ct));
+            Select + " WHERE (@kind IS NULL OR Kind = @kind) AND (@state IS NULL OR State = @state) ORDER BY DueAt DESC LIMIT @take", null,
+            ("@kind", kind), ("@state", state), ("@take", take)), ct));
 
     public Task<Dictionary<string, int>> CountByStateAsync(CancellationToken ct = default) =>
         connections.ReadAsync(async c =>
@@ -82,8 +83,8 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// <summary>Moves work from one state to the next; only rows still in <paramref name="from"/> move (returns how many did).</summary>
     public Task<int> MoveAsync(IReadOnlyCollection<string> ids, string from, string to, CancellationToken ct = default) =>
         ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
-            ids.Sum(id => c.Command("UPDATE ScheduledWork SET State = $to, UpdatedAt = $now WHERE Id = $id AND State = $from", null,
-                ("$to", to), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id), ("$from", from)).ExecuteNonQuery()))), ct);
+            ids.Sum(id => c.Command("UPDATE ScheduledWork SET State = @to, UpdatedAt = @now WHERE Id = @id AND State = @from", null,
+                ("@to", to), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id), ("@from", from)).ExecuteNonQuery()))), ct);
 
     /// <summary>
     /// A trigger fired: the work is now Hangfire's. True if this call moved it (false: already queued or done, a
@@ -91,43 +92,29 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// </summary>
     public Task<bool> MarkQueuedAsync(string key, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = $now WHERE Key = $key AND State IN ('Pending','Scheduled')", null,
-            ("$now", clock.GetUtcNow().UtcTicks), ("$key", key)).ExecuteNonQuery() == 1), ct);
+            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Key = @key AND State IN ('Pending','Scheduled')", null,
+            ("@now", clock.GetUtcNow().UtcTicks), ("@key", key)).ExecuteNonQuery() == 1), ct);
 
     /// <summary>
     /// Claims up to <paramref name="take"/> pieces of due work for <paramref name="node"/> until <paramref name="leaseUntil"/>,
     /// in one transaction of two conditional updates: work whose claim expired (its node died or stalled past the lease)
     /// first, then Pending work due by <paramref name="now"/>, oldest first. Each statement re-checks the state of every row
     /// it updates, so two nodes claiming at once never get the same row: on SQLite the writer lock serialises them; on
-    /// PostgreSQL (READ COMMITTED) the second node waits for the first's row locks and then finds those rows no longer
-    /// Pending (with <paramref name="skipLocked"/>, <c>FOR UPDATE SKIP LOCKED</c> in the subquery, it takes the next rows
-    /// instead of waiting). Returns the claimed work, oldest due first.
+    /// PostgreSQL (READ COMMITTED) the subquery takes its rows <c>FOR UPDATE SKIP LOCKED</c>, so concurrent nodes claim
+    /// disjoint batches without waiting for each other, and the outer re-check guards a row that changed meanwhile.
+    /// Returns the claimed work, oldest due first.
     /// </summary>
-    public Task<IReadOnlyList<ScheduledWork>> ClaimDueAsync(string node, DateTimeOffset now, DateTimeOffset leaseUntil, int take, bool skipLocked = false,
-        CancellationToken ct = default) =>
-        connections.WriteAsync<IReadOnlyList<ScheduledWork>>(async c =>
+    public Task<IReadOnlyList<ScheduledWork>> ClaimDueAsync(string node, DateTimeOffset now, DateTimeOffset leaseUntil, int take, CancellationToken ct = default) =>
+        connections.WriteAsync<IReadOnlyList<ScheduledWork>>(c => Task.FromResult<IReadOnlyList<ScheduledWork>>(c.InTransaction(t =>
         {
-            var args = new (string, object?)[] { ("@node", node), ("@until", leaseUntil.UtcTicks), ("@now", now.UtcTicks), ("@take", take) };
-            var claimed = new List<ScheduledWork>();
-            c.Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
-            try
-            {
-                claimed.AddRange(await ReadAll(c.Command(skipLocked ? ReclaimSqlSkipLocked : ReclaimSql, null, args), ct));
-                if (claimed.Count < take)
-                {
-                    args[3] = ("@take", take - claimed.Count);
-                    claimed.AddRange(await ReadAll(c.Command(skipLocked ? ClaimSqlSkipLocked : ClaimSql, null, args), ct));
-                }
-                c.Command("COMMIT", null).ExecuteNonQuery();
-            }
-            catch
-            {
-                if (!c.IsAutoCommit()) c.Command("ROLLBACK", null).ExecuteNonQuery();
-                throw;
-            }
+            var pg = t.Dialect.Provider == DatabaseProvider.PostgreSql;
+            var claimed = ReadAll(t.Reader(pg ? ReclaimSqlSkipLocked : ReclaimSql, ("@node", node), ("@until", leaseUntil.UtcTicks), ("@now", now.UtcTicks), ("@take", take)));
+            if (claimed.Count < take)
+                claimed.AddRange(ReadAll(t.Reader(pg ? ClaimSqlSkipLocked : ClaimSql,
+                    ("@node", node), ("@until", leaseUntil.UtcTicks), ("@now", now.UtcTicks), ("@take", take - claimed.Count))));
             claimed.Sort((a, b) => a.DueAt.CompareTo(b.DueAt));
             return claimed;
-        }, ct);
+        }, now)), ct);
 
     private const string Returning = """
          RETURNING "Id", "Key", "Kind", "DueAt", "PayloadJson", "State", "Attempts", "LastError", "Result", "DoneAt", "CreatedAt"
@@ -158,10 +145,10 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// only while <paramref name="node"/> still holds the claim.
     /// </summary>
     public Task<int> HandedToHangfireAsync(IReadOnlyCollection<string> ids, string node, CancellationToken ct = default) =>
-        ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
-            ids.Sum(id => c.Command("""
+        ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(t =>
+            ids.Sum(id => t.Execute("""
                 UPDATE "ScheduledWork" SET "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "Id" = @id AND "State" = 'Queued' AND "ClaimedBy" = @node
-                """, null, ("@now", clock.GetUtcNow().UtcTicks), ("@id", id), ("@node", node)).ExecuteNonQuery()))), ct);
+                """, ("@now", t.Now.UtcTicks), ("@id", id), ("@node", node))), clock.GetUtcNow())), ct);
 
     /// <summary>
     /// One node, Hangfire in memory: at startup every Queued row belongs to a process that is gone (its claims and its
@@ -169,47 +156,60 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// Rows Scheduled by the Quartz path of earlier versions become Pending too. Returns how many moved.
     /// </summary>
     public Task<int> ReleaseAllAtStartupAsync(CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(c.Command("""
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute("""
             UPDATE "ScheduledWork" SET "State" = 'Pending', "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "State" IN ('Queued','Scheduled')
-            """, null, ("@now", clock.GetUtcNow().UtcTicks)).ExecuteNonQuery()), ct);
+            """, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
 
     /// <summary>Clustered: rows Scheduled by the Quartz path of earlier versions become Pending (claimed like any other work).</summary>
     public Task<int> ReleaseScheduledAsync(CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(c.Command("""
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute("""
             UPDATE "ScheduledWork" SET "State" = 'Pending', "UpdatedAt" = @now WHERE "State" = 'Scheduled'
-            """, null, ("@now", clock.GetUtcNow().UtcTicks)).ExecuteNonQuery()), ct);
+            """, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
 
     /// <summary>
     /// Inside a workflow step's transaction: the step resumed the timer this work stands for, so the work is Done in the
     /// same commit (no write of its own, and never "resumed but not marked" after a crash).
     /// </summary>
-    public static bool CompleteInStep(PreparedConnection c, string key, string result, DateTimeOffset now) =>
-        c.Command("""
+    public static bool CompleteInStep(WriteTransaction t, string key, string result) =>
+        t.Execute("""
             UPDATE "ScheduledWork" SET "State" = 'Done', "Result" = @result, "Attempts" = "Attempts" + 1, "DoneAt" = @now, "UpdatedAt" = @now, "LockedUntil" = NULL
             WHERE "Key" = @key AND "State" <> 'Done'
-            """, null, ("@result", result), ("@now", now.UtcTicks), ("@key", key)).ExecuteNonQuery() == 1;
+            """, ("@result", result), ("@now", t.Now.UtcTicks), ("@key", key)) == 1;
 
     /// <summary>Records that the work ran to its end. Only the first completion counts.</summary>
     public Task<bool> CompleteAsync(string id, string? result, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Done', Result = $result, Attempts = Attempts + 1, DoneAt = $now, UpdatedAt = $now, LockedUntil = NULL WHERE Id = $id AND State <> 'Done'", null,
-            ("$result", result), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
+            "UPDATE ScheduledWork SET State = 'Done', Result = @result, Attempts = Attempts + 1, DoneAt = @now, UpdatedAt = @now, LockedUntil = NULL WHERE Id = @id AND State <> 'Done'", null,
+            ("@result", result), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
     /// <summary>Records a failed attempt; <paramref name="final"/> marks the work Failed (no more retries) for staff to look at.</summary>
     public Task FailAttemptAsync(string id, string error, bool final, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = $error, State = CASE WHEN $final THEN 'Failed' ELSE State END, LockedUntil = CASE WHEN $final THEN NULL ELSE LockedUntil END, UpdatedAt = $now WHERE Id = $id AND State <> 'Done'", null,
-            ("$error", error.Length > 2000 ? error[..2000] : error), ("$final", final), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery()), ct);
+            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = @error, State = CASE WHEN @final THEN 'Failed' ELSE State END, LockedUntil = CASE WHEN @final THEN NULL ELSE LockedUntil END, UpdatedAt = @now WHERE Id = @id AND State <> 'Done'", null,
+            ("@error", error.Length > 2000 ? error[..2000] : error), ("@final", final), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery()), ct);
 
     /// <summary>Failed work a person asked to run again goes back to Queued.</summary>
     public Task<bool> RequeueFailedAsync(string id, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = $now WHERE Id = $id AND State = 'Failed'", null,
-            ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
+            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
+            ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
 
-    private static async Task<IReadOnlyList<ScheduledWork>> ReadAll(SqliteCommand command, CancellationToken ct)
+    private static List<ScheduledWork> ReadAll(DbDataReader reader)
+    {
+        using var r = reader;
+        var list = new List<ScheduledWork>();
+        while (r.Read()) list.Add(Row(r));
+        return list;
+    }
+
+    private static ScheduledWork Row(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), At(r.GetInt64(3)), JsonNode.Parse(r.GetString(4))!.AsObject(),
+            r.GetString(5), r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
+            r.IsDBNull(9) ? null : At(r.GetInt64(9)), At(r.GetInt64(10)));
+
+    private static async Task<IReadOnlyList<ScheduledWork>> ReadAll(DbCommand command, CancellationToken ct)
     {
         var list = new List<ScheduledWork>();
         await using var r = await command.ExecuteReaderAsync(ct);

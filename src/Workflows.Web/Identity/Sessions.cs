@@ -58,11 +58,11 @@ public sealed class PasswordSignIn(UserManager<AppUser> users, MemberAccounts me
 /// current security stamp and disabled flag: a sign-out, a password change or reset, disabling the user, or a change of
 /// roles renews the stamp, so every cookie and token issued before stops working with the next request (401), on every node.
 /// </summary>
-public sealed class SessionValidation(RequestDelegate next, PreparedConnections connections, IOptions<IdentityOptions> options)
+public sealed class SessionValidation(RequestDelegate next, StoreConnections connections, IOptions<IdentityOptions> options)
 {
     // One indexed read per authenticated request, on a reader connection with the statement prepared once (no DbContext):
     // the check stays exact (no cache that a sign-out elsewhere would have to wait out) and costs tens of microseconds.
-    private const string StampQuery = "SELECT SecurityStamp, DisabledAt FROM AspNetUsers WHERE Id = $id";
+    private const string StampQuery = "SELECT SecurityStamp, DisabledAt FROM AspNetUsers WHERE Id = @id";
 
     public async Task InvokeAsync(HttpContext http)
     {
@@ -71,7 +71,7 @@ public sealed class SessionValidation(RequestDelegate next, PreparedConnections 
             var stamp = http.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
             var current = await connections.ReadAsync(async c =>
             {
-                await using var r = await c.Command(StampQuery, null, ("$id", userId)).ExecuteReaderAsync(http.RequestAborted);
+                await using var r = await c.Command(StampQuery, null, ("@id", userId)).ExecuteReaderAsync(http.RequestAborted);
                 return await r.ReadAsync(http.RequestAborted) ? (Stamp: r.IsDBNull(0) ? null : r.GetString(0), Disabled: !r.IsDBNull(1)) : ((string? Stamp, bool Disabled)?)null;
             });
             if (current is not { Disabled: false } user || stamp is null || user.Stamp != stamp)

@@ -24,14 +24,14 @@ public sealed record AccessEntry(DateTimeOffset At, string UserId, string? UserN
 /// Nothing is dropped: a full queue makes callers wait (back-pressure), a failed batch is retried row by row, and on a
 /// graceful stop the queue is drained before the host ends; a row recorded after that is written on its own.
 /// </summary>
-public sealed class AccessTrailWriter(PreparedConnections connections, ILogger<AccessTrailWriter> logger) : IHostedService, IAsyncDisposable
+public sealed class AccessTrailWriter(StoreConnections connections, ILogger<AccessTrailWriter> logger) : IHostedService, IAsyncDisposable
 {
     public const int MaxBatch = 512;
     private const int Capacity = 10_000;
 
     private const string Insert = """
         INSERT INTO AccessLog (At, UserId, UserName, Roles, Method, Path, StatusCode, InstanceId, Detail)
-        VALUES ($at, $uid, $uname, $roles, $method, $path, $status, $inst, $detail)
+        VALUES (@at, @uid, @uname, @roles, @method, @path, @status, @inst, @detail)
         """;
 
     private sealed record Pending(AccessEntry Entry, TaskCompletionSource Done);
@@ -80,8 +80,8 @@ public sealed class AccessTrailWriter(PreparedConnections connections, ILogger<A
 
     private static (string, object?)[] Parameters(AccessEntry e) =>
     [
-        ("$at", e.At.UtcTicks), ("$uid", e.UserId), ("$uname", e.UserName), ("$roles", e.Roles), ("$method", e.Method),
-        ("$path", e.Path), ("$status", e.Status), ("$inst", e.InstanceId), ("$detail", e.Detail),
+        ("@at", e.At.UtcTicks), ("@uid", e.UserId), ("@uname", e.UserName), ("@roles", e.Roles), ("@method", e.Method),
+        ("@path", e.Path), ("@status", e.Status), ("@inst", e.InstanceId), ("@detail", e.Detail),
     ];
 
     public Task StartAsync(CancellationToken cancellationToken)
