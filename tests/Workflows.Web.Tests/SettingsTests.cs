@@ -21,6 +21,7 @@ public sealed class SettingsTests
     [
         DatabaseSettings.Section, EvidenceSettings.Section, LimitsSettings.Section, SeedSettings.Section, IdentitySettings.Section,
         WorkflowFilesSettings.Section, StudioSettings.Section, ReferenceDataSettings.Section, NotificationSettings.Section, "Scheduling",
+        DirectBillingSettings.Section,
     ];
 
     [Theory]
@@ -37,6 +38,7 @@ public sealed class SettingsTests
             WorkflowFilesSettings.Section => (typeof(WorkflowFilesSettings), new WorkflowFilesSettings()),
             StudioSettings.Section => (typeof(StudioSettings), new StudioSettings()),
             ReferenceDataSettings.Section => (typeof(ReferenceDataSettings), new ReferenceDataSettings()),
+            DirectBillingSettings.Section => (typeof(DirectBillingSettings), new DirectBillingSettings()),
             NotificationSettings.Section => (typeof(NotificationSettings), new NotificationSettings { MemberChannels = ["Inbox"] }), // empty means Inbox
             _ => (typeof(SchedulingOptions), new SchedulingOptions()),
         };
