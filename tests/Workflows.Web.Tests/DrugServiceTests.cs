@@ -487,6 +487,11 @@ public sealed class DrugServiceTests(ScenarioFactory factory) : IClassFixture<Sc
         var staff = await factory.ClientAs("Specialist");
         var caseView = await (await staff.GetAsync($"/api/cases/{second}")).Body();
         Assert.Contains(caseView.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("messageZh").GetString()!.Contains("您需自付 2000 元"));
+        var billing = caseView.GetProperty("policy").GetProperty("directBilling");
+        Assert.Equal(15000m, billing.GetProperty("sumInsured").GetDecimal());
+        Assert.Equal(15000m, billing.GetProperty("advanced").GetDecimal());
+        Assert.Equal(0m, billing.GetProperty("left").GetDecimal());
+        Assert.True(billing.GetProperty("fromFeed").GetBoolean());
 
         // Third: nothing left, nothing advanced; the member pays it all and is told why.
         var third = await CpicAtPlanAsync(member, policy);
