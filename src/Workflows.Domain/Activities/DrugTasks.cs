@@ -406,10 +406,6 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
 
     protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", Redispatch, "Expired"];
 
-    protected override FormOutcome OutcomeLabel(string outcome) => outcome == Redispatch
-        ? new FormOutcome(Redispatch, "拒收·重新发货", "Refused at the door: re-dispatch")
-        : base.OutcomeLabel(outcome);
-
     /// <summary>Why a delivery was refused at the door (J 166, 287-289).</summary>
     public static readonly (string Value, string Zh, string En)[] RefusalReasons =
     [
