@@ -87,7 +87,10 @@ public sealed class AcceptanceClockTests : IDisposable
             await Browser.SignInAsync(page, host.BaseAddress, "specialist", "/tasks");
             await page.WaitForURLAsync(u => !u.Contains("/account/login"));
             await page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
-            await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("task-due").First).ToContainTextAsync("2026-05-09 周六 20:00");
+            // 30 minutes left on Friday, then the make-up Saturday's 08:00-20:00.
+            var dueCell = page.GetByTestId("task-due").First;
+            await Microsoft.Playwright.Assertions.Expect(dueCell).ToHaveAttributeAsync("title", "到期 2026-05-09 周六 20:00");
+            await Microsoft.Playwright.Assertions.Expect(dueCell).ToContainTextAsync("剩余 12小时30分");
             await Browser.ShotAsync(page, "acceptance-clock-make-up-saturday");
         }
         finally
