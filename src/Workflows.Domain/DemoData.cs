@@ -18,7 +18,7 @@ public static class DemoData
         var cpic = new Policy
         {
             Id = Guid.CreateVersion7().ToString("N"), PolicyNumber = "DEMO-CPIC-0001", Insurer = "CPIC", Product = Products.CpicBreastCancer,
-            SpecialtyDrugCover = true, EffectiveDate = new DateOnly(2026, 1, 1), EndDate = new DateOnly(2026, 12, 31),
+            SpecialtyDrugCover = true, SpecialtyDrugSumInsured = 500_000m, EffectiveDate = new DateOnly(2026, 1, 1), EndDate = new DateOnly(2026, 12, 31),
             InsuredName = "演示会员", InsuredIdNumberProtected = protector.Protect("110101198001010000"), InsuredPhoneProtected = protector.Protect("13800000000"),
             InsuredUserName = "member", ImportedAt = now, ImportedBy = "demo",
         };

@@ -26,6 +26,8 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
     public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
     public DbSet<Applications.QuotaCounter> QuotaCounters => Set<Applications.QuotaCounter>();
+    public DbSet<Applications.DirectBillingAccount> DirectBillingAccounts => Set<Applications.DirectBillingAccount>();
+    public DbSet<Applications.DirectBillingAdvance> DirectBillingAdvances => Set<Applications.DirectBillingAdvance>();
     public DbSet<Applications.MemberConsultation> Consultations => Set<Applications.MemberConsultation>();
     public DbSet<FreeText.TaskText> TaskTexts => Set<FreeText.TaskText>();
     public DbSet<FollowUp.Notification> Notifications => Set<FollowUp.Notification>();
@@ -146,6 +148,17 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
         {
             e.ToTable("QuotaCounters");
             e.HasKey(x => new { x.PolicyId, x.ServiceCode, x.PeriodStart });
+        });
+        b.Entity<Applications.DirectBillingAccount>(e =>
+        {
+            e.ToTable("DirectBillingAccounts");
+            e.HasKey(x => x.PolicyId);
+        });
+        b.Entity<Applications.DirectBillingAdvance>(e =>
+        {
+            e.ToTable("DirectBillingAdvances");
+            e.HasIndex(x => x.ApplicationId);
+            e.HasIndex(x => x.PolicyId);
         });
         b.Entity<FollowUp.Notification>(e =>
         {

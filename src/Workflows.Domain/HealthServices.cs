@@ -26,6 +26,8 @@ public static class HealthServices
         services.AddSingleton(BusinessCalendar.Default);
         services.AddSingleton<PersonalDataProtector>();
         services.AddSingleton<IStepEffectHandler, ApplicationEffects>();
+        services.AddSingleton<IStepEffectHandler, DirectBillingEffects>();
+        services.AddOptions<DirectBillingSettings>().BindConfiguration(DirectBillingSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReferenceDataSettings>().BindConfiguration(ReferenceDataSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<NotificationSettings>().BindConfiguration(NotificationSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         AddFollowUp(services);

@@ -63,6 +63,44 @@ public sealed class AcceptanceClockTests : IDisposable
     }
 
     [Fact]
+    public async Task A_request_on_a_Friday_evening_before_a_make_up_Saturday_is_due_on_the_Saturday_in_the_API_and_the_inbox()
+    {
+        // Friday 2026-05-08 19:30 in Shanghai; Saturday 9 May is a make-up working day (调休) after Labour Day.
+        using var host = await BackOfficeProcess.StartAsync(_data,
+            settings: ["--environment", "Acceptance", "--Clock:Now", "2026-05-08T19:30:00+08:00", "--Clock:Frozen", "true"]);
+        using var member = await SignedIn(host, "member");
+        var applied = await member.PostAsJsonAsync("/api/me/applications",
+            new { serviceCode = "cpic-outpatient-green-channel", policyNumber = "DEMO-CPIC-0001", details = new { hospital = "复旦大学附属肿瘤医院" } });
+        Assert.True(applied.StatusCode == HttpStatusCode.Created, await applied.Content.ReadAsStringAsync());
+
+        // The first call (1 working day, hospital hours 08:00-20:00) is due at closing time of the make-up Saturday, not on Monday.
+        using var specialist = await SignedIn(host, "specialist");
+        var due = await FirstTaskDue(specialist);
+        Assert.Equal(DateTimeOffset.Parse("2026-05-09T20:00:00+08:00"), due);
+
+        // The inbox, on the same clock, shows that due time.
+        var (playwright, chromium) = await Browser.LaunchAsync();
+        try
+        {
+            var context = await chromium.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
+            var page = await context.NewPageAsync();
+            await Browser.SignInAsync(page, host.BaseAddress, "specialist", "/tasks");
+            await page.WaitForURLAsync(u => !u.Contains("/account/login"));
+            await page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
+            // 30 minutes left on Friday, then the make-up Saturday's 08:00-20:00.
+            var dueCell = page.GetByTestId("task-due").First;
+            await Microsoft.Playwright.Assertions.Expect(dueCell).ToHaveAttributeAsync("title", "到期 2026-05-09 周六 20:00");
+            await Microsoft.Playwright.Assertions.Expect(dueCell).ToContainTextAsync("剩余 12小时30分");
+            await Browser.ShotAsync(page, "acceptance-clock-make-up-saturday");
+        }
+        finally
+        {
+            await chromium.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task The_real_clock_cannot_be_moved()
     {
         using var host = await BackOfficeProcess.StartAsync(_data);

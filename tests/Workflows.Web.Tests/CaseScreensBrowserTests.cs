@@ -205,4 +205,73 @@ public sealed class CaseScreensBrowserTests(WorkspaceHost host) : IClassFixture<
         await Browser.ShotAsync(page, "cases-08-long-list-all");
         watched.AssertClean();
     }
+
+    /// <summary>Completes the case's open task at <paramref name="activityId"/> through the API, as its role.</summary>
+    private async Task CompleteTaskAsync(string instanceId, string activityId, string user, string outcome, object data)
+    {
+        var staff = await host.Api(user);
+        var task = (await (await staff.GetAsync("/api/tasks")).Body()).EnumerateArray()
+            .Single(t => t.GetProperty("instanceId").GetString() == instanceId && t.GetProperty("activityId").GetString() == activityId);
+        var r = await staff.SendAsync(Json.Post($"/api/tasks/{task.GetProperty("id").GetString()}/complete", new { outcome, data }, Guid.NewGuid().ToString()));
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task CPIC_direct_billing_shows_the_member_their_share_and_the_sum_insured_left_on_the_phone_and_staff_on_the_case()
+    {
+        var memberName = "billing-" + Guid.NewGuid().ToString("N")[..6];
+        await host.CreateUserAsync(memberName, "Member");
+        var number = $"WF-{Guid.NewGuid().ToString("N")[..10]}";
+        var admin = await host.Api("admin");
+        var imported = await admin.PostAsJsonAsync("/api/policies/import", new
+        {
+            policies = new[]
+            {
+                new
+                {
+                    policyNumber = number, product = "cpic-breast-cancer-recurrence", effectiveDate = "2026-01-01", endDate = "2026-12-31", specialtyDrugCover = true,
+                    specialtyDrugSumInsured = 20000m,
+                    insured = new { name = "王垫付", idNumber = "110101198005010022", phone = "13900000002", userName = memberName },
+                    diagnoses = new[] { new { kind = "metastasis", diagnosedOn = "2026-04-01" } },
+                },
+            },
+        });
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        var member = await host.Api(memberName);
+        var applied = await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "cpic-special-drug-direct-pay", policyNumber = number, details = new { drug = "赫赛汀", city = "上海" } });
+        Assert.Equal(HttpStatusCode.Created, applied.StatusCode);
+        var app = await applied.Body();
+        var id = app.GetProperty("id").GetString()!;
+        var instanceId = (await (await (await host.Api("specialist")).GetAsync($"/api/cases/{id}")).Body()).GetProperty("instanceId").GetString()!;
+        await CompleteTaskAsync(instanceId, "authorise", "casemanager", "Authorised", new { applicationForm = true, contract = true, idDocument = true, diagnosisReport = true });
+        await CompleteTaskAsync(instanceId, "review", "specialist", "Approved", new { });
+        await CompleteTaskAsync(instanceId, "plan", "specialist", "Planned", new
+        {
+            mode = "pickup", pharmacyName = "上药云健康益药药房（上海店）", pharmacyAddress = "上海市黄浦区测试路1号", pharmacyCity = "上海", stockConfirmed = true, drugCost = 25000m,
+        });
+
+        // Staff: the case's policy panel states the sum insured, what was advanced and what is left.
+        var watched = await host.SignInAsync("specialist", $"/cases/{id}");
+        var page = watched.Page;
+        await Assertions.Expect(page.GetByTestId("case-direct-billing")).ToHaveTextAsync("共 20,000 元，已垫付 20,000 元，剩余 0 元");
+        await Assertions.Expect(page.Locator("body")).ToContainTextAsync("您需自付 5000 元");
+        await Browser.ShotAsync(page, "cases-07-direct-billing");
+        watched.AssertClean();
+
+        // The member, on a phone: their own share and what is left, on the application's timeline.
+        var phone = await host.Chromium.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, DeviceScaleFactor = 2, IsMobile = true, HasTouch = true,
+            Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
+        var memberPage = await phone.NewPageAsync();
+        var path = "/me/applications/" + id;
+        await memberPage.GotoAsync(new Uri(host.BaseAddress, "/account/login?returnUrl=" + Uri.EscapeDataString(path)).ToString());
+        await memberPage.FillAsync("#userName", memberName);
+        await memberPage.FillAsync("#password", BackOfficeFactory.Password);
+        await memberPage.ClickAsync("button[type=submit]");
+        await memberPage.WaitForURLAsync("**" + path);
+        var timeline = memberPage.GetByTestId("timeline");
+        await Assertions.Expect(timeline).ToContainTextAsync("垫付 20000 元，您需自付 5000 元");
+        await Assertions.Expect(timeline).ToContainTextAsync("已用完（剩余 0 元）");
+        await Browser.ShotAsync(memberPage, "portal-direct-billing-phone");
+        await phone.CloseAsync();
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Engine.Activities;
 using Workflows.Engine.Runtime;
@@ -18,7 +19,7 @@ public sealed class DrugServiceTests(ScenarioFactory factory) : IClassFixture<Sc
     private const string InsuredId = "110101198005010033";
 
     private async Task<string> ImportAsync(string user, string product, string effective = "2026-01-01", string end = "2026-12-31", string? variant = null,
-        string diagnosedOn = "2026-04-01", object? guardian = null)
+        string diagnosedOn = "2026-04-01", object? guardian = null, decimal? sumInsured = null)
     {
         var number = "D-" + Guid.NewGuid().ToString("N")[..10];
         var admin = await factory.ClientAs("Admin");
@@ -31,6 +32,7 @@ public sealed class DrugServiceTests(ScenarioFactory factory) : IClassFixture<Sc
                 {
                     policyNumber = number, product = cpic ? "cpic-breast-cancer-recurrence" : "jd-malignant-tumour-drug",
                     variant = cpic ? null : variant ?? "without-social-insurance", effectiveDate = effective, endDate = end, specialtyDrugCover = cpic,
+                    specialtyDrugSumInsured = sumInsured,
                     insured = new { name = "李药师", idNumber = InsuredId, userName = guardian is null ? user : null },
                     guardian,
                     diagnoses = new[] { new { kind = cpic ? "metastasis" : "first-malignant-tumour", diagnosedOn } },
@@ -144,7 +146,7 @@ public sealed class DrugServiceTests(ScenarioFactory factory) : IClassFixture<Sc
         Assert.Equal("Booked", issued.GetProperty("status").GetString());
         Assert.Contains("上药云健康益药药房（上海店）", timeline);
         Assert.Contains("上海市黄浦区测试路1号", timeline);
-        Assert.Contains("本公司按约定比例垫付 12000", timeline); // direct billing: what CPIC advances and what the member pays
+        Assert.Contains("本公司按约定比例（100%）垫付 12000 元", timeline); // direct billing: what CPIC advances and what the member pays
         Assert.Contains("您需自付 0", timeline);
         Assert.Contains("有效期至 2026-12-31", timeline);
         var code = PickupCode(issued);
@@ -437,5 +439,202 @@ public sealed class DrugServiceTests(ScenarioFactory factory) : IClassFixture<Sc
         var unset = await VerifyAsync(await PharmacyUserAsync(staff), "12345678", InsuredId);
         Assert.Equal(HttpStatusCode.Forbidden, unset.StatusCode);
         Assert.Contains("尚未指定所属药店", await unset.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Authorised (first purchase) or straight to the review, then approved: the case waits at 规划药店与确认库存.</summary>
+    private async Task<string> CpicAtPlanAsync(HttpClient member, string policy)
+    {
+        var app = await ApplyAsync(member, "cpic-special-drug-direct-pay", policy, new { drug = "赫赛汀", city = "上海" });
+        var id = app.GetProperty("id").GetString()!;
+        if (await TaskAsync(id, "authorise", "CaseManager") is not null) await CompleteOkAsync(id, "authorise", "CaseManager", "Authorised", Materials);
+        await CompleteOkAsync(id, "review", "Specialist", "Approved", new { });
+        return id;
+    }
+
+    [Fact]
+    public async Task CPIC_direct_billing_advances_within_the_policys_sum_insured_less_earlier_advances_and_the_member_sees_their_share_and_what_is_left()
+    {
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-10T02:00:00Z"));
+        // The feed states the sum insured; a wrong one is refused with the field's name and stores nothing.
+        var admin = await factory.ClientAs("Admin");
+        var bad = await admin.PostAsJsonAsync("/api/policies/import", new
+        {
+            policies = new object[] { new { policyNumber = "SI-BAD-" + Guid.NewGuid().ToString("N")[..6], product = "cpic-breast-cancer-recurrence", effectiveDate = "2026-01-01",
+                endDate = "2026-12-31", specialtyDrugCover = true, specialtyDrugSumInsured = -5, insured = new { name = "李药师", idNumber = InsuredId } } },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var badText = await bad.Content.ReadAsStringAsync();
+        Assert.True(badText.Contains("specialtyDrugSumInsured") && badText.Contains("特药保险金额"), badText);
+
+        var policy = await ImportAsync("drug-si-cap", "cpic", sumInsured: 15000m);
+        var member = await factory.MemberAsync("drug-si-cap");
+        var pharmacy = await factory.ClientAs("Pharmacy");
+
+        // First purchase: 12,000 within the 15,000 sum insured; 3,000 left.
+        var first = await CpicAtPlanAsync(member, policy);
+        await CompleteOkAsync(first, "plan", "Specialist", "Planned", Pickup(drugCost: 12000m));
+        var firstText = Timeline(await ViewAsync(member, first));
+        Assert.Contains("本公司按约定比例（100%）垫付 12000 元，您需自付 0 元", firstText);
+        Assert.Contains("本保单特药保险金额 15000 元，本次垫付后剩余 3000 元", firstText);
+        Assert.Equal(HttpStatusCode.OK, (await VerifyAsync(pharmacy, PickupCode(await ViewAsync(member, first)), InsuredId)).StatusCode);
+
+        // Second: 5,000, of which only the 3,000 left is advanced; the member pays 2,000, and staff read it on the case.
+        var second = await CpicAtPlanAsync(member, policy);
+        await CompleteOkAsync(second, "plan", "Specialist", "Planned", Pickup(drugCost: 5000m));
+        var secondText = Timeline(await ViewAsync(member, second));
+        Assert.Contains("垫付 3000 元，您需自付 2000 元", secondText);
+        Assert.Contains("已用完（剩余 0 元）", secondText);
+        var staff = await factory.ClientAs("Specialist");
+        var caseView = await (await staff.GetAsync($"/api/cases/{second}")).Body();
+        Assert.Contains(caseView.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("messageZh").GetString()!.Contains("您需自付 2000 元"));
+        var billing = caseView.GetProperty("policy").GetProperty("directBilling");
+        Assert.Equal(15000m, billing.GetProperty("sumInsured").GetDecimal());
+        Assert.Equal(15000m, billing.GetProperty("advanced").GetDecimal());
+        Assert.Equal(0m, billing.GetProperty("left").GetDecimal());
+        Assert.True(billing.GetProperty("fromFeed").GetBoolean());
+
+        // Third: nothing left, nothing advanced; the member pays it all and is told why.
+        var third = await CpicAtPlanAsync(member, policy);
+        await CompleteOkAsync(third, "plan", "Specialist", "Planned", Pickup(drugCost: 1000m));
+        var thirdText = Timeline(await ViewAsync(member, third));
+        Assert.Contains("垫付 0 元，您需自付 1000 元", thirdText);
+        Assert.Contains("特药保险金额 15000 元已用完，本次不再垫付", thirdText);
+
+        // The second gives the voucher up: its 3,000 comes back, and the next purchase can use it.
+        await CompleteOkAsync(second, "fulfil", "Specialist", "Expired", new { reason = "会员改为自费购药" });
+        Assert.Equal(1L, factory.Count($"DirectBillingAccounts WHERE PolicyNumber = '{policy}' AND UsedFen = 1200000"));
+        var fourth = await CpicAtPlanAsync(member, policy);
+        await CompleteOkAsync(fourth, "plan", "Specialist", "Planned", Pickup(drugCost: 4000m));
+        Assert.Contains("垫付 3000 元，您需自付 1000 元", Timeline(await ViewAsync(member, fourth)));
+
+        // A policy whose feed states no sum insured takes the documented default (DirectBilling:DefaultSumInsured, 1,000,000).
+        var plain = await ImportAsync("drug-si-default", "cpic");
+        var plainMember = await factory.MemberAsync("drug-si-default");
+        var plainId = await CpicAtPlanAsync(plainMember, plain);
+        await CompleteOkAsync(plainId, "plan", "Specialist", "Planned", Pickup(drugCost: 12000m));
+        Assert.Contains("本保单特药保险金额 1000000 元，本次垫付后剩余 988000 元", Timeline(await ViewAsync(plainMember, plainId)));
+        Assert.Equal(0L, factory.Count("WorkflowInstances WHERE SubStatus = 'Faulted'"));
+    }
+
+    [Fact]
+    public async Task Two_CPIC_advances_at_once_never_overdraw_the_sum_insured()
+    {
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-10T02:00:00Z"));
+        var policy = await ImportAsync("drug-si-race", "cpic", sumInsured: 10000m);
+        var member = await factory.MemberAsync("drug-si-race");
+        // The first purchase is authorised; then two purchases reach the plan step together.
+        var a = await CpicAtPlanAsync(member, policy);
+        var b = await CpicAtPlanAsync(member, policy);
+        var results = await Task.WhenAll(CompleteAsync(a, "plan", "Specialist", "Planned", Pickup(drugCost: 8000m)),
+            CompleteAsync(b, "plan", "Specialist", "Planned", Pickup(drugCost: 8000m)));
+        foreach (var r in results)
+            Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, await r.Content.ReadAsStringAsync());
+        // Whatever the interleaving: the advances together stay within 10,000, and the ledger agrees with its rows.
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Workflows.Domain.DomainDbContext>();
+            var account = db.DirectBillingAccounts.Single(x => x.PolicyNumber == policy);
+            Assert.True(account.UsedFen <= 1_000_000, $"overdrawn: {account.UsedFen}");
+            Assert.Equal(account.UsedFen, db.DirectBillingAdvances.Where(x => x.PolicyId == account.PolicyId && x.State != "Released").Sum(x => x.AmountFen));
+        }
+
+        // The guard itself, inside one transaction: an advance computed from a stale balance is refused and changes nothing.
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Workflows.Domain.DomainDbContext>();
+            var account = db.DirectBillingAccounts.AsNoTracking().Single(x => x.PolicyNumber == policy);
+            var handler = factory.Services.GetServices<Workflows.Persistence.Stores.IStepEffectHandler>().OfType<Workflows.Domain.Applications.DirectBillingEffects>().Single();
+            var connections = factory.Services.GetRequiredService<Workflows.Persistence.StoreConnections>();
+            var instance = new WorkflowInstance { Id = "stale", DefinitionId = "d", DefinitionVersionId = "d", Version = 1, CorrelationId = "stale-app", UpdatedAt = factory.Clock.GetUtcNow() };
+            var stale = new StepEffect(Workflows.Domain.Applications.DirectBillingEffects.Reserve,
+                Workflows.Domain.Applications.DirectBillingEffects.ReserveData(account.PolicyId, policy, 10000m, 10000m - account.UsedFen / 100m + 0.01m), "plan");
+            var refused = await Assert.ThrowsAsync<EffectRefusedException>(() => connections.WriteAsync(c =>
+            {
+                var tx = c.Dialect.Begin(c);
+                try { handler.Apply(new Workflows.Persistence.StepTransaction(c, tx, new StepCommit(instance, 0, [], [], [], null, [stale])), stale); }
+                finally { c.Dialect.Rollback(c, tx); }
+                return Task.FromResult(0);
+            }, default));
+            Assert.Equal("SUM_INSURED_EXHAUSTED", refused.Code);
+            Assert.Equal(account.UsedFen, db.DirectBillingAccounts.AsNoTracking().Single(x => x.PolicyNumber == policy).UsedFen);
+            Assert.Equal(0, db.DirectBillingAdvances.Count(x => x.ApplicationId == "stale-app"));
+        }
+        // A refused completion changed nothing: completing it again takes the balance now left.
+        foreach (var id in new[] { a, b })
+            if (await TaskAsync(id, "plan", "Specialist") is not null) await CompleteOkAsync(id, "plan", "Specialist", "Planned", Pickup(drugCost: 8000m));
+        var texts = new[] { Timeline(await ViewAsync(member, a)), Timeline(await ViewAsync(member, b)) };
+        Assert.Contains(texts, t => t.Contains("垫付 8000 元，您需自付 0 元"));
+        Assert.Contains(texts, t => t.Contains("垫付 2000 元，您需自付 6000 元"));
+    }
+
+    [Fact]
+    public async Task JD_same_city_delivery_keeps_the_half_day_windows_and_a_delivery_refused_at_the_door_as_damaged_is_re_dispatched_once_verified()
+    {
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-10T02:00:00Z")); // Wednesday 10:00 in Shanghai: booked in the morning
+        var policy = await ImportAsync("drug-jd-door", "jd");
+        var member = await factory.MemberAsync("drug-jd-door");
+        var app = await ApplyAsync(member, "jd-reservation-purchase", policy, new { drug = "可瑞达", city = "上海", prescriptionDays = 28, prescribedOn = "2026-06-08" });
+        var id = app.GetProperty("id").GetString()!;
+        await CompleteOkAsync(id, "review", "Specialist", "Approved", new { });
+        await CompleteOkAsync(id, "plan", "Specialist", "Planned",
+            new { mode = "delivery", pharmacyName = "上药云健康益药药房（上海店）", pharmacyAddress = "上海市黄浦区测试路1号", pharmacyCity = "上海", stockConfirmed = true,
+                  deliveryAddress = "上海市徐汇区测试路5号" });
+        // J 232: booked in the morning, delivered this afternoon (by 18:00), and the member is told so.
+        var fulfil = (await TaskAsync(id, "fulfil", "Specialist"))!.Value;
+        Assert.Equal(DateTimeOffset.Parse("2026-06-10T10:00:00Z"), fulfil.GetProperty("dueAt").GetDateTimeOffset());
+        var booked = Timeline(await ViewAsync(member, id));
+        Assert.Contains("同城配送（上午预约，当日下午送达），预计 2026-06-10 18:00 前送达", booked);
+        Assert.Contains("如有破损、缺失或错发，请不要付款并拒收", booked);
+        var form = fulfil.GetProperty("outcomes").EnumerateArray().Select(o => o.ToString()).ToList();
+        Assert.Contains("Redispatch", form);
+
+        // 14:30: the member refuses the delivery at the door, damaged. Found after paying: not re-dispatched (J 168).
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-10T06:30:00Z"));
+        var afterPaying = await CompleteAsync(id, "fulfil", "Specialist", "Redispatch",
+            new { trackingNumber = "SF2", refusalReason = "damaged", paidBeforeFound = true, verified = true });
+        Assert.Equal(HttpStatusCode.BadRequest, afterPaying.StatusCode);
+        Assert.Contains("不再重新安排发药", await afterPaying.Content.ReadAsStringAsync());
+        var unverified = await CompleteAsync(id, "fulfil", "Specialist", "Redispatch", new { trackingNumber = "SF2", refusalReason = "damaged", verified = false });
+        Assert.Equal(HttpStatusCode.BadRequest, unverified.StatusCode);
+        Assert.Contains("核实", await unverified.Content.ReadAsStringAsync());
+        var noReason = await CompleteAsync(id, "fulfil", "Specialist", "Redispatch", new { trackingNumber = "SF2", verified = true });
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Contains("refusalReason", await noReason.Content.ReadAsStringAsync());
+
+        // Verified damage in transit: re-dispatched; booked in the afternoon now, so due tomorrow morning (by 12:00).
+        await CompleteOkAsync(id, "fulfil", "Specialist", "Redispatch", new { trackingNumber = "SF2222", refusalReason = "damaged", verified = true });
+        var view = await ViewAsync(member, id);
+        Assert.Equal("Booked", view.GetProperty("status").GetString());
+        var text = Timeline(view);
+        Assert.Contains("您已拒收配送的药品（运输途中破损），经核实已安排药房重新发货，新运单号 SF2222", text);
+        Assert.Contains("同城配送（下午预约，次日上午送达），预计 2026-06-11 12:00 前送达", text);
+        var again = (await TaskAsync(id, "fulfil", "Specialist"))!.Value;
+        Assert.Equal(DateTimeOffset.Parse("2026-06-11T04:00:00Z"), again.GetProperty("dueAt").GetDateTimeOffset());
+        await CompleteOkAsync(id, "fulfil", "Specialist", "Delivered", new { trackingNumber = "SF2222" });
+        Assert.Equal("Completed", (await ViewAsync(member, id)).GetProperty("status").GetString());
+
+        // A pickup cannot be "re-dispatched".
+        var pickupApp = await ApplyAsync(member, "jd-reservation-purchase", policy, new { drug = "可瑞达", city = "上海", prescriptionDays = 28, prescribedOn = "2026-06-08" });
+        var pickupId = pickupApp.GetProperty("id").GetString()!;
+        await CompleteOkAsync(pickupId, "review", "Specialist", "Approved", new { });
+        await CompleteOkAsync(pickupId, "plan", "Specialist", "Planned", Pickup(drugCost: null));
+        var notDelivery = await CompleteAsync(pickupId, "fulfil", "Specialist", "Redispatch", new { trackingNumber = "SF3", refusalReason = "wrong", verified = true });
+        Assert.Equal(HttpStatusCode.BadRequest, notDelivery.StatusCode);
+        Assert.Equal(0L, factory.Count("WorkflowInstances WHERE SubStatus = 'Faulted'"));
+    }
+
+    [Fact]
+    public async Task CPIC_same_city_delivery_is_due_the_next_working_day_not_in_JDs_half_day_windows()
+    {
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-12T07:00:00Z")); // Friday 15:00 in Shanghai
+        var policy = await ImportAsync("drug-cpic-door", "cpic");
+        var member = await factory.MemberAsync("drug-cpic-door");
+        var id = await CpicAtPlanAsync(member, policy);
+        await CompleteOkAsync(id, "plan", "Specialist", "Planned",
+            new { mode = "delivery", pharmacyName = "上药云健康益药药房（上海店）", pharmacyAddress = "上海市黄浦区测试路1号", pharmacyCity = "上海", stockConfirmed = true,
+                  deliveryAddress = "上海市徐汇区测试路5号", drugCost = 3000m });
+        var due = TimeZoneInfo.ConvertTime((await TaskAsync(id, "fulfil", "Specialist"))!.Value.GetProperty("dueAt").GetDateTimeOffset(), Workflows.Domain.Calendar.BusinessCalendar.Shanghai);
+        Assert.Equal(new DateTime(2026, 6, 15), due.Date); // C 893: 1 working day, over the weekend to Monday
+        Assert.Contains("同城配送，预计 2026-06-15", Timeline(await ViewAsync(member, id)));
     }
 }

@@ -21,6 +21,7 @@ public sealed class SettingsTests
     [
         DatabaseSettings.Section, EvidenceSettings.Section, LimitsSettings.Section, SeedSettings.Section, IdentitySettings.Section,
         WorkflowFilesSettings.Section, StudioSettings.Section, ReferenceDataSettings.Section, NotificationSettings.Section, "Scheduling",
+        DirectBillingSettings.Section,
     ];
 
     [Theory]
@@ -37,6 +38,7 @@ public sealed class SettingsTests
             WorkflowFilesSettings.Section => (typeof(WorkflowFilesSettings), new WorkflowFilesSettings()),
             StudioSettings.Section => (typeof(StudioSettings), new StudioSettings()),
             ReferenceDataSettings.Section => (typeof(ReferenceDataSettings), new ReferenceDataSettings()),
+            DirectBillingSettings.Section => (typeof(DirectBillingSettings), new DirectBillingSettings()),
             NotificationSettings.Section => (typeof(NotificationSettings), new NotificationSettings { MemberChannels = ["Inbox"] }), // empty means Inbox
             _ => (typeof(SchedulingOptions), new SchedulingOptions()),
         };
@@ -53,7 +55,7 @@ public sealed class SettingsTests
         {
             "DataDirectory", "Logging", "Clock", DatabaseSettings.Section, EvidenceSettings.Section, LimitsSettings.Section, SeedSettings.Section,
             IdentitySettings.Section, WorkflowFilesSettings.Section, StudioSettings.Section, ReferenceDataSettings.Section,
-            NotificationSettings.Section, "Scheduling",
+            NotificationSettings.Section, "Scheduling", DirectBillingSettings.Section,
         };
         Assert.Empty(Appsettings().GetChildren().Select(c => c.Key).Except(known));
         Assert.Equal("", Appsettings()["DataDirectory"]);
@@ -68,6 +70,7 @@ public sealed class SettingsTests
     [InlineData("Identity:HashKey", "c2hvcnQ=")]
     [InlineData("ReferenceData:RefreshInterval", "00:00:00")]
     [InlineData("Notifications:Sms:Url", "not-an-address")]
+    [InlineData("DirectBilling:DefaultSumInsured", "0")]
     public void A_bad_setting_stops_the_host_and_names_the_setting(string key, string value)
     {
         using var factory = new BadSettingFactory(key, value);

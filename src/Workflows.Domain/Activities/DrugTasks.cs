@@ -95,6 +95,25 @@ public static class CpicDirectBilling
         var advanced = sumInsuredLeft is { } left ? Math.Min(byRatio, Math.Max(0, left)) : byRatio;
         return new Split(drugCost, ratio, sumInsuredLeft, advanced, drugCost - advanced);
     }
+
+    /// <summary>
+    /// What the member (and staff, on the case's timeline) read about the money: the cost, the ratio, what CPIC advances,
+    /// what they pay themselves, and the policy's specialty-drug sum insured left after this advance.
+    /// </summary>
+    public static (string Zh, string En) Describe(JsonObject plan)
+    {
+        static string Yuan(JsonNode? n) => n is JsonValue v && v.TryGetValue<decimal>(out var d) ? d.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "0";
+        var ratio = plan["ratio"] is JsonValue r && r.TryGetValue<decimal>(out var rv) ? (rv * 100m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%" : "";
+        var exhausted = plan["advancedBefore"] is JsonValue b && b.TryGetValue<decimal>(out var before) && plan["sumInsured"] is JsonValue s && s.TryGetValue<decimal>(out var sum) && before >= sum;
+        var capped = !exhausted && plan["sumInsuredLeft"] is JsonValue l && l.TryGetValue<decimal>(out var left) && left == 0
+                     && plan["memberPays"] is JsonValue m && m.TryGetValue<decimal>(out var pays) && pays > 0;
+        var zh = $"本次药费 {Yuan(plan["drugCost"])} 元，本公司按约定比例（{ratio}）垫付 {Yuan(plan["advanced"])} 元，您需自付 {Yuan(plan["memberPays"])} 元（超出保险金额及赔付比例的部分由您承担）。"
+                 + (exhausted ? $"本保单特药保险金额 {Yuan(plan["sumInsured"])} 元已用完，本次不再垫付。"
+                    : capped ? $"本次垫付后本保单特药保险金额 {Yuan(plan["sumInsured"])} 元已用完（剩余 0 元），超出部分由您自付。"
+                    : $"本保单特药保险金额 {Yuan(plan["sumInsured"])} 元，本次垫付后剩余 {Yuan(plan["sumInsuredLeft"])} 元。");
+        var en = $" Drug cost {Yuan(plan["drugCost"])} yuan: CPIC advances {Yuan(plan["advanced"])} ({ratio}), you pay {Yuan(plan["memberPays"])}; the policy's specialty-drug sum insured {Yuan(plan["sumInsured"])}, left after this advance {Yuan(plan["sumInsuredLeft"])}.";
+        return (zh, en);
+    }
 }
 
 /// <summary>
@@ -114,8 +133,6 @@ public sealed class PlanPharmacy : DeadlineTaskActivity
     [Input(Description = "CPIC: the contract's payment ratio for specialty drugs (0-1; 1 = 100%).", DefaultValue = 1.0, Order = 9)]
     public decimal CpicRatio { get; set; } = 1m;
 
-    [Input(Description = "CPIC: the specialty-drug sum insured left on the policy (元); empty = not capped here (the claims department checks it).", Order = 10)]
-    public decimal? CpicSumInsuredLeft { get; set; }
 
     protected override int? DefaultWorkingDays => 1;
 
@@ -176,19 +193,33 @@ public sealed class PlanPharmacy : DeadlineTaskActivity
         {
             if (data["drugCost"] is not JsonValue costValue || !costValue.TryGetValue<decimal>(out var cost))
                 throw new ResumeRejectedException("太平洋特药垫付须填写药品费用（元），以便告知会员垫付金额与自付金额。 CPIC direct billing needs the drug cost (data.drugCost).");
-            var split = CpicDirectBilling.Calculate(cost, CpicRatio, CpicSumInsuredLeft);
+            // The policy's sum insured (from the feed, else the documented default) less the advances so far on it.
+            DirectBillingBalance balance;
+            Policy policy;
+            using (var db = context.Db())
+            {
+                policy = db.Policies.AsNoTracking().First(p => p.PolicyNumber == application.PolicyNumber);
+                balance = DirectBillingBalance.Of(db, policy, context.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DirectBillingSettings>>().Value);
+            }
+            var split = CpicDirectBilling.Calculate(cost, CpicRatio, balance.Left);
             plan["drugCost"] = split.DrugCost;
+            plan["ratio"] = split.Ratio;
             plan["advanced"] = split.Advanced;
             plan["memberPays"] = split.MemberPays;
+            plan["sumInsured"] = balance.SumInsured;
+            plan["sumInsuredFromFeed"] = balance.SumInsuredFromFeed;
+            plan["advancedBefore"] = balance.Advanced;
+            plan["sumInsuredLeft"] = balance.Left - split.Advanced;
+            // Reserved in this step's transaction, only while the policy's advances stay within its sum insured; a
+            // concurrent advance that took the balance first makes this completion fail with 409 and change nothing.
+            if (split.Advanced > 0)
+                context.AddEffect(DirectBillingEffects.Reserve, DirectBillingEffects.ReserveData(policy.Id, policy.PolicyNumber, balance.SumInsured, split.Advanced));
         }
         context.SetVariable(DrugVoucher.PharmacyVariable, plan);
         var where = $"{Text("pharmacyName")}（{pharmacyCity}，{Text("pharmacyAddress")}）";
         var how = mode == DrugVoucher.Pickup ? "到店自取" : sameCity ? "同城送药上门" : "异地送药上门（2-5个工作日送达）";
         var howEn = mode == DrugVoucher.Pickup ? "pickup in store" : sameCity ? "same-city delivery" : "delivery from another city (2-5 working days)";
-        var money = plan["advanced"] is { } adv
-            ? $"本次药费 {plan["drugCost"]} 元，本公司按约定比例垫付 {adv} 元，您需自付 {plan["memberPays"]} 元（超出保险金额及赔付比例的部分由您承担）。"
-            : "";
-        var moneyEn = plan["advanced"] is { } adv2 ? $" Drug cost {plan["drugCost"]} yuan: CPIC advances {adv2}, you pay {plan["memberPays"]}." : "";
+        var (money, moneyEn) = jd ? ("", "") : CpicDirectBilling.Describe(plan);
         context.Status(ApplicationStatus.Contacted, $"已为您规划指定药店并确认库存：{where}，取药方式：{how}。{money}",
             $"A designated pharmacy was planned and its stock confirmed: {Text("pharmacyName")} ({pharmacyCity}, {Text("pharmacyAddress")}), {howEn}.{moneyEn}");
     }
@@ -269,6 +300,7 @@ public sealed class VoucherExpiry : Activity
 
     public override ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
     {
+        context.AddEffect(DirectBillingEffects.Release, new JsonObject());
         context.Status(ApplicationStatus.Cancelled, "购药凭证已过有效期未使用，视为放弃。", "The voucher lapsed unused and counts as waived.", "VOUCHER_EXPIRED");
         return new(ActivityResult.Complete("Expired"));
     }
@@ -276,33 +308,90 @@ public sealed class VoucherExpiry : Activity
 
 /// <summary>
 /// 取药/配送. Pickup: the pharmacy verifies the pickup code with the member's ID and the original prescription at its
-/// counter (C 807-809), and only the pharmacy's verification completes it (once). Delivery: due the next working day in
-/// the same city, else in 2-5 working days (C 891-895; J 230-234); recorded with the courier's tracking number.
+/// counter (C 807-809), and only the pharmacy's verification completes it (once). Delivery: from another city in 2-5
+/// working days (C 895; J 234); in the same city CPIC's next working day (C 893), JD's half-day windows (J 232: booked in
+/// the morning, delivered that afternoon; booked in the afternoon, delivered the next morning). Recorded with the courier's
+/// tracking number. A delivery the member refuses at the door because it arrived damaged, incomplete or wrong, before
+/// paying, is re-dispatched once the partner has verified it (J 166-168, 287-289): the task stays open with a new deadline.
+/// Damage found after paying, or caused by the member, is not re-dispatched (JD: counts as delivered).
 /// </summary>
-[Activity("Health", "DrugFulfilment", "Specialty drugs", "Pickup (verified at the pharmacy counter) or delivery; Expired when the member gives the voucher up.", DisplayName = "Pickup or delivery", DisplayNameZh = "取药或配送", Kind = "Task")]
+[Activity("Health", "DrugFulfilment", "Specialty drugs", "Pickup (verified at the pharmacy counter) or delivery; a delivery refused at the door as damaged or wrong is re-dispatched; Expired when the member gives the voucher up.",
+    DisplayName = "Pickup or delivery", DisplayNameZh = "取药或配送", Kind = "Task")]
 [Ports("PickedUp", "Delivered", "Expired")]
 public sealed class DrugFulfilment : DeadlineTaskActivity
 {
-    [Input(Description = "Working days to deliver from a designated pharmacy in the member's city (同城次日).", DefaultValue = 1, Order = 8)]
+    /// <summary>The task outcome that re-dispatches a delivery refused at the door; not a port, the task stays open.</summary>
+    public const string Redispatch = "Redispatch";
+
+    [Input(Description = "Working days to deliver from a designated pharmacy in the member's city (CPIC 同城1个工作日; JD uses the half-day windows below).", DefaultValue = 1, Order = 10)]
     public int SameCityWorkingDays { get; set; } = 1;
 
-    [Input(Description = "Working days to deliver from another city (异地2-5日).", DefaultValue = 5, Order = 9)]
+    [Input(Description = "Working days to deliver from another city (异地2-5日).", DefaultValue = 5, Order = 11)]
     public int OtherCityWorkingDays { get; set; } = 5;
+
+    [Input(Description = "Same-city half-day windows (J 232: 上午预约下午送达，下午预约次日早上送达): empty = JD yes, CPIC no (its next working day).",
+        Options = ["", "Yes", "No"], Order = 12)]
+    public string SameCityHalfDays { get; set; } = "";
+
+    [Input(Description = "Same-city windows: a delivery booked before this time (Asia/Shanghai, HH:mm) counts as booked in the morning.", DefaultValue = "12:00", Order = 13)]
+    public string MorningCutOff { get; set; } = "12:00";
+
+    [Input(Description = "Same-city windows: a morning booking is due that day by this time (下午送达).", DefaultValue = "18:00", Order = 14)]
+    public string AfternoonDeliveryBy { get; set; } = "18:00";
+
+    [Input(Description = "Same-city windows: an afternoon booking is due the next calendar day by this time (第二天早上送达).", DefaultValue = "12:00", Order = 15)]
+    public string NextMorningDeliveryBy { get; set; } = "12:00";
 
     public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
     {
-        // The task is found at the pharmacy counter by its code's hash.
+        // A delivery tells the member by when it arrives; the task is found at the pharmacy counter by its code's hash.
+        var plan = DrugVoucher.Planned(context);
+        if (plan?["mode"]?.ToString() == DrugVoucher.Delivery && DueAt(context) is { } due)
+        {
+            var local = TimeZoneInfo.ConvertTime(due, Workflows.Domain.Calendar.BusinessCalendar.Shanghai);
+            var window = DeliveryWindow(context, plan) is { } w ? w.Zh : (plan["sameCity"] is JsonValue s && s.GetValue<bool>() ? "同城配送" : "异地配送（2-5个工作日）");
+            var windowEn = DeliveryWindow(context, plan) is { } w2 ? w2.En : (plan["sameCity"] is JsonValue s2 && s2.GetValue<bool>() ? "same-city delivery" : "delivery from another city (2-5 working days)");
+            context.Status(ApplicationStatus.Booked,
+                $"药品配送中：{window}，预计 {local:yyyy-MM-dd HH:mm} 前送达。签收前请当场检查药品是否完整：如有破损、缺失或错发，请不要付款并拒收，核实后将为您重新发货；付款后发现损坏或不完整的，视为您自身原因，不再重新发药。",
+                $"Your drug is on its way ({windowEn}), due by {local:yyyy-MM-dd HH:mm}. Check it before you pay: refuse a damaged, incomplete or wrong delivery and it is re-dispatched once verified; damage found after paying is not re-dispatched.");
+        }
         var code = context.GetVariable(DrugVoucher.CodeVariable)?.ToString();
         return new(ActivityResult.Suspend(new BookmarkRequest(BookmarkKinds.HumanTask, Title, Payload: Task(context).ToPayload(),
             CorrelationKey: string.IsNullOrEmpty(code) ? null : DrugVoucher.CorrelationKey(code))));
     }
 
-    /// <summary>A delivery is due in <see cref="SameCityWorkingDays"/> from a pharmacy in the member's city, else <see cref="OtherCityWorkingDays"/>.</summary>
+    public override async ValueTask<ActivityResult> ResumeAsync(ActivityContext context, ResumeInput input)
+    {
+        var result = await base.ResumeAsync(context, input);
+        // Re-dispatched: the same task again, with a new deadline from now, still found by the pickup code.
+        return result.Outcomes is [Redispatch] ? await ExecuteAsync(context) : result;
+    }
+
+    /// <summary>JD's same-city half-day window for a delivery booked now (J 232), or null where it does not apply.</summary>
+    private (DateTimeOffset Due, string Zh, string En)? DeliveryWindow(ActivityContext context, JsonObject plan)
+    {
+        if (plan["sameCity"] is not JsonValue s || !s.GetValue<bool>()) return null;
+        var halfDays = SameCityHalfDays switch { "Yes" => true, "No" => false, _ => DrugVoucher.IsJd(ApplicationInput.From(context).ServiceCode) };
+        if (!halfDays) return null;
+        static TimeOnly At(string text, string name) => TimeOnly.TryParseExact(text.Trim(), "HH:mm", out var t) ? t
+            : throw new InvalidOperationException($"{name} must be a time of day in the form HH:mm (was '{text}').");
+        var booked = TimeZoneInfo.ConvertTime(SlaStart(context), Workflows.Domain.Calendar.BusinessCalendar.Shanghai);
+        var day = DateOnly.FromDateTime(booked.DateTime);
+        var morning = TimeOnly.FromDateTime(booked.DateTime) < At(MorningCutOff, nameof(MorningCutOff));
+        var (dueDay, dueTime) = morning ? (day, At(AfternoonDeliveryBy, nameof(AfternoonDeliveryBy))) : (day.AddDays(1), At(NextMorningDeliveryBy, nameof(NextMorningDeliveryBy)));
+        var due = new DateTimeOffset(dueDay.ToDateTime(dueTime), TimeSpan.FromHours(8));
+        return morning
+            ? (due, "同城配送（上午预约，当日下午送达）", "same-city delivery (booked in the morning, delivered this afternoon)")
+            : (due, "同城配送（下午预约，次日上午送达）", "same-city delivery (booked in the afternoon, delivered next morning)");
+    }
+
+    /// <summary>A delivery is due by JD's half-day window in the same city, else in <see cref="SameCityWorkingDays"/> from a pharmacy in the member's city, else <see cref="OtherCityWorkingDays"/>.</summary>
     protected override DateTimeOffset? DueAt(ActivityContext context)
     {
         if (DueWithinMinutes is not null || DueWithinWorkingDays is not null) return base.DueAt(context);
         var plan = DrugVoucher.Planned(context);
         if (plan?["mode"]?.ToString() == DrugVoucher.Pickup) return null; // the voucher's expiry timer ends an unused pickup
+        if (plan is not null && DeliveryWindow(context, plan) is { } window) return window.Due.ToUniversalTime();
         bool sameCity;
         if (plan?["sameCity"] is JsonValue s) sameCity = s.GetValue<bool>();
         else
@@ -311,17 +400,33 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
             var lookup = context.Services.GetService<Workflows.Domain.ReferenceData.IReferenceDataVersions>()?.Current;
             sameCity = lookup is not null && DrugVoucher.HasPharmacy(lookup, application.ServiceCode, application.Details.City);
         }
+        // From when the task opens: the booking, or a re-dispatch when it was decided.
         return context.Calendar().DeadlineAfter(SlaStart(context), sameCity ? SameCityWorkingDays : OtherCityWorkingDays, ServiceHoursNamed(HoursIn(context)));
     }
 
-    protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", "Expired"];
+    protected override IReadOnlyList<string> TaskOutcomes => ["PickedUp", "Delivered", Redispatch, "Expired"];
+
+    /// <summary>Why a delivery was refused at the door (J 166, 287-289).</summary>
+    public static readonly (string Value, string Zh, string En)[] RefusalReasons =
+    [
+        ("damaged", "运输途中破损", "Damaged in transit"),
+        ("incomplete", "药品不完整（缺失）", "Incomplete"),
+        ("wrong", "错发（药品或规格不符）", "Wrong drug or strength"),
+    ];
 
     protected override IEnumerable<FormField> DeclareFields() =>
     [
         new() { Name = "trackingNumber", Type = FormFieldType.Text, LabelZh = "运单号", LabelEn = "Tracking number", MaxLength = 64,
-                RequiredFor = ["Delivered"], ShownFor = ["Delivered"] },
-        new() { Name = "courier", Type = FormFieldType.Choice, LabelZh = "快递公司", LabelEn = "Courier", ShownFor = ["Delivered"],
+                RequiredFor = ["Delivered", Redispatch], ShownFor = ["Delivered", Redispatch],
+                HelpZh = "重新发货时填写新运单号。", HelpEn = "For a re-dispatch, the new tracking number." },
+        new() { Name = "courier", Type = FormFieldType.Choice, LabelZh = "快递公司", LabelEn = "Courier", ShownFor = ["Delivered", Redispatch],
                 Options = [new("sf", "顺丰速运", "SF Express"), new("jd", "京东物流", "JD Logistics"), new("ems", "EMS", "EMS"), new("other", "其他", "Other")] },
+        new() { Name = "refusalReason", Type = FormFieldType.Choice, LabelZh = "拒收原因", LabelEn = "Why the member refused the delivery",
+                RequiredFor = [Redispatch], ShownFor = [Redispatch], Options = RefusalReasons.Select(r => new FormOption(r.Value, r.Zh, r.En)).ToList() },
+        new() { Name = "paidBeforeFound", Type = FormFieldType.Boolean, LabelZh = "会员付款（签收）后才发现问题", LabelEn = "Found only after the member paid (signed)",
+                ShownFor = [Redispatch], HelpZh = "付款后发现损坏或不完整的视为客户自身原因，不再重新发药。", HelpEn = "Damage found after paying counts as the member's own; nothing is re-dispatched." },
+        new() { Name = "verified", Type = FormFieldType.Boolean, LabelZh = "已与配送方核实（非客户自身原因）", LabelEn = "Verified with the courier (not the member's own cause)",
+                RequiredFor = [Redispatch], ShownFor = [Redispatch] },
         new() { Name = "reason", Type = FormFieldType.MultiLine, LabelZh = "放弃原因", LabelEn = "Why the member gave the voucher up", MaxLength = 500,
                 RequiredFor = ["Expired"], ShownFor = ["Expired"] },
     ];
@@ -337,6 +442,7 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
                     throw new ResumeRejectedException("到店取药须由指定药店在“取药核验”页面凭取药码、身份证件和处方原件核验后登记。 A pickup is recorded only by the pharmacy's verification of the code, the ID and the original prescription.");
                 if (mode == DrugVoucher.Delivery)
                     throw new ResumeRejectedException("此订单为送药上门，请登记运单号。 This order is a delivery; record the tracking number.");
+                context.AddEffect(DirectBillingEffects.Consume, new JsonObject());
                 context.Status(ApplicationStatus.Completed, $"您已在药店取药（{data["pharmacyUser"]} 核验取药码与身份证件）。", "You collected the drug at the pharmacy (code and ID verified).");
                 break;
             case "Delivered":
@@ -344,11 +450,24 @@ public sealed class DrugFulfilment : DeadlineTaskActivity
                     throw new ResumeRejectedException("此订单为到店自取，取药由药店核验取药码后登记。 This order is a pickup; the pharmacy records it when it verifies the code.");
                 if ((data["trackingNumber"] as JsonValue)?.ToString() is not { Length: > 0 and <= 64 } tracking)
                     throw new ResumeRejectedException("Delivered needs the courier's tracking number (data.trackingNumber).");
+                context.AddEffect(DirectBillingEffects.Consume, new JsonObject());
                 context.Status(ApplicationStatus.Completed, $"药品已配送，运单号 {tracking}。", $"The drug was delivered; tracking number {tracking}.");
+                break;
+            case Redispatch:
+                if (mode != DrugVoucher.Delivery)
+                    throw new ResumeRejectedException("只有送药上门的订单可以拒收后重新发货。 Only a delivery can be re-dispatched.");
+                if (data["paidBeforeFound"] is JsonValue paid && paid.GetValueKind() == System.Text.Json.JsonValueKind.True)
+                    throw new ResumeRejectedException("付款后发现药品损坏或不完整的，视为客户自身原因，不再重新安排发药（京东安联服务手册）；请登记“已配送”。 Damage found after paying is the member's own; nothing is re-dispatched: record it as delivered.");
+                if (data["verified"] is not JsonValue ok || ok.GetValueKind() != System.Text.Json.JsonValueKind.True)
+                    throw new ResumeRejectedException("重新发货前须与配送方核实拒收原因（非客户自身原因）。 Verify the refusal with the courier before re-dispatching (data.verified).");
+                var why = RefusalReasons.First(r => r.Value == (data["refusalReason"] as JsonValue)?.ToString());
+                context.Status(ApplicationStatus.Booked, $"您已拒收配送的药品（{why.Zh}），经核实已安排药房重新发货，新运单号 {data["trackingNumber"]}。",
+                    $"You refused the delivery ({why.En}); verified, the pharmacy re-dispatches it, new tracking number {data["trackingNumber"]}.");
                 break;
             default:
                 if ((data["reason"] as JsonValue)?.ToString() is not { Length: > 0 })
                     throw new ResumeRejectedException("登记放弃须写明原因（data.reason）。 Giving the voucher up needs a reason (data.reason).");
+                context.AddEffect(DirectBillingEffects.Release, new JsonObject());
                 context.Status(ApplicationStatus.Cancelled, "您已放弃本次购药凭证。", "You gave up this purchase voucher.");
                 break;
         }

@@ -49,6 +49,65 @@ namespace Workflows.Domain.Migrations
                     b.ToTable("ApplicationEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Domain.Applications.DirectBillingAccount", b =>
+                {
+                    b.Property<string>("PolicyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyNumber")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SumInsuredFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UsedFen")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PolicyId");
+
+                    b.ToTable("DirectBillingAccounts", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.Applications.DirectBillingAdvance", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApplicationId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId");
+
+                    b.HasIndex("PolicyId");
+
+                    b.ToTable("DirectBillingAdvances", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Domain.Applications.MemberConsultation", b =>
                 {
                     b.Property<string>("Id")
@@ -701,6 +760,9 @@ namespace Workflows.Domain.Migrations
 
                     b.Property<bool>("SpecialtyDrugCover")
                         .HasColumnType("INTEGER");
+
+                    b.Property<decimal?>("SpecialtyDrugSumInsured")
+                        .HasColumnType("TEXT");
 
                     b.Property<DateOnly?>("TerminatedOn")
                         .HasColumnType("TEXT");

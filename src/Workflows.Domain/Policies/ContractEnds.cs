@@ -73,7 +73,9 @@ public sealed class ContractEnds(IServiceScopeFactory scopes, BusinessCalendar c
             try
             {
                 await runtime.CancelAsync(app.InstanceId, reason, actor,
-                    [new StepEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(ApplicationStatus.Cancelled, zh, en, code), "contract-end")],
+                    [new StepEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(ApplicationStatus.Cancelled, zh, en, code), "contract-end"),
+                     // a CPIC direct-billing advance reserved for a purchase that will not happen goes back to the sum insured
+                     new StepEffect(DirectBillingEffects.Release, new JsonObject { ["applicationId"] = app.Id }, "contract-end")],
                     $"contract-end:{p.Id}:{app.Id}", ct);
                 closed++;
             }

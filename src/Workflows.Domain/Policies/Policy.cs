@@ -17,6 +17,12 @@ public sealed class Policy
     public string? Variant { get; set; }
     /// <summary>CPIC's optional specialty-drug cover (特定药品费用医疗保险金可选责任), required for 特药垫付.</summary>
     public bool SpecialtyDrugCover { get; set; }
+    /// <summary>
+    /// CPIC: the sum insured of the specialty-drug cover (元) from the feed; null when the feed does not carry it, and
+    /// then <see cref="DirectBillingSettings.DefaultSumInsured"/> applies. Direct billing never advances more than it
+    /// over the policy (C 871-875); the advances so far are in <see cref="Applications.DirectBillingAccount"/>.
+    /// </summary>
+    public decimal? SpecialtyDrugSumInsured { get; set; }
     public DateOnly EffectiveDate { get; set; }
     public DateOnly EndDate { get; set; }
     /// <summary>The policy this one continuously renews (连续投保), if any.</summary>

@@ -14,6 +14,8 @@ public sealed record PolicyRecord
     public string? EndDate { get; init; }
     public string? PreviousPolicyNumber { get; init; }
     public bool SpecialtyDrugCover { get; init; }
+    /// <summary>CPIC: the specialty-drug cover's sum insured in 元 (optional; the DirectBilling:DefaultSumInsured setting applies without it).</summary>
+    public decimal? SpecialtyDrugSumInsured { get; init; }
     public string? CoolingOffEnd { get; init; }
     public string? WaitingPeriodEnd { get; init; }
     public PersonRecord? Insured { get; init; }
@@ -247,6 +249,10 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
                 EndDate = Field(f, "end_date"),
                 PreviousPolicyNumber = Field(f, "previous_policy_number"),
                 SpecialtyDrugCover = Field(f, "specialty_drug_cover") is "true" or "1" or "yes" or "Y" or "是",
+                // optional column: an amount that is not a number is kept as -1, which Validate refuses with the field's name
+                SpecialtyDrugSumInsured = Field(f, "specialty_drug_sum_insured") is { } sum
+                    ? decimal.TryParse(sum, NumberStyles.Number, CultureInfo.InvariantCulture, out var amount) ? amount : -1m
+                    : null,
                 Insured = new PersonRecord(Field(f, "insured_name"), Field(f, "insured_id_number"), Field(f, "insured_phone"), Field(f, "insured_birth_date"), null, Field(f, "insured_user")),
                 Guardian = Field(f, "guardian_name") is null ? null
                     : new PersonRecord(Field(f, "guardian_name"), Field(f, "guardian_id_number"), Field(f, "guardian_phone"), null, Field(f, "guardian_relation"), Field(f, "guardian_user")),
@@ -282,6 +288,9 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
         Text(r.Guardian?.Phone, "guardian.phone", 20);
         Text(r.Guardian?.Relation, "guardian.relation", 30);
         if (r.Guardian is { } g && g.IdNumber is { } gid && gid.Length is < 15 or > 18) Error("guardian.idNumber", $"Row {row}: the guardian's ID number must have 15 to 18 characters.", $"第 {row} 行：监护人证件号应为 15 到 18 位。");
+        if (r.SpecialtyDrugSumInsured is { } sumInsured && (sumInsured <= 0 || sumInsured > DirectBillingSettings.MaxSumInsured || decimal.Round(sumInsured, 2) != sumInsured))
+            Error("specialtyDrugSumInsured", $"Row {row}: the specialty-drug sum insured must be an amount in yuan above 0 and at most {DirectBillingSettings.MaxSumInsured:N0}, to the fen.",
+                $"第 {row} 行：特药保险金额须为大于 0、不超过 {DirectBillingSettings.MaxSumInsured:N0} 元的金额（最多两位小数）。");
         var policyId = Guid.CreateVersion7().ToString("N");
         var diagnoses = r.Diagnoses.Select(d => Diagnosis(row, number, d, errors)).OfType<DiagnosisEvent>().ToList();
         foreach (var d in diagnoses) d.PolicyId = policyId;
@@ -294,6 +303,7 @@ public sealed class PolicyImport(DomainDbContext db, PersonalDataProtector prote
             Insurer = Products.InsurerOf(r.Product ?? ""),
             Variant = r.Variant,
             SpecialtyDrugCover = r.SpecialtyDrugCover,
+            SpecialtyDrugSumInsured = r.SpecialtyDrugSumInsured,
             EffectiveDate = effective ?? default,
             EndDate = end ?? default,
             PreviousPolicyNumber = string.IsNullOrWhiteSpace(r.PreviousPolicyNumber) ? null : r.PreviousPolicyNumber.Trim(),

@@ -21,8 +21,11 @@ namespace Workflows.Web.Workspace;
 /// (a reveal needs a reason and goes to the access trail), and a search paged in SQL.
 /// </summary>
 public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflowStore store, ITaskSource tasks, ServiceCatalogue catalogue,
-    BusinessCalendar calendar, PersonalDataProtector protector, Workflows.Domain.FreeText.PersonalTexts texts, TimeProvider clock, IHttpContextAccessor http) : ICaseService
+    BusinessCalendar calendar, PersonalDataProtector protector, Workflows.Domain.FreeText.PersonalTexts texts, TimeProvider clock, IHttpContextAccessor http,
+    Microsoft.Extensions.Options.IOptions<DirectBillingSettings> directBilling) : ICaseService
 {
+    private static CaseDirectBilling DirectBilling(DirectBillingBalance b) => new(b.SumInsured, b.SumInsuredFromFeed, b.Advanced, b.Left);
+
     public async Task<CaseView?> ForTaskAsync(string taskId, ClaimsPrincipal user, CancellationToken ct)
     {
         var task = await tasks.FindAsync(taskId, ct);
@@ -65,7 +68,9 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
             Policy = policy, ChainStart = chainStart, Service = service, Today = today, ApplicantUserName = "", Details = new ApplicationDetails(), QuotaUsed = used,
         });
         var casePolicy = new CasePolicy(policy.PolicyNumber, policy.Insurer, policy.Product, policy.Variant, policy.EffectiveDate, policy.EndDate, policy.SpecialtyDrugCover,
-            quota, used, quota is { } qn ? Math.Max(0, qn - used) : null, period, usableFrom);
+            quota, used, quota is { } qn ? Math.Max(0, qn - used) : null, period, usableFrom,
+            policy.Insurer == "CPIC" && policy.SpecialtyDrugCover && app.ServiceCode == "cpic-special-drug-direct-pay"
+                ? DirectBilling(DirectBillingBalance.Of(db, policy, directBilling.Value)) : null);
 
         // Timeline, documents.
         var timeline = await db.ApplicationEvents.AsNoTracking().Where(e => e.ApplicationId == app.Id).OrderBy(e => e.Id)

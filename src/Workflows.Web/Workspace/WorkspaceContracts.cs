@@ -55,7 +55,10 @@ public sealed record CaseMember(string NameMasked, string IdNumberMasked, string
 
 /// <summary>The policy and the service's entitlement under it: quota used and left in the current period, and the first day it may be used.</summary>
 public sealed record CasePolicy(string PolicyNumber, string Insurer, string Product, string? Variant, DateOnly EffectiveDate, DateOnly EndDate,
-    bool SpecialtyDrugCover, int? Quota, int Used, int? Left, DateOnly? PeriodStart, DateOnly UsableFrom);
+    bool SpecialtyDrugCover, int? Quota, int Used, int? Left, DateOnly? PeriodStart, DateOnly UsableFrom, CaseDirectBilling? DirectBilling = null);
+
+/// <summary>CPIC 特药垫付 on the case: the policy's specialty-drug sum insured (from the feed, or the DirectBilling:DefaultSumInsured setting), advanced so far, left (元).</summary>
+public sealed record CaseDirectBilling(decimal SumInsured, bool FromFeed, decimal Advanced, decimal Left);
 
 /// <summary>The eligibility check's decision: Eligible, NotEligible (with the reason) or Pending.</summary>
 /// <summary>The eligibility decision; <paramref name="ReferenceDataVersion"/> is the reference-data version it read.</summary>

@@ -17,6 +17,8 @@ public static class OutcomeLabels
         ["PickedUp"] = ("已到店取药", "Picked up"),
         ["Delivered"] = ("已配送", "Delivered"),
         ["Expired"] = ("凭证逾期作废", "Expired"),
+        ["Redispatch"] = ("拒收·重新发货", "Refused at the door: re-dispatch"),
+        ["Planned"] = ("已规划药店", "Pharmacy planned"),
         ["Answered"] = ("已回复", "Answered"),
         ["Enrolled"] = ("已入组", "Enrolled"),
         ["Declined"] = ("会员拒绝", "Declined"),
