@@ -37,6 +37,8 @@ public static class BackOfficeServices
         Settings<StudioSettings>(builder, StudioSettings.Section);
         var database = new DatabaseOptions
         {
+            Provider = databaseSettings.Provider,
+            PostgreSqlConnectionString = databaseSettings.ConnectionString,
             Path = Path.GetFullPath(databaseSettings.Path is { Length: > 0 } dbPath ? dbPath : Path.Combine(dataDir, "backoffice.db")),
             Synchronous = databaseSettings.Synchronous,
         };
