@@ -36,3 +36,15 @@ public sealed partial record DatabaseOptions
     /// <summary>A new, unopened connection to the PostgreSQL database (pooled by Npgsql per connection string).</summary>
     public NpgsqlConnection CreatePostgreSqlConnection() => new(RequirePostgreSql());
 }
+
+public sealed partial record DatabaseOptions
+{
+    /// <summary>An open connection on the configured provider (SQLite: with this file's pragmas; PostgreSQL: from Npgsql's pool).</summary>
+    public async Task<System.Data.Common.DbConnection> OpenConnectionAsync(CancellationToken ct = default)
+    {
+        if (!IsPostgreSql) return Open();
+        var c = CreatePostgreSqlConnection();
+        await c.OpenAsync(ct);
+        return c;
+    }
+}
