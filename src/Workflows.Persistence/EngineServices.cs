@@ -15,11 +15,11 @@ public static class EngineServices
         services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
-        services.AddSingleton<PreparedConnections>();
+        services.AddSingleton<StoreConnections>(sp => new SqliteConnections(sp.GetRequiredService<DatabaseOptions>()));
         services.AddSingleton<Tasks.TaskChangeFeed>();
         services.AddSingleton<Tasks.ITaskChangeFeed>(sp => sp.GetRequiredService<Tasks.TaskChangeFeed>());
-        services.AddSingleton<SqliteWorkflowStore>();
-        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<SqliteWorkflowStore>());
+        services.AddSingleton<WorkflowStore>();
+        services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<WorkflowStore>());
         services.AddSingleton<WorkflowRuntime>();
         services.AddSingleton<WorkflowReplayer>();
         return services;

@@ -1,20 +1,24 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace Workflows.Persistence;
 
 /// <summary>
-/// An open connection that keeps its statements prepared: each distinct SQL text is compiled once and then only re-bound.
-/// Statement preparation is most of the cost of a small SQLite transaction, so the hot path never prepares twice.
+/// An open connection that keeps its statements prepared: each distinct SQL text gets one command, created once and then
+/// only re-bound. On SQLite statement preparation is most of the cost of a small transaction, so the hot path never
+/// prepares twice; on PostgreSQL the same cache saves building commands (Npgsql prepares them server-side by itself).
+/// Provider-neutral: SQL given here follows the rules in docs/architecture.md ("Raw SQL on both providers").
 /// </summary>
-public sealed class PreparedConnection(SqliteConnection connection) : IDisposable
+public sealed class PreparedConnection(DbConnection connection, SqlDialect dialect) : IDisposable
 {
     private const int MaxCachedCommands = 256;
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
-    public SqliteConnection Connection { get; } = connection;
+    public DbConnection Connection { get; } = connection;
+    public SqlDialect Dialect { get; } = dialect;
 
-    public SqliteCommand Command(string sql, SqliteTransaction? tx, params (string Name, object? Value)[] args)
+    public DbCommand Command(string sql, DbTransaction? tx, params (string Name, object? Value)[] args)
     {
         if (!_commands.TryGetValue(sql, out var cmd))
         {
@@ -29,37 +33,47 @@ public sealed class PreparedConnection(SqliteConnection connection) : IDisposabl
         }
         cmd.Transaction = tx;
         // A given SQL text is always called with the same parameters in the same order, so after the first call they are set by position.
-        if (cmd.Parameters.Count != args.Length)
+        var parameters = cmd.Parameters;
+        if (parameters.Count != args.Length)
         {
-            cmd.Parameters.Clear();
-            foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            parameters.Clear();
+            foreach (var (name, value) in args)
+            {
+                var p = cmd.CreateParameter();
+                p.ParameterName = name;
+                p.Value = value ?? DBNull.Value;
+                parameters.Add(p);
+            }
         }
         else
         {
-            for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i].Value ?? DBNull.Value;
+            for (var i = 0; i < args.Length; i++) parameters[i].Value = args[i].Value ?? DBNull.Value;
         }
         return cmd;
     }
 
-    /// <summary>True when no transaction is open on the connection.</summary>
-    /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction on this connection: committed whole, or rolled back.</summary>
-    public T InTransaction<T>(Func<T> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction on this connection (SQLite: BEGIN IMMEDIATE on the single
+    /// writer; PostgreSQL: READ COMMITTED): committed whole, or rolled back.
+    /// </summary>
+    public T InTransaction<T>(Func<WriteTransaction, T> work, DateTimeOffset now)
     {
-        Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
+        var tx = Dialect.Begin(this);
         try
         {
-            var result = work();
-            Command("COMMIT", null).ExecuteNonQuery();
+            var result = work(new WriteTransaction(this, tx, now));
+            Dialect.Commit(this, tx);
             return result;
         }
         catch
         {
-            if (!IsAutoCommit()) Command("ROLLBACK", null).ExecuteNonQuery();
+            Dialect.Rollback(this, tx);
             throw;
         }
     }
 
-    public bool IsAutoCommit() => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) != 0;
+    /// <summary>As <see cref="InTransaction{T}(Func{WriteTransaction,T},DateTimeOffset)"/>, for work that writes through <see cref="Command"/>.</summary>
+    public T InTransaction<T>(Func<T> work) => InTransaction(_ => work(), default);
 
     public void Dispose()
     {
@@ -70,10 +84,27 @@ public sealed class PreparedConnection(SqliteConnection connection) : IDisposabl
 }
 
 /// <summary>
-/// The store's connections: one writer (SQLite admits one writer at a time, so writes queue here instead of contending
-/// for the file lock) and a small pool of readers (WAL lets them read while the writer writes). Both keep statements prepared.
+/// The store's connections, whatever the provider: <see cref="WriteAsync{T}"/> lends a connection for writing,
+/// <see cref="ReadAsync{T}"/> one for reading. Both keep statements prepared (<see cref="PreparedConnection"/>).
 /// </summary>
-public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
+public abstract class StoreConnections : IDisposable
+{
+    public abstract SqlDialect Dialect { get; }
+
+    /// <summary>Runs <paramref name="work"/> on a connection that may write (SQLite: the one writer, exclusively).</summary>
+    public abstract Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct);
+
+    /// <summary>Runs <paramref name="work"/> on a reader connection.</summary>
+    public abstract Task<T> ReadAsync<T>(Func<PreparedConnection, Task<T>> work);
+
+    public abstract void Dispose();
+}
+
+/// <summary>
+/// SQLite: one writer (SQLite admits one writer at a time, so writes queue here instead of contending for the file
+/// lock) and a small pool of readers (WAL lets them read while the writer writes). Both keep statements prepared.
+/// </summary>
+public sealed class SqliteConnections(DatabaseOptions db) : StoreConnections
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentBag<PreparedConnection> _readers = new();
@@ -81,13 +112,14 @@ public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
     private const int MaxIdleReaders = 8;
     private int _idleReaders;
 
-    /// <summary>Runs <paramref name="work"/> with exclusive use of the writer connection.</summary>
-    public async Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct)
+    public override SqlDialect Dialect => SqliteDialect.Instance;
+
+    public override async Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct);
         try
         {
-            _writer ??= new PreparedConnection(db.Open());
+            _writer ??= new PreparedConnection(db.Open(), SqliteDialect.Instance);
             try
             {
                 return await work(_writer);
@@ -105,11 +137,10 @@ public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on a reader connection from the pool.</summary>
-    public async Task<T> ReadAsync<T>(Func<PreparedConnection, Task<T>> work)
+    public override async Task<T> ReadAsync<T>(Func<PreparedConnection, Task<T>> work)
     {
         if (_readers.TryTake(out var reader)) Interlocked.Decrement(ref _idleReaders);
-        else reader = new PreparedConnection(db.Open());
+        else reader = new PreparedConnection(db.Open(), SqliteDialect.Instance);
         var healthy = false;
         try
         {
@@ -129,7 +160,7 @@ public sealed class PreparedConnections(DatabaseOptions db) : IDisposable
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _writer?.Dispose();
         while (_readers.TryTake(out var r)) r.Dispose();

@@ -14,8 +14,9 @@ namespace Workflows.Scheduling;
 /// </summary>
 public sealed class ScheduleOnCommit(WorkDispatcher dispatcher) : IStepCommitObserver
 {
-    public void OnCommitting(PreparedConnection c, StepCommit commit)
+    public void OnCommitting(StepTransaction c)
     {
+        var commit = c.Commit;
         foreach (var b in New(commit))
             if (WorkFor(b) is { } work)
                 ScheduledWorkStore.Add(c, work.Key, work.Kind, work.DueAt, Payload(b), commit.Instance.UpdatedAt);

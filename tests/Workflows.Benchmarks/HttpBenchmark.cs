@@ -252,8 +252,8 @@ static class HttpBenchmark
         var options = new DbContextOptionsBuilder<WorkflowsDbContext>();
         db.Configure(options);
         using (var ctx = new WorkflowsDbContext(options.Options)) ctx.Database.Migrate();
-        using var connections = new PreparedConnections(db);
-        var store = new SqliteWorkflowStore(connections);
+        using var connections = new SqliteConnections(db);
+        var store = new WorkflowStore(connections);
         var registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
         var runtime = new WorkflowRuntime(store, registry, new ExpressionEvaluator(new JavaScriptSandbox(new JavaScriptLimits())), TimeProvider.System,
             new NoEngineServices(), new WorkflowRuntimeOptions(), NullLogger<WorkflowRuntime>.Instance);

@@ -47,8 +47,8 @@ static class InboxBenchmark
         var catalogue = ServiceCatalogue.Default;
         var services = catalogue.Services.OrderBy(s => s.Code).ToList();
         var provider = new BenchServices(new InputSubjects());
-        var connections = new PreparedConnections(db);
-        var store = new SqliteWorkflowStore(connections, [], [], new Workflows.Persistence.Tasks.TaskChangeFeed());
+        var connections = new SqliteConnections(db);
+        var store = new WorkflowStore(connections, [], [], new Workflows.Persistence.Tasks.TaskChangeFeed());
         var registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly).AddFromAssembly(typeof(Workflows.Domain.Activities.ServiceTask).Assembly);
         var runtime = new WorkflowRuntime(store, registry, new ExpressionEvaluator(new JavaScriptSandbox(new JavaScriptLimits())), clock, provider,
             new WorkflowRuntimeOptions(), NullLogger<WorkflowRuntime>.Instance);
@@ -155,7 +155,7 @@ static class InboxBenchmark
         }
 
         // The query plans, from the same SQL the host ran.
-        var tasks = new TaskService(new PreparedConnections(db), runtime, BusinessCalendar.Default, TimeProvider.System, new NoUsers(), NullLogger<TaskService>.Instance);
+        var tasks = new TaskService(new SqliteConnections(db), runtime, BusinessCalendar.Default, TimeProvider.System, new NoUsers(), NullLogger<TaskService>.Instance);
         var caller = new TaskCaller("specialist", ["Specialist"]);
         report.AppendLine().AppendLine("Query plans (EXPLAIN QUERY PLAN, caller `specialist`):").AppendLine();
         foreach (var view in new[] { TaskView.Mine, TaskView.Unclaimed, TaskView.Workable, TaskView.Overdue, TaskView.DueToday })

@@ -41,7 +41,7 @@ var ctxOptions = new DbContextOptionsBuilder<WorkflowsDbContext>();
 db.Configure(ctxOptions);
 using (var ctx = new WorkflowsDbContext(ctxOptions.Options)) ctx.Database.Migrate();
 
-var store = new SqliteWorkflowStore(new PreparedConnections(db));
+var store = new WorkflowStore(new SqliteConnections(db));
 var registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
 var runtime = new WorkflowRuntime(store, registry, new ExpressionEvaluator(new JavaScriptSandbox(new JavaScriptLimits())), TimeProvider.System,
     new NoServices(), new WorkflowRuntimeOptions(), NullLogger<WorkflowRuntime>.Instance);
@@ -99,24 +99,24 @@ await using (var seed = raw.CreateCommand())
 }
 var state = JsonSerializer.Serialize(new InstanceState { Variables = { ["member"] = System.Text.Json.Nodes.JsonNode.Parse("""{"policy":"P-000123","city":"上海"}""") } }, WorkflowJson.Options);
 var update = raw.CreateCommand();
-update.CommandText = "UPDATE WorkflowInstances SET StateJson = $s, Revision = Revision + 1, UpdatedAt = $t WHERE Id = $id";
-var pState = update.Parameters.Add("$s", SqliteType.Text);
-var pTime = update.Parameters.Add("$t", SqliteType.Integer);
-var pId = update.Parameters.Add("$id", SqliteType.Text);
+update.CommandText = "UPDATE WorkflowInstances SET StateJson = @s, Revision = Revision + 1, UpdatedAt = @t WHERE Id = @id";
+var pState = update.Parameters.Add("@s", SqliteType.Text);
+var pTime = update.Parameters.Add("@t", SqliteType.Integer);
+var pId = update.Parameters.Add("@id", SqliteType.Text);
 var insert = raw.CreateCommand();
 insert.CommandText = """
     INSERT INTO JournalEntries (InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId,
         BookmarkId, DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash)
-    VALUES ($inst, $seq, $ts, 'BookmarkResumed', 'call', 'Workflow1:flowchart1:call', 'Workflows.HumanTask', 'call', $ai, $bm, 'raw', 1, 'bench', 'Specialist',
-        NULL, '{"kind":"HumanTask","outcome":"Reached","data":null}', $prev, $hash)
+    VALUES (@inst, @seq, @ts, 'BookmarkResumed', 'call', 'Workflow1:flowchart1:call', 'Workflows.HumanTask', 'call', @ai, @bm, 'raw', 1, 'bench', 'Specialist',
+        NULL, '{"kind":"HumanTask","outcome":"Reached","data":null}', @prev, @hash)
     """;
-var pInst = insert.Parameters.Add("$inst", SqliteType.Text);
-var pSeq = insert.Parameters.Add("$seq", SqliteType.Integer);
-var pTs = insert.Parameters.Add("$ts", SqliteType.Integer);
-var pAi = insert.Parameters.Add("$ai", SqliteType.Text);
-var pBm = insert.Parameters.Add("$bm", SqliteType.Text);
-var pPrev = insert.Parameters.Add("$prev", SqliteType.Text);
-var pHash = insert.Parameters.Add("$hash", SqliteType.Text);
+var pInst = insert.Parameters.Add("@inst", SqliteType.Text);
+var pSeq = insert.Parameters.Add("@seq", SqliteType.Integer);
+var pTs = insert.Parameters.Add("@ts", SqliteType.Integer);
+var pAi = insert.Parameters.Add("@ai", SqliteType.Text);
+var pBm = insert.Parameters.Add("@bm", SqliteType.Text);
+var pPrev = insert.Parameters.Add("@prev", SqliteType.Text);
+var pHash = insert.Parameters.Add("@hash", SqliteType.Text);
 var begin = raw.CreateCommand();
 begin.CommandText = "BEGIN IMMEDIATE";
 var commit = raw.CreateCommand();

@@ -33,7 +33,7 @@ static class ReplayBenchmark
         var ctxOptions = new DbContextOptionsBuilder<WorkflowsDbContext>();
         db.Configure(ctxOptions);
         using (var ctx = new WorkflowsDbContext(ctxOptions.Options)) ctx.Database.Migrate();
-        var store = new SqliteWorkflowStore(new PreparedConnections(db));
+        var store = new WorkflowStore(new SqliteConnections(db));
         var registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
         var evaluator = new ExpressionEvaluator(new JavaScriptSandbox(new JavaScriptLimits()));
         var clock = new SteppingClock(new DateTimeOffset(2026, 6, 1, 1, 0, 0, TimeSpan.Zero));

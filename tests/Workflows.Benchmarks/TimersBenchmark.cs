@@ -129,7 +129,7 @@ static class TimersBenchmark
 
         // The baseline's runtime: the same connections (one writer), a store without the observer, so its timers get no
         // outbox rows and no triggers.
-        private readonly WorkflowRuntime _direct = new(new SqliteWorkflowStore(sp.GetRequiredService<PreparedConnections>()),
+        private readonly WorkflowRuntime _direct = new(new WorkflowStore(sp.GetRequiredService<StoreConnections>()),
             sp.GetRequiredService<ActivityRegistry>(), sp.GetRequiredService<ExpressionEvaluator>(), TimeProvider.System, sp,
             sp.GetRequiredService<WorkflowRuntimeOptions>(), sp.GetRequiredService<ILogger<WorkflowRuntime>>());
 
@@ -142,7 +142,7 @@ static class TimersBenchmark
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < count; i++) await _runtime.StartAsync($"timers-{tag}", null, Actor.System);
             var created = sw.Elapsed;
-            while ((await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = $due AND State = 'Scheduled'", due) < count ||
+            while ((await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = @due AND State = 'Scheduled'", due) < count ||
                     await Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'work'") < count) && DateTimeOffset.UtcNow < due)
                 await Task.Delay(20);
             var handed = sw.Elapsed;
@@ -153,12 +153,12 @@ static class TimersBenchmark
             var waiting = Memory();
             Console.WriteLine($"[{tag}] {count:N0} timers created in {created.TotalSeconds:N1} s, all in Quartz after {handed.TotalSeconds:N1} s " +
                               $"({await Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'work'")} triggers, " +
-                              $"{await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = $due AND State = 'Scheduled'", due)} rows Scheduled); " +
+                              $"{await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = @due AND State = 'Scheduled'", due)} rows Scheduled); " +
                               $"while they wait: working set {waiting.WorkingSet / Mb:N0} MB, GC heap {waiting.Heap / Mb:N0} MB");
 
             // 3. Due: wait for the last row to be Done (or Failed), then rate from DoneAt.
             if (due > DateTimeOffset.UtcNow) await Task.Delay(due - DateTimeOffset.UtcNow);
-            while (await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = $due AND State IN ('Pending','Scheduled','Queued')", due) > 0)
+            while (await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = @due AND State IN ('Pending','Scheduled','Queued')", due) > 0)
                 await Task.Delay(250);
             var drained = Memory();
             var doneAt = await DoneAtSeconds(due);
@@ -197,11 +197,11 @@ static class TimersBenchmark
             await using var ctx = new WorkflowsDbContext(ctxOptions.Options);
             var defs = new DefinitionStore(ctx, _runtime, TimeProvider.System, scope.ServiceProvider.GetRequiredService<ILogger<DefinitionStore>>());
             var model = WorkflowJson.Deserialize("""
-                {"definitionId":"$id","name":"$id",
+                {"definitionId":"@id","name":"@id",
                  "root":{"id":"flowchart1","type":"Elsa.Flowchart","activities":[
-                   {"id":"wait","type":"Elsa.StartAt","dateTime":{"expression":{"type":"Literal","value":"$due"}}}],
+                   {"id":"wait","type":"Elsa.StartAt","dateTime":{"expression":{"type":"Literal","value":"@due"}}}],
                   "connections":[]}}
-                """.Replace("$id", definitionId).Replace("$due", due.ToString("O")));
+                """.Replace("@id", definitionId).Replace("@due", due.ToString("O")));
             await defs.PublishAsync((await defs.SaveDraftAsync(model, Actor.System)).DefinitionId, Actor.System);
         }
 
@@ -213,17 +213,17 @@ static class TimersBenchmark
             {
                 if (actual != expected) problems.Add($"{definitionId}: {what} is {actual:N0}, expected {expected:N0}");
             }
-            Expect("finished instances", await Scalar("SELECT COUNT(*) FROM WorkflowInstances WHERE DefinitionId = $def AND Status = 'Finished'", null, definitionId), count);
+            Expect("finished instances", await Scalar("SELECT COUNT(*) FROM WorkflowInstances WHERE DefinitionId = @def AND Status = 'Finished'", null, definitionId), count);
             const string resumed = $"""
                 FROM JournalEntries j JOIN WorkflowInstances i ON i.Id = j.InstanceId
-                WHERE i.DefinitionId = $def AND j.EventName = '{JournalEvents.BookmarkResumed}' AND j.ActivityType = 'Elsa.StartAt'
+                WHERE i.DefinitionId = @def AND j.EventName = '{JournalEvents.BookmarkResumed}' AND j.ActivityType = 'Elsa.StartAt'
                 """;
             Expect("BookmarkResumed entries", await Scalar("SELECT COUNT(*) " + resumed, null, definitionId), count);
             Expect("distinct timers resumed", await Scalar("SELECT COUNT(DISTINCT j.BookmarkId) " + resumed, null, definitionId), count);
             if (due is null) return problems;
-            Expect("ScheduledWork rows", await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = $due", due), count);
-            Expect("ScheduledWork rows Done", await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = $due AND State = 'Done'", due), count);
-            Expect("attempts (1 per row: no retries)", await Scalar("SELECT SUM(Attempts) FROM ScheduledWork WHERE DueAt = $due", due), count);
+            Expect("ScheduledWork rows", await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = @due", due), count);
+            Expect("ScheduledWork rows Done", await Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE DueAt = @due AND State = 'Done'", due), count);
+            Expect("attempts (1 per row: no retries)", await Scalar("SELECT SUM(Attempts) FROM ScheduledWork WHERE DueAt = @due", due), count);
             Expect("work triggers left in Quartz", await Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'work'"), 0);
             Expect("failed Hangfire jobs", sp.GetRequiredService<JobStorage>().GetMonitoringApi().FailedCount(), 0);
             return problems;
@@ -232,8 +232,8 @@ static class TimersBenchmark
         private async Task<List<double>> DoneAtSeconds(DateTimeOffset due)
         {
             await using var cmd = Raw.CreateCommand();
-            cmd.CommandText = "SELECT DoneAt FROM ScheduledWork WHERE DueAt = $due AND DoneAt IS NOT NULL";
-            cmd.Parameters.AddWithValue("$due", due.UtcTicks);
+            cmd.CommandText = "SELECT DoneAt FROM ScheduledWork WHERE DueAt = @due AND DoneAt IS NOT NULL";
+            cmd.Parameters.AddWithValue("@due", due.UtcTicks);
             var list = new List<double>();
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync()) list.Add((r.GetInt64(0) - due.UtcTicks) / (double)TimeSpan.TicksPerSecond);
@@ -244,8 +244,8 @@ static class TimersBenchmark
         {
             await using var cmd = Raw.CreateCommand();
             cmd.CommandText = sql;
-            if (due is { } d) cmd.Parameters.AddWithValue("$due", d.UtcTicks);
-            if (definitionId is not null) cmd.Parameters.AddWithValue("$def", definitionId);
+            if (due is { } d) cmd.Parameters.AddWithValue("@due", d.UtcTicks);
+            if (definitionId is not null) cmd.Parameters.AddWithValue("@def", definitionId);
             return await cmd.ExecuteScalarAsync() is long v ? v : 0;
         }
 

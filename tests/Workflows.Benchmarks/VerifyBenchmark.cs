@@ -64,15 +64,15 @@ static class VerifyBenchmark
             ins.CommandText = """
                 INSERT INTO JournalEntries (InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId,
                     BookmarkId, DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash)
-                VALUES ($i, $s, $t, $e, $a, $a, 'Workflows.HumanTask', 'call', $ai, NULL, 'v', 1, 'specialist', 'Specialist', $m, $p, $prev, $h)
+                VALUES (@i, @s, @t, @e, @a, @a, 'Workflows.HumanTask', 'call', @ai, NULL, 'v', 1, 'specialist', 'Specialist', @m, @p, @prev, @h)
                 """;
-            var ps = new[] { "$i", "$s", "$t", "$e", "$a", "$ai", "$m", "$p", "$prev", "$h" }.Select(n => ins.Parameters.Add(n, SqliteType.Text)).ToArray();
+            var ps = new[] { "@i", "@s", "@t", "@e", "@a", "@ai", "@m", "@p", "@prev", "@h" }.Select(n => ins.Parameters.Add(n, SqliteType.Text)).ToArray();
             var row = c.CreateCommand();
             row.Transaction = tx;
-            row.CommandText = "INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Status, SubStatus, StateJson, Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt) VALUES ($i, 'bench', 'v', 1, 'Finished', 'Finished', '{}', 1, $n, $h, 0, 0)";
-            var ri = row.Parameters.Add("$i", SqliteType.Text);
-            var rn = row.Parameters.Add("$n", SqliteType.Integer);
-            var rh = row.Parameters.Add("$h", SqliteType.Text);
+            row.CommandText = "INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Status, SubStatus, StateJson, Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt) VALUES (@i, 'bench', 'v', 1, 'Finished', 'Finished', '{}', 1, @n, @h, 0, 0)";
+            var ri = row.Parameters.Add("@i", SqliteType.Text);
+            var rn = row.Parameters.Add("@n", SqliteType.Integer);
+            var rh = row.Parameters.Add("@h", SqliteType.Text);
             foreach (var chain in keyed)
             {
                 foreach (var e in chain)
@@ -93,7 +93,7 @@ static class VerifyBenchmark
         plain.Clear();
         GC.Collect();
 
-        var store = new SqliteWorkflowStore(new PreparedConnections(db));
+        var store = new WorkflowStore(new SqliteConnections(db));
         var ids = Enumerable.Range(0, instances).Select(i => $"inst-{i:D6}").ToList();
         var endToEnd = new List<double>();
         for (var r = 0; r < rounds; r++)

@@ -151,8 +151,8 @@ public sealed class DurabilityTests : IDisposable
         await using (var raw = _h.Db.Open())
         await using (var q = raw.CreateCommand())
         {
-            q.CommandText = "SELECT group_concat(PayloadJson, char(10)) FROM JournalEntries WHERE InstanceId = $i";
-            q.Parameters.AddWithValue("$i", r.InstanceId);
+            q.CommandText = "SELECT group_concat(PayloadJson, char(10)) FROM JournalEntries WHERE InstanceId = @i";
+            q.Parameters.AddWithValue("@i", r.InstanceId);
             stored = (string)(await q.ExecuteScalarAsync())!;
         }
         var text = stored + "\n" + string.Join("\n", journal.Select(e => e.Payload?.ToJsonString()));
@@ -163,11 +163,11 @@ public sealed class DurabilityTests : IDisposable
 
         await using var c = _h.Db.Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE JournalEntries SET ActorId = 'x' WHERE InstanceId = $i";
-        cmd.Parameters.AddWithValue("$i", r.InstanceId);
+        cmd.CommandText = "UPDATE JournalEntries SET ActorId = 'x' WHERE InstanceId = @i";
+        cmd.Parameters.AddWithValue("@i", r.InstanceId);
         var e = await Assert.ThrowsAsync<SqliteException>(() => cmd.ExecuteNonQueryAsync());
         Assert.Contains("append-only", e.Message);
-        cmd.CommandText = "DELETE FROM JournalEntries WHERE InstanceId = $i";
+        cmd.CommandText = "DELETE FROM JournalEntries WHERE InstanceId = @i";
         Assert.Contains("append-only", (await Assert.ThrowsAsync<SqliteException>(() => cmd.ExecuteNonQueryAsync())).Message);
     }
 }

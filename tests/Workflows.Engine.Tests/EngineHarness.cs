@@ -17,8 +17,8 @@ public sealed class EngineHarness : IDisposable
 {
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "wf-engine-" + Guid.NewGuid().ToString("N")[..8]);
     public DatabaseOptions Db { get; }
-    public SqliteWorkflowStore Store { get; }
-    public PreparedConnections Connections { get; private set; } = null!;
+    public WorkflowStore Store { get; }
+    public StoreConnections Connections { get; private set; } = null!;
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
     public ActivityRegistry Registry { get; }
     public ExpressionEvaluator Evaluator { get; }
@@ -32,7 +32,7 @@ public sealed class EngineHarness : IDisposable
         Db = new DatabaseOptions { Path = Path.Combine(Directory, "engine.db") };
         Db.EnsureWal();
         using (var ctx = NewContext()) ctx.Database.Migrate();
-        Store = new SqliteWorkflowStore(Connections = new PreparedConnections(Db));
+        Store = new WorkflowStore(Connections = new SqliteConnections(Db));
         Registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
         register?.Invoke(Registry);
         Evaluator = new ExpressionEvaluator(new JavaScriptSandbox(limits ?? new JavaScriptLimits()));

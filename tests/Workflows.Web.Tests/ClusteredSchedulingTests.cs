@@ -155,10 +155,10 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         {
             foreach (var (instance, bookmark) in timers)
             {
-                Assert.Equal("Done", Scalar(db, "SELECT State FROM ScheduledWork WHERE Key = $k", ("$k", $"timer:{bookmark}")));
-                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = $i AND EventName = 'BookmarkResumed' AND BookmarkId = $b",
-                    ("$i", instance), ("$b", bookmark)));
-                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = $i AND EventName = 'BookmarkResumed'", ("$i", instance)));
+                Assert.Equal("Done", Scalar(db, "SELECT State FROM ScheduledWork WHERE Key = @k", ("@k", $"timer:{bookmark}")));
+                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = @i AND EventName = 'BookmarkResumed' AND BookmarkId = @b",
+                    ("@i", instance), ("@b", bookmark)));
+                Assert.Equal(1L, Scalar(db, "SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = @i AND EventName = 'BookmarkResumed'", ("@i", instance)));
             }
             Assert.Equal((long)Instances, Scalar(db, "SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer'"));
         }

@@ -61,7 +61,7 @@ public sealed class CocCareTests(ScenarioFactory factory) : SchedulingScenario(f
         Assert.Equal("一般每三个月复查一次。", answers[q2]);
         Assert.Equal("Booked", (await (await member.GetAsync($"/api/me/applications/{app}")).Body()).GetProperty("status").GetString());
         // What each task kept (its question's id) went with it: the first question is nowhere in the instance's state now.
-        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM WorkflowInstances WHERE Id = $i AND StateJson LIKE '%' || $q || '%'", ("$i", InstanceOf(app)), ("$q", q1)));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM WorkflowInstances WHERE Id = @i AND StateJson LIKE '%' || @q || '%'", ("@i", InstanceOf(app)), ("@q", q1)));
 
         // The programme still listens: a third question is a new task; nothing of the kept ids is left behind.
         Assert.Equal(HttpStatusCode.Created, (await member.PostAsJsonAsync($"/api/me/applications/{app}/consultations", new { question = "可以运动吗？" })).StatusCode);
@@ -215,7 +215,7 @@ public sealed class ContractEndTests(ScenarioFactory factory) : SchedulingScenar
         Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
 
         // The work waits for the day after the last day, 00:00 in Shanghai.
-        var key = Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'contract.end' AND DueAt = $due", ("$due", DateTimeOffset.Parse("2026-03-31T16:00:00Z").UtcTicks));
+        var key = Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'contract.end' AND DueAt = @due", ("@due", DateTimeOffset.Parse("2026-03-31T16:00:00Z").UtcTicks));
         Assert.Equal(1, key);
         Factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-03-31T16:00:02Z"));
         member = await Factory.MemberAsync("contract-end-member");
@@ -230,7 +230,7 @@ public sealed class ContractEndTests(ScenarioFactory factory) : SchedulingScenar
             Assert.Null(await TaskOf(specialist, id));
         }
         // Journaled with the reason: the instance was cancelled because the contract ended.
-        Assert.True(Scalar("SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = $i AND Message LIKE '%ended on 2026-03-31%'", ("$i", InstanceOf(coc))) >= 1);
+        Assert.True(Scalar("SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = @i AND Message LIKE '%ended on 2026-03-31%'", ("@i", InstanceOf(coc))) >= 1);
         Assert.Equal(HttpStatusCode.Conflict, (await member.PostAsJsonAsync($"/api/me/applications/{coc}/consultations", new { question = "还在吗？" })).StatusCode);
         var refused = await (await member.PostAsJsonAsync("/api/me/applications", new { serviceCode = "cpic-coc-oncology-follow-up", policyNumber = policy, details = new { } })).Body();
         Assert.Equal("POLICY_NOT_IN_FORCE", refused.GetProperty("refusal").GetProperty("code").GetString());
@@ -242,8 +242,8 @@ public sealed class ContractEndTests(ScenarioFactory factory) : SchedulingScenar
             await summaries.RunMonthAsync(new DateOnly(2026, 3, 1), CancellationToken.None);
             await summaries.RunMonthAsync(new DateOnly(2026, 4, 1), CancellationToken.None);
         }
-        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM MonthlySummaries WHERE ApplicationId = $a AND Month = '2026-03'", ("$a", coc)));
-        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM MonthlySummaries WHERE ApplicationId = $a AND Month = '2026-04'", ("$a", coc)));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM MonthlySummaries WHERE ApplicationId = @a AND Month = '2026-03'", ("@a", coc)));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM MonthlySummaries WHERE ApplicationId = @a AND Month = '2026-04'", ("@a", coc)));
     }
 
     [Fact]

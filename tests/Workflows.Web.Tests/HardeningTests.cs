@@ -86,9 +86,9 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
     {
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT StatusCode FROM AccessLog WHERE Method = $m AND Path = $p ORDER BY Id DESC LIMIT 1";
-        cmd.Parameters.AddWithValue("$m", method);
-        cmd.Parameters.AddWithValue("$p", path);
+        cmd.CommandText = "SELECT StatusCode FROM AccessLog WHERE Method = @m AND Path = @p ORDER BY Id DESC LIMIT 1";
+        cmd.Parameters.AddWithValue("@m", method);
+        cmd.Parameters.AddWithValue("@p", path);
         return (long)(cmd.ExecuteScalar() ?? -1L);
     }
 

@@ -85,7 +85,7 @@ public sealed class HttpPathTests
         db.Configure(options);
         using (var ctx = new WorkflowsDbContext(options.Options)) ctx.Database.Migrate();
         var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "u1"), new Claim(ClaimTypes.Name, "member"), new Claim(ClaimTypes.Role, "Member")], "test"));
-        using (var connections = new PreparedConnections(db))
+        using (var connections = new SqliteConnections(db))
         {
             var writer = new AccessTrailWriter(connections, db, NullLogger<AccessTrailWriter>.Instance);
             await writer.StartAsync(CancellationToken.None);

@@ -20,7 +20,7 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$i", instanceId);
+        cmd.Parameters.AddWithValue("@i", instanceId);
         cmd.ExecuteNonQuery();
     }
 
@@ -34,7 +34,7 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
         Assert.True((await VerifyAsync(id)).GetProperty("isValid").GetBoolean());
 
         Sql("DROP TRIGGER JournalEntries_NoUpdate", id);
-        Sql("UPDATE JournalEntries SET ActorId = 'someone-else' WHERE InstanceId = $i AND Sequence = 4", id);
+        Sql("UPDATE JournalEntries SET ActorId = 'someone-else' WHERE InstanceId = @i AND Sequence = 4", id);
         Sql("CREATE TRIGGER JournalEntries_NoUpdate BEFORE UPDATE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;", id);
 
         var result = await VerifyAsync(id);
@@ -50,8 +50,8 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
         var middle = await RunAnInstanceAsync();
         var tail = await RunAnInstanceAsync();
         Sql("DROP TRIGGER JournalEntries_NoDelete", middle);
-        Sql("DELETE FROM JournalEntries WHERE InstanceId = $i AND Sequence = 2", middle);
-        Sql("DELETE FROM JournalEntries WHERE InstanceId = $i AND Sequence = (SELECT MAX(Sequence) FROM JournalEntries WHERE InstanceId = $i)", tail);
+        Sql("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence = 2", middle);
+        Sql("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence = (SELECT MAX(Sequence) FROM JournalEntries WHERE InstanceId = @i)", tail);
         Sql("CREATE TRIGGER JournalEntries_NoDelete BEFORE DELETE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;", middle);
 
         var m = await VerifyAsync(middle);
@@ -67,7 +67,7 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
     {
         var id = await RunAnInstanceAsync();
         Sql("DROP TRIGGER JournalEntries_NoUpdate", id);
-        Sql("UPDATE JournalEntries SET PayloadJson = '{\"outcome\":\"NoShow\"}' WHERE InstanceId = $i AND EventName = 'BookmarkResumed'", id);
+        Sql("UPDATE JournalEntries SET PayloadJson = '{\"outcome\":\"NoShow\"}' WHERE InstanceId = @i AND EventName = 'BookmarkResumed'", id);
         Sql("CREATE TRIGGER JournalEntries_NoUpdate BEFORE UPDATE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;", id);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
@@ -119,7 +119,7 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
         (await (await factory.ClientAs("Auditor")).PostAsync("/api/evidence/checkpoints", null)).EnsureSuccessStatusCode();
 
     private List<Workflows.Engine.Runtime.JournalEntry> Journal(string id) =>
-        factory.Services.GetRequiredService<Workflows.Persistence.Stores.SqliteWorkflowStore>().GetJournalAsync(id).GetAwaiter().GetResult().ToList();
+        factory.Services.GetRequiredService<Workflows.Persistence.Stores.WorkflowStore>().GetJournalAsync(id).GetAwaiter().GetResult().ToList();
 
     [Fact]
     public async Task New_entries_are_keyed_and_an_intact_case_verifies_with_its_checkpoint()
@@ -136,9 +136,9 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
     public async Task Reordered_entries_are_detected()
     {
         var id = await RunAnInstanceAsync();
-        Sql("UPDATE JournalEntries SET Sequence = -2 WHERE InstanceId = $i AND Sequence = 2", ("$i", id));
-        Sql("UPDATE JournalEntries SET Sequence = 2 WHERE InstanceId = $i AND Sequence = 3", ("$i", id));
-        Sql("UPDATE JournalEntries SET Sequence = 3 WHERE InstanceId = $i AND Sequence = -2", ("$i", id));
+        Sql("UPDATE JournalEntries SET Sequence = -2 WHERE InstanceId = @i AND Sequence = 2", ("@i", id));
+        Sql("UPDATE JournalEntries SET Sequence = 2 WHERE InstanceId = @i AND Sequence = 3", ("@i", id));
+        Sql("UPDATE JournalEntries SET Sequence = 3 WHERE InstanceId = @i AND Sequence = -2", ("@i", id));
         var v = await VerifyAsync(id);
         Assert.False(v.GetProperty("isValid").GetBoolean());
         Assert.Equal(2, v.GetProperty("brokenSequence").GetInt64());
@@ -152,8 +152,8 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
         await CheckpointAsync();
         var journal = Journal(id);
         var keep = journal[^3];
-        Sql("DELETE FROM JournalEntries WHERE InstanceId = $i AND Sequence > $s", ("$i", id), ("$s", keep.Sequence));
-        Sql("UPDATE WorkflowInstances SET JournalSequence = $s, LastJournalHash = $h WHERE Id = $i", ("$i", id), ("$s", keep.Sequence), ("$h", keep.Hash));
+        Sql("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence > @s", ("@i", id), ("@s", keep.Sequence));
+        Sql("UPDATE WorkflowInstances SET JournalSequence = @s, LastJournalHash = @h WHERE Id = @i", ("@i", id), ("@s", keep.Sequence), ("@h", keep.Hash));
 
         var v = await VerifyAsync(id);
         Assert.False(v.GetProperty("isValid").GetBoolean());
@@ -172,11 +172,11 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
         {
             var forged = e with { PreviousHash = prev, ActorId = e.Sequence == 4 ? "someone-else" : e.ActorId };
             forged = forged with { Hash = Workflows.Engine.Runtime.JournalChain.ComputeHash(forged) };
-            Sql("UPDATE JournalEntries SET ActorId = $a, PreviousHash = $p, Hash = $h WHERE InstanceId = $i AND Sequence = $s",
-                ("$a", forged.ActorId), ("$p", forged.PreviousHash), ("$h", forged.Hash), ("$i", id), ("$s", e.Sequence));
+            Sql("UPDATE JournalEntries SET ActorId = @a, PreviousHash = @p, Hash = @h WHERE InstanceId = @i AND Sequence = @s",
+                ("@a", forged.ActorId), ("@p", forged.PreviousHash), ("@h", forged.Hash), ("@i", id), ("@s", e.Sequence));
             prev = forged.Hash;
         }
-        Sql("UPDATE WorkflowInstances SET LastJournalHash = $h WHERE Id = $i", ("$i", id), ("$h", prev));
+        Sql("UPDATE WorkflowInstances SET LastJournalHash = @h WHERE Id = @i", ("@i", id), ("@h", prev));
 
         var v = await VerifyAsync(id);
         Assert.False(v.GetProperty("isValid").GetBoolean());
@@ -194,11 +194,11 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
         {
             var forged = e with { PreviousHash = prev, Message = e.Sequence == 3 ? "forged" : e.Message };
             forged = forged with { Hash = Workflows.Engine.Runtime.JournalChain.ComputeHash(forged, guessed) };
-            Sql("UPDATE JournalEntries SET Message = $m, PreviousHash = $p, Hash = $h WHERE InstanceId = $i AND Sequence = $s",
-                ("$m", forged.Message), ("$p", forged.PreviousHash), ("$h", forged.Hash), ("$i", id), ("$s", e.Sequence));
+            Sql("UPDATE JournalEntries SET Message = @m, PreviousHash = @p, Hash = @h WHERE InstanceId = @i AND Sequence = @s",
+                ("@m", forged.Message), ("@p", forged.PreviousHash), ("@h", forged.Hash), ("@i", id), ("@s", e.Sequence));
             prev = forged.Hash;
         }
-        Sql("UPDATE WorkflowInstances SET LastJournalHash = $h WHERE Id = $i", ("$i", id), ("$h", prev));
+        Sql("UPDATE WorkflowInstances SET LastJournalHash = @h WHERE Id = @i", ("@i", id), ("@h", prev));
 
         var v = await VerifyAsync(id);
         Assert.False(v.GetProperty("isValid").GetBoolean());
@@ -211,9 +211,9 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
     {
         var id = await RunAnInstanceAsync();
         await CheckpointAsync();
-        Sql("DELETE FROM JournalEntries WHERE InstanceId = $i", ("$i", id));
-        Sql("DELETE FROM Bookmarks WHERE InstanceId = $i", ("$i", id));
-        Sql("DELETE FROM WorkflowInstances WHERE Id = $i", ("$i", id));
+        Sql("DELETE FROM JournalEntries WHERE InstanceId = @i", ("@i", id));
+        Sql("DELETE FROM Bookmarks WHERE InstanceId = @i", ("@i", id));
+        Sql("DELETE FROM WorkflowInstances WHERE Id = @i", ("@i", id));
         var verifier = factory.Services.GetRequiredService<Workflows.Persistence.Evidence.JournalVerifier>();
         Assert.Contains(id, await verifier.MissingInstancesAsync());
         var v = await verifier.VerifyAsync(id);

@@ -73,11 +73,11 @@ public sealed class MemberIdentityTests(ScenarioFactory factory) : IClassFixture
         {
             cmd.CommandText = "SELECT COUNT(*) FROM AspNetUsers WHERE IdNumberHash IS NOT NULL AND DisplayName = '王会员'";
             Assert.True((long)cmd.ExecuteScalar()! >= 1);
-            cmd.CommandText = "SELECT COUNT(*) FROM AspNetUsers WHERE instr(coalesce(UserName,'') || coalesce(IdNumberHash,'') || coalesce(NormalizedUserName,''), $id) > 0";
-            cmd.Parameters.AddWithValue("$id", id);
+            cmd.CommandText = "SELECT COUNT(*) FROM AspNetUsers WHERE instr(coalesce(UserName,'') || coalesce(IdNumberHash,'') || coalesce(NormalizedUserName,''), @id) > 0";
+            cmd.Parameters.AddWithValue("@id", id);
             Assert.Equal(0L, (long)cmd.ExecuteScalar()!);
-            cmd.CommandText = "SELECT COUNT(DISTINCT InsuredUserName) FROM Policies WHERE PolicyNumber IN ($a, $b, $c)";
-            cmd.Parameters.AddWithValue("$a", cpic); cmd.Parameters.AddWithValue("$b", jd); cmd.Parameters.AddWithValue("$c", renewal);
+            cmd.CommandText = "SELECT COUNT(DISTINCT InsuredUserName) FROM Policies WHERE PolicyNumber IN (@a, @b, @c)";
+            cmd.Parameters.AddWithValue("@a", cpic); cmd.Parameters.AddWithValue("@b", jd); cmd.Parameters.AddWithValue("@c", renewal);
             Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
         }
 

@@ -122,8 +122,8 @@ public sealed class ReplayScenarioTests(ITestOutputHelper output)
         using (var c = factory.Database.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "DELETE FROM DiagnosisEvents WHERE PolicyId = (SELECT Id FROM Policies WHERE PolicyNumber = $p)";
-            cmd.Parameters.AddWithValue("$p", policy);
+            cmd.CommandText = "DELETE FROM DiagnosisEvents WHERE PolicyId = (SELECT Id FROM Policies WHERE PolicyNumber = @p)";
+            cmd.Parameters.AddWithValue("@p", policy);
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }
         var report = (await replay.ReplayAsync(instanceId))!;

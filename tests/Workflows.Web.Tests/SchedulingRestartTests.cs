@@ -67,9 +67,9 @@ public sealed class SchedulingRestartTests : IDisposable
 
     private void ForgetTrigger(string key)
     {
-        Execute("DELETE FROM QRTZ_SIMPLE_TRIGGERS WHERE TRIGGER_NAME = $k", ("$k", key));
-        Execute("DELETE FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = $k", ("$k", key));
-        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = $k", ("$k", key)));
+        Execute("DELETE FROM QRTZ_SIMPLE_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key));
+        Execute("DELETE FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key)));
     }
 
     [Fact]
@@ -106,9 +106,9 @@ public sealed class SchedulingRestartTests : IDisposable
             using var r = cmd.ExecuteReader();
             while (r.Read()) keys.Add(r.GetString(0));
         }
-        Execute("UPDATE ScheduledWork SET State = 'Queued' WHERE Key = $k", ("$k", keys[0]));
+        Execute("UPDATE ScheduledWork SET State = 'Queued' WHERE Key = @k", ("@k", keys[0]));
         ForgetTrigger(keys[0]);
-        Execute("UPDATE ScheduledWork SET State = 'Pending' WHERE Key = $k", ("$k", keys[1]));
+        Execute("UPDATE ScheduledWork SET State = 'Pending' WHERE Key = @k", ("@k", keys[1]));
         ForgetTrigger(keys[1]);
 
         host = await BackOfficeProcess.StartAsync(_data, _workflows);

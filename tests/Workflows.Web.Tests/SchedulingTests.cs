@@ -112,8 +112,8 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
         using (var c = factory.Database.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "UPDATE ScheduledWork SET State = 'Queued' WHERE Id = $id";
-            cmd.Parameters.AddWithValue("$id", work.Id);
+            cmd.CommandText = "UPDATE ScheduledWork SET State = 'Queued' WHERE Id = @id";
+            cmd.Parameters.AddWithValue("@id", work.Id);
             cmd.ExecuteNonQuery();
         }
         using var scope = factory.Services.CreateScope();
@@ -186,8 +186,8 @@ public sealed class SlaEscalationTests(ScenarioFactory factory) : SchedulingScen
         var escalations = journal.EnumerateArray().Where(e => e.GetProperty("eventName").GetString() == "TaskEscalated").ToList();
         Assert.Single(escalations);
         Assert.Equal("system", escalations[0].GetProperty("actorId").GetString());
-        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM SlaBreaches WHERE BookmarkId = $b", ("$b", bookmark)));
-        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM Notifications WHERE Template = 'sla-breach' AND InstanceId = $i", ("$i", instanceId)));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM SlaBreaches WHERE BookmarkId = @b", ("@b", bookmark)));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM Notifications WHERE Template = 'sla-breach' AND InstanceId = @i", ("@i", instanceId)));
         await Eventually(async () => (await (await supervisor.GetAsync("/api/notifications?template=sla-breach")).Body()).EnumerateArray()
             .Any(n => n.GetProperty("state").GetString() == "Sent" && n.GetProperty("recipientRole").GetString() == "Supervisor"), "the supervisors' message delivered");
 
@@ -330,7 +330,7 @@ public sealed class MonthlySummaryTests(ScenarioFactory factory) : SchedulingSce
         Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);
         await Eventually(async () => Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Key = 'summaries:2026-10:rerun-october' AND State = 'Done'") == 1, "the re-run");
         Assert.Equal(1, (await (await caseManager.GetAsync($"/api/coc/{app}/summaries")).Body()).GetArrayLength());
-        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM Notifications WHERE Template = 'monthly-summary' AND ApplicationId = $a", ("$a", app)));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM Notifications WHERE Template = 'monthly-summary' AND ApplicationId = @a", ("@a", app)));
         Assert.Equal(HttpStatusCode.BadRequest, (await caseManager.SendAsync(Json.Post("/api/summaries/run", new { month = "2026-10" }))).StatusCode);
 
         member = await Factory.MemberAsync("summary-member");

@@ -309,10 +309,10 @@ public sealed class ServiceScenarioTests(ScenarioFactory factory) : IClassFixtur
         // At rest the ID number, phone and diagnosis are encrypted.
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT PolicyNumber || ' ' || InsuredIdNumberProtected || ' ' || InsuredPhoneProtected FROM Policies WHERE PolicyNumber = $n";
-        cmd.Parameters.AddWithValue("$n", number);
+        cmd.CommandText = "SELECT PolicyNumber || ' ' || InsuredIdNumberProtected || ' ' || InsuredPhoneProtected FROM Policies WHERE PolicyNumber = @n";
+        cmd.Parameters.AddWithValue("@n", number);
         Privacy.AssertHidden((string)cmd.ExecuteScalar()!, "the policy's row", number, "11010119900101123X", "13712345678");
-        cmd.CommandText = "SELECT group_concat(d.Kind || ' ' || COALESCE(d.DetailProtected, ''), char(10)) FROM DiagnosisEvents d JOIN Policies p ON p.Id = d.PolicyId WHERE p.PolicyNumber = $n";
+        cmd.CommandText = "SELECT group_concat(d.Kind || ' ' || COALESCE(d.DetailProtected, ''), char(10)) FROM DiagnosisEvents d JOIN Policies p ON p.Id = d.PolicyId WHERE p.PolicyNumber = @n";
         Privacy.AssertHidden((string)cmd.ExecuteScalar()!, "the diagnosis rows", "first-malignant-tumour", "肺癌", "腺癌");
     }
 }

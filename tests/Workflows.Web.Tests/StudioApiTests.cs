@@ -68,8 +68,8 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
     {
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM WorkflowDefinitions WHERE DefinitionId = $id";
-        cmd.Parameters.AddWithValue("$id", definitionId);
+        cmd.CommandText = "SELECT COUNT(*) FROM WorkflowDefinitions WHERE DefinitionId = @id";
+        cmd.Parameters.AddWithValue("@id", definitionId);
         return (long)cmd.ExecuteScalar()!;
     }
 
@@ -474,8 +474,8 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
         using var c = factory.Database.Open();
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT UserName, StatusCode, InstanceId FROM AccessLog WHERE Path = $p";
-            cmd.Parameters.AddWithValue("$p", $"{Api}/workflow-instances/{instance}");
+            cmd.CommandText = "SELECT UserName, StatusCode, InstanceId FROM AccessLog WHERE Path = @p";
+            cmd.Parameters.AddWithValue("@p", $"{Api}/workflow-instances/{instance}");
             using var r = cmd.ExecuteReader();
             Assert.True(r.Read());
             Assert.Equal(("auditor", 200, instance), (r.GetString(0), r.GetInt32(1), r.GetString(2)));

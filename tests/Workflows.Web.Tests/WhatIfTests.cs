@@ -29,8 +29,8 @@ public sealed class WhatIfTests(ScenarioFactory factory, ITestOutputHelper outpu
     {
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Id, CandidateRole, ActivityType FROM HumanTasks WHERE InstanceId = $i AND Status = 'Open'";
-        cmd.Parameters.AddWithValue("$i", instanceId);
+        cmd.CommandText = "SELECT Id, CandidateRole, ActivityType FROM HumanTasks WHERE InstanceId = @i AND Status = 'Open'";
+        cmd.Parameters.AddWithValue("@i", instanceId);
         using var r = cmd.ExecuteReader();
         return r.Read() ? (r.GetString(0), r.GetString(1), r.GetString(2)) : null;
     }

@@ -80,16 +80,16 @@ public sealed class WorkspaceFormsTests(ScenarioFactory factory) : IClassFixture
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            SELECT (SELECT Revision || '|' || Status || '|' || SubStatus || '|' || StateJson || '|' || COALESCE(IncidentJson, '') FROM WorkflowInstances WHERE Id = $i)
-                || '#' || (SELECT COUNT(*) || ':' || COALESCE(MAX(Hash), '') FROM JournalEntries WHERE InstanceId = $i)
-                || '#' || (SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(Id), '') FROM Bookmarks WHERE InstanceId = $i)
-                || '#' || (SELECT Status || '|' || UpdatedAt || '|' || COALESCE(AppointmentAt, '') FROM ServiceApplications WHERE Id = $a)
-                || '#' || (SELECT COUNT(*) FROM ApplicationEvents WHERE ApplicationId = $a)
+            SELECT (SELECT Revision || '|' || Status || '|' || SubStatus || '|' || StateJson || '|' || COALESCE(IncidentJson, '') FROM WorkflowInstances WHERE Id = @i)
+                || '#' || (SELECT COUNT(*) || ':' || COALESCE(MAX(Hash), '') FROM JournalEntries WHERE InstanceId = @i)
+                || '#' || (SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(Id), '') FROM Bookmarks WHERE InstanceId = @i)
+                || '#' || (SELECT Status || '|' || UpdatedAt || '|' || COALESCE(AppointmentAt, '') FROM ServiceApplications WHERE Id = @a)
+                || '#' || (SELECT COUNT(*) FROM ApplicationEvents WHERE ApplicationId = @a)
                 || '#' || (SELECT COUNT(*) FROM CommandKeys)
                 || '#' || (SELECT COUNT(*) FROM ScheduledWork)
             """;
-        cmd.Parameters.AddWithValue("$i", instanceId);
-        cmd.Parameters.AddWithValue("$a", applicationId);
+        cmd.Parameters.AddWithValue("@i", instanceId);
+        cmd.Parameters.AddWithValue("@a", applicationId);
         return (string)cmd.ExecuteScalar()!;
     }
 
@@ -277,8 +277,8 @@ public sealed class WorkspaceFormsTests(ScenarioFactory factory) : IClassFixture
 
         using var c = factory.Database.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT UserName, Detail, InstanceId, StatusCode FROM AccessLog WHERE Path = $p ORDER BY Id";
-        cmd.Parameters.AddWithValue("$p", $"/api/cases/{app}/reveal");
+        cmd.CommandText = "SELECT UserName, Detail, InstanceId, StatusCode FROM AccessLog WHERE Path = @p ORDER BY Id";
+        cmd.Parameters.AddWithValue("@p", $"/api/cases/{app}/reveal");
         var rows = new List<(string User, string? Detail, string? Instance, long Status)>();
         using (var reader = cmd.ExecuteReader())
             while (reader.Read()) rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3)));

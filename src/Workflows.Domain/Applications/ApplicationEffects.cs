@@ -22,8 +22,9 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
 
     public IReadOnlyCollection<string> Types { get; } = [Create, Status, ReserveQuota, ConsumeQuota, ReleaseQuota, AnswerConsultation];
 
-    public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
+    public void Apply(StepTransaction c, StepEffect effect)
     {
+        var instance = c.Instance;
         var d = effect.Data;
         // The step's time, as its journal entries carry: the caller can then answer from the commit (Project) with the same times.
         var now = instance.UpdatedAt.UtcTicks;
@@ -35,12 +36,12 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
                 c.Command("""
                     INSERT INTO ServiceApplications (Id, PolicyId, PolicyNumber, ServiceCode, ApplicantUserName, ApplicantRole, Status, InstanceId, DetailsJson, CreatedAt, UpdatedAt,
                         Channel, ReceivedAt, FiledBy)
-                    VALUES ($id, $policy, $number, $service, $user, $role, $status, $instance, $details, $now, $now, $channel, $received, $filedBy)
-                    """, null, ("$id", applicationId), ("$policy", Str(d, "policyId")), ("$number", Str(d, "policyNumber")), ("$service", Str(d, "serviceCode")),
-                    ("$user", Str(d, "applicant")), ("$role", Str(d, "applicantRole")), ("$status", ApplicationStatus.Submitted), ("$instance", instance.Id),
-                    ("$details", d["details"]?.ToJsonString() ?? "{}"), ("$now", now), ("$channel", (d["channel"] as JsonValue)?.ToString() ?? ApplicationChannels.App),
-                    ("$received", d["receivedAt"] is JsonValue r ? DateTimeOffset.Parse(r.ToString(), System.Globalization.CultureInfo.InvariantCulture).UtcTicks : now),
-                    ("$filedBy", (d["filedBy"] as JsonValue)?.ToString())).ExecuteNonQuery();
+                    VALUES (@id, @policy, @number, @service, @user, @role, @status, @instance, @details, @now, @now, @channel, @received, @filedBy)
+                    """, ("@id", applicationId), ("@policy", Str(d, "policyId")), ("@number", Str(d, "policyNumber")), ("@service", Str(d, "serviceCode")),
+                    ("@user", Str(d, "applicant")), ("@role", Str(d, "applicantRole")), ("@status", ApplicationStatus.Submitted), ("@instance", instance.Id),
+                    ("@details", d["details"]?.ToJsonString() ?? "{}"), ("@now", now), ("@channel", (d["channel"] as JsonValue)?.ToString() ?? ApplicationChannels.App),
+                    ("@received", d["receivedAt"] is JsonValue r ? DateTimeOffset.Parse(r.ToString(), System.Globalization.CultureInfo.InvariantCulture).UtcTicks : now),
+                    ("@filedBy", (d["filedBy"] as JsonValue)?.ToString())).ExecuteNonQuery();
                 var (submittedZh, submittedEn) = Received(d);
                 Event(c, applicationId, ApplicationStatus.Submitted, submittedZh, submittedEn, now);
                 break;
@@ -49,13 +50,13 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
                 var status = Str(d, "status");
                 var at = d["appointmentAt"]?.GetValue<string>() is { } s ? (long?)DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture).UtcTicks : null;
                 var rows = c.Command("""
-                    UPDATE ServiceApplications SET Status = $status, RefusalCode = COALESCE($code, RefusalCode), RefusalMessageZh = COALESCE($zhr, RefusalMessageZh),
-                        RefusalMessageEn = COALESCE($enr, RefusalMessageEn), AppointmentAt = COALESCE($at, AppointmentAt), UpdatedAt = $now,
-                        ReferenceDataVersion = COALESCE($refs, ReferenceDataVersion)
-                    WHERE Id = $id
-                    """, null, ("$status", status), ("$code", d["code"]?.GetValue<string>()),
-                    ("$zhr", status == ApplicationStatus.Refused ? Str(d, "zh") : null), ("$enr", status == ApplicationStatus.Refused ? Str(d, "en") : null),
-                    ("$at", at), ("$now", now), ("$id", applicationId), ("$refs", (d["referenceDataVersion"] as JsonValue)?.ToString())).ExecuteNonQuery();
+                    UPDATE ServiceApplications SET Status = @status, RefusalCode = COALESCE(@code, RefusalCode), RefusalMessageZh = COALESCE(@zhr, RefusalMessageZh),
+                        RefusalMessageEn = COALESCE(@enr, RefusalMessageEn), AppointmentAt = COALESCE(@at, AppointmentAt), UpdatedAt = @now,
+                        ReferenceDataVersion = COALESCE(@refs, ReferenceDataVersion)
+                    WHERE Id = @id
+                    """, ("@status", status), ("@code", d["code"]?.GetValue<string>()),
+                    ("@zhr", status == ApplicationStatus.Refused ? Str(d, "zh") : null), ("@enr", status == ApplicationStatus.Refused ? Str(d, "en") : null),
+                    ("@at", at), ("@now", now), ("@id", applicationId), ("@refs", (d["referenceDataVersion"] as JsonValue)?.ToString())).ExecuteNonQuery();
                 if (rows == 0) throw new InvalidOperationException($"Application {applicationId} does not exist.");
                 Event(c, applicationId, status, Str(d, "zh"), Str(d, "en"), now);
                 if (status == ApplicationStatus.Booked && at is { } booked) ScheduleReminders(c, applicationId, new DateTimeOffset(booked, TimeSpan.Zero));
@@ -64,40 +65,40 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
             case ReserveQuota:
                 var quota = d["quota"]!.GetValue<int>();
                 var used = (long)c.Command("""
-                    SELECT COUNT(*) FROM QuotaUses WHERE PolicyId = $policy AND ServiceCode = $service AND PeriodStart = $period AND State <> 'Released'
-                    """, null, ("$policy", Str(d, "policyId")), ("$service", Str(d, "serviceCode")), ("$period", Str(d, "periodStart"))).ExecuteScalar()!;
+                    SELECT COUNT(*) FROM QuotaUses WHERE PolicyId = @policy AND ServiceCode = @service AND PeriodStart = @period AND State <> 'Released'
+                    """, ("@policy", Str(d, "policyId")), ("@service", Str(d, "serviceCode")), ("@period", Str(d, "periodStart"))).ExecuteScalar()!;
                 if (used >= quota)
                     throw new EffectRefusedException("QUOTA_EXHAUSTED", $"The quota of {quota} for {Str(d, "serviceCode")} is used up.");
                 c.Command("""
                     INSERT INTO QuotaUses (PolicyId, ServiceCode, PeriodStart, ApplicationId, State, UpdatedAt)
-                    VALUES ($policy, $service, $period, $app, 'Reserved', $now)
-                    """, null, ("$policy", Str(d, "policyId")), ("$service", Str(d, "serviceCode")), ("$period", Str(d, "periodStart")),
-                    ("$app", applicationId), ("$now", now)).ExecuteNonQuery();
+                    VALUES (@policy, @service, @period, @app, 'Reserved', @now)
+                    """, ("@policy", Str(d, "policyId")), ("@service", Str(d, "serviceCode")), ("@period", Str(d, "periodStart")),
+                    ("@app", applicationId), ("@now", now)).ExecuteNonQuery();
                 break;
 
             case ConsumeQuota or ReleaseQuota:
-                c.Command("UPDATE QuotaUses SET State = $state, UpdatedAt = $now WHERE ApplicationId = $app AND State = 'Reserved'", null,
-                    ("$state", effect.Type == ConsumeQuota ? QuotaState.Consumed : QuotaState.Released), ("$now", now), ("$app", applicationId)).ExecuteNonQuery();
+                c.Command("UPDATE QuotaUses SET State = @state, UpdatedAt = @now WHERE ApplicationId = @app AND State = 'Reserved'",
+                    ("@state", effect.Type == ConsumeQuota ? QuotaState.Consumed : QuotaState.Released), ("@now", now), ("@app", applicationId)).ExecuteNonQuery();
                 break;
 
             case AnswerConsultation:
                 // Only a question of this application, answered once: a second answer task for the same question changes nothing.
                 var answered = c.Command("""
-                    UPDATE MemberConsultations SET AnswerProtected = $answer, AnsweredBy = $by, AnsweredAt = $now
-                    WHERE Id = $id AND ApplicationId = $app AND AnswerProtected IS NULL
-                    """, null, ("$answer", Str(d, "answerProtected")), ("$by", Str(d, "answeredBy")), ("$now", now), ("$id", Str(d, "consultationId")),
-                    ("$app", applicationId)).ExecuteNonQuery();
-                if (answered == 0 && (long)c.Command("SELECT COUNT(*) FROM MemberConsultations WHERE Id = $id AND ApplicationId = $app", null,
-                        ("$id", Str(d, "consultationId")), ("$app", applicationId)).ExecuteScalar()! == 0)
+                    UPDATE MemberConsultations SET AnswerProtected = @answer, AnsweredBy = @by, AnsweredAt = @now
+                    WHERE Id = @id AND ApplicationId = @app AND AnswerProtected IS NULL
+                    """, ("@answer", Str(d, "answerProtected")), ("@by", Str(d, "answeredBy")), ("@now", now), ("@id", Str(d, "consultationId")),
+                    ("@app", applicationId)).ExecuteNonQuery();
+                if (answered == 0 && Convert.ToInt64(c.Command("SELECT COUNT(*) FROM MemberConsultations WHERE Id = @id AND ApplicationId = @app",
+                        ("@id", Str(d, "consultationId")), ("@app", applicationId)).ExecuteScalar()) == 0)
                     throw new InvalidOperationException($"Consultation {Str(d, "consultationId")} is not a question of application {applicationId}.");
                 break;
         }
     }
 
     /// <summary>A booking schedules its reminders (the day before; before the cancellation notice closes) in the same transaction.</summary>
-    private void ScheduleReminders(PreparedConnection c, string applicationId, DateTimeOffset appointmentAt)
+    private void ScheduleReminders(WriteTransaction c, string applicationId, DateTimeOffset appointmentAt)
     {
-        using var r = c.Command("SELECT ServiceCode, ApplicantUserName FROM ServiceApplications WHERE Id = $id", null, ("$id", applicationId)).ExecuteReader();
+        using var r = c.Command("SELECT ServiceCode, ApplicantUserName FROM ServiceApplications WHERE Id = @id", ("@id", applicationId)).ExecuteReader();
         if (!r.Read()) return;
         var (service, member) = (r.GetString(0), r.GetString(1));
         r.Close();
@@ -157,9 +158,9 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
         }
     }
 
-    private static void Event(PreparedConnection c, string applicationId, string status, string zh, string en, long now) =>
-        c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES ($app, $at, $status, $zh, $en)", null,
-            ("$app", applicationId), ("$at", now), ("$status", status), ("$zh", zh), ("$en", en)).ExecuteNonQuery();
+    private static void Event(WriteTransaction c, string applicationId, string status, string zh, string en, long now) =>
+        c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES (@app, @at, @status, @zh, @en)",
+            ("@app", applicationId), ("@at", now), ("@status", status), ("@zh", zh), ("@en", en)).ExecuteNonQuery();
 
     private static string Str(JsonObject d, string key) =>
         d[key]?.GetValue<string>() ?? throw new InvalidOperationException($"Effect data lacks '{key}'.");

@@ -39,7 +39,7 @@ public sealed record CounterPharmacy(string Name, string City)
 /// A pharmacy user verifies only the codes planned for their own designated pharmacy (name and city, set by an Admin); a
 /// code planned for another pharmacy gets the same answer as a wrong code, and a user with no pharmacy verifies nothing.
 /// </summary>
-public sealed class PharmacyCounter(PreparedConnections connections, WorkflowRuntime runtime, IWorkflowStore store, IDbContextFactory<DomainDbContext> dbs,
+public sealed class PharmacyCounter(StoreConnections connections, WorkflowRuntime runtime, IWorkflowStore store, IDbContextFactory<DomainDbContext> dbs,
     PersonalDataProtector protector, TimeProvider clock, ILogger<PharmacyCounter> logger)
 {
     public const int MaxFailures = 5;
@@ -115,7 +115,7 @@ public sealed class PharmacyCounter(PreparedConnections connections, WorkflowRun
 
     private static (string BookmarkId, string InstanceId)? ReadBookmark(PreparedConnection c, string key)
     {
-        using var r = c.Command("SELECT Id, InstanceId FROM Bookmarks WHERE Kind = 'HumanTask' AND CorrelationKey = $key LIMIT 1", null, ("$key", key)).ExecuteReader();
+        using var r = c.Command("SELECT Id, InstanceId FROM Bookmarks WHERE Kind = 'HumanTask' AND CorrelationKey = @key LIMIT 1", null, ("@key", key)).ExecuteReader();
         return r.Read() ? (r.GetString(0), r.GetString(1)) : null;
     }
 

@@ -16,7 +16,7 @@ namespace Workflows.Domain.FollowUp;
 /// manager records, what the member uploads, the medication calendar, and the reminders each one schedules. Writes that
 /// schedule reminders go through the writer connection, so the record and its reminders commit together.
 /// </summary>
-public sealed class CareProgramme(DomainDbContext db, PreparedConnections connections, PersonalDataProtector protector, ReminderPlanner planner,
+public sealed class CareProgramme(DomainDbContext db, StoreConnections connections, PersonalDataProtector protector, ReminderPlanner planner,
     BusinessCalendar calendar, TimeProvider clock)
 {
     public const string CocService = "cpic-coc-oncology-follow-up";
@@ -71,23 +71,23 @@ public sealed class CareProgramme(DomainDbContext db, PreparedConnections connec
             StartsOn = from, EndsOn = to, CreatedBy = createdBy, CreatedAt = now,
         };
         var doses = planner.DoseTimes(from, to, times.Distinct().Order().ToList()).Where(at => at > now).ToList();
-        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
+        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(tx =>
         {
             c.Command("""
                 INSERT INTO MedicationPlans (Id, ApplicationId, DrugProtected, TimesOfDay, StartsOn, EndsOn, CreatedBy, CreatedAt)
-                VALUES ($id, $app, $drug, $times, $from, $to, $by, $at)
-                """, null, ("$id", plan.Id), ("$app", plan.ApplicationId), ("$drug", plan.DrugProtected), ("$times", plan.TimesOfDay),
-                ("$from", from.ToString("yyyy-MM-dd")), ("$to", to.ToString("yyyy-MM-dd")), ("$by", createdBy), ("$at", now.UtcTicks)).ExecuteNonQuery();
+                VALUES (@id, @app, @drug, @times, @from, @to, @by, @at)
+                """, null, ("@id", plan.Id), ("@app", plan.ApplicationId), ("@drug", plan.DrugProtected), ("@times", plan.TimesOfDay),
+                ("@from", from), ("@to", to), ("@by", createdBy), ("@at", now.UtcTicks)).ExecuteNonQuery();
             foreach (var at in doses)
             {
                 var local = TimeZoneInfo.ConvertTime(at, BusinessCalendar.Shanghai);
-                ScheduledWorkStore.Add(c, $"remind:medication:{plan.Id}:{local:yyyyMMddHHmm}", WorkKinds.Reminder, at, new JsonObject
+                ScheduledWorkStore.Add(tx, $"remind:medication:{plan.Id}:{local:yyyyMMddHHmm}", WorkKinds.Reminder, at, new JsonObject
                 {
                     ["type"] = Reminders.Medication, ["applicationId"] = app.Id, ["planId"] = plan.Id, ["time"] = local.ToString("HH:mm"),
                 }, now);
             }
             return true;
-        })), ct);
+        }, now)), ct);
         return new PlanView(plan.Id, drug.Trim(), plan.TimesOfDay.Split(','), from, to, doses.Count);
     }
 
@@ -104,18 +104,18 @@ public sealed class CareProgramme(DomainDbContext db, PreparedConnections connec
         var now = clock.GetUtcNow();
         var request = Ids.New();
         var times = planner.DocumentReminderTimes(now).ToList();
-        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
+        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(tx =>
         {
-            c.Command("UPDATE ServiceApplications SET MissingDocumentsJson = $docs, UpdatedAt = $now WHERE Id = $id", null,
-                ("$docs", JsonSerializer.Serialize(docs)), ("$now", now.UtcTicks), ("$id", app.Id)).ExecuteNonQuery();
-            c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES ($app, $at, $status, $zh, $en)", null,
-                ("$app", app.Id), ("$at", now.UtcTicks), ("$status", app.Status), ("$zh", $"请补充材料：{string.Join("、", docs)}。"),
-                ("$en", $"Please send: {string.Join(", ", docs)}.")).ExecuteNonQuery();
+            c.Command("UPDATE ServiceApplications SET MissingDocumentsJson = @docs, UpdatedAt = @now WHERE Id = @id", null,
+                ("@docs", JsonSerializer.Serialize(docs)), ("@now", now.UtcTicks), ("@id", app.Id)).ExecuteNonQuery();
+            c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES (@app, @at, @status, @zh, @en)", null,
+                ("@app", app.Id), ("@at", now.UtcTicks), ("@status", app.Status), ("@zh", $"请补充材料：{string.Join("、", docs)}。"),
+                ("@en", $"Please send: {string.Join(", ", docs)}.")).ExecuteNonQuery();
             for (var i = 0; i < times.Count; i++)
-                ScheduledWorkStore.Add(c, $"remind:documents:{app.Id}:{request}:{i + 1}", WorkKinds.Reminder, times[i],
+                ScheduledWorkStore.Add(tx, $"remind:documents:{app.Id}:{request}:{i + 1}", WorkKinds.Reminder, times[i],
                     new JsonObject { ["type"] = Reminders.MissingDocuments, ["applicationId"] = app.Id }, now);
             return true;
-        })), ct);
+        }, now)), ct);
         return docs;
     }
 
@@ -168,7 +168,7 @@ public sealed class CareProgramme(DomainDbContext db, PreparedConnections connec
 /// the month, the month's treatments, tests, documents and reimbursement items from their record, and the services
 /// they used. One summary per member and month (a unique key): running the month again adds nothing.
 /// </summary>
-public sealed class MonthlySummaries(IDbContextFactory<DomainDbContext> dbs, PreparedConnections connections, PersonalDataProtector protector,
+public sealed class MonthlySummaries(IDbContextFactory<DomainDbContext> dbs, StoreConnections connections, PersonalDataProtector protector,
     NotificationOutbox outbox, TimeProvider clock) : IScheduledWorkHandler
 {
     public string Kind => WorkKinds.MonthlySummaries;
@@ -213,19 +213,19 @@ public sealed class MonthlySummaries(IDbContextFactory<DomainDbContext> dbs, Pre
                 ["services"] = new JsonArray(services.Select(s => (JsonNode)new JsonObject { ["service"] = s.ServiceCode, ["status"] = s.Status }).ToArray()),
             };
             var now = clock.GetUtcNow();
-            var added = await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
+            var added = await connections.WriteAsync(c => Task.FromResult(c.InTransaction(tx =>
             {
                 var rows = c.Command("""
                     INSERT INTO MonthlySummaries (Id, ApplicationId, Month, MemberUserName, ContentProtected, CreatedAt)
-                    VALUES ($id, $app, $month, $member, $content, $now) ON CONFLICT (ApplicationId, Month) DO NOTHING
-                    """, null, ("$id", Ids.New()), ("$app", app.Id), ("$month", month.ToString("yyyy-MM")), ("$member", app.ApplicantUserName),
-                    ("$content", protector.Protect(content.ToJsonString())), ("$now", now.UtcTicks)).ExecuteNonQuery();
+                    VALUES (@id, @app, @month, @member, @content, @now) ON CONFLICT (ApplicationId, Month) DO NOTHING
+                    """, null, ("@id", Ids.New()), ("@app", app.Id), ("@month", month.ToString("yyyy-MM")), ("@member", app.ApplicantUserName),
+                    ("@content", protector.Protect(content.ToJsonString())), ("@now", now.UtcTicks)).ExecuteNonQuery();
                 if (rows == 1)
-                    outbox.Add(c, new NotificationRequest($"summary:{app.Id}:{month:yyyy-MM}", "monthly-summary",
+                    outbox.Add(tx, new NotificationRequest($"summary:{app.Id}:{month:yyyy-MM}", "monthly-summary",
                         $"您 {month:yyyy年M月} 的治疗与服务小结已生成，可在“我的服务”中查看。",
                         $"Your summary for {month:yyyy-MM} is ready under My services.", app.ApplicantUserName, ApplicationId: app.Id), now);
                 return rows == 1;
-            })), ct);
+            }, now)), ct);
             if (added) made++; else existed++;
         }
         return (made, existed);

@@ -128,7 +128,7 @@ public interface ICaseManagerDirectory
 /// The COC programme's precise management (个案管理师精准管理): graded alerts, the named case manager, nutrition
 /// assessments. Writes that send a message go through the writer connection with the outbox, in one transaction.
 /// </summary>
-public sealed class CocCare(DomainDbContext db, PreparedConnections connections, PersonalDataProtector protector, NotificationOutbox outbox,
+public sealed class CocCare(DomainDbContext db, StoreConnections connections, PersonalDataProtector protector, NotificationOutbox outbox,
     WorkflowRuntime runtime, BusinessCalendar calendar, TimeProvider clock, ILogger<CocCare> logger, ICaseManagerDirectory? directory = null)
 {
     public sealed record AlertView(string Id, string ApplicationId, int Grade, string Source, string Detail, string Handling, string RaisedBy, DateTimeOffset RaisedAt,
@@ -176,15 +176,15 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
             var (zh, en) = CocAlertRules.SelfCheckGuidance[source];
             guidance = string.Format(zh, Roman(g));
             var guidanceEn = string.Format(en, Roman(g));
-            await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
+            await connections.WriteAsync(c => Task.FromResult(c.InTransaction(t =>
             {
-                InsertAlert(c, alert);
-                c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES ($app, $at, $status, $zh, $en)", null,
-                    ("$app", app.Id), ("$at", now.UtcTicks), ("$status", app.Status), ("$zh", $"已向您发送{Roman(g)}级预警自查指引。"),
-                    ("$en", $"Self-check guidance for a grade {Roman(g)} alert was sent to you.")).ExecuteNonQuery();
-                outbox.Add(c, new NotificationRequest($"coc-alert:{alert.Id}", "coc-self-check", guidance, guidanceEn, app.ApplicantUserName, null, app.Id, app.InstanceId), now);
+                InsertAlert(t, alert);
+                c.Command("INSERT INTO ApplicationEvents (ApplicationId, At, Status, MessageZh, MessageEn) VALUES (@app, @at, @status, @zh, @en)", null,
+                    ("@app", app.Id), ("@at", now.UtcTicks), ("@status", app.Status), ("@zh", $"已向您发送{Roman(g)}级预警自查指引。"),
+                    ("@en", $"Self-check guidance for a grade {Roman(g)} alert was sent to you.")).ExecuteNonQuery();
+                outbox.Add(t, new NotificationRequest($"coc-alert:{alert.Id}", "coc-self-check", guidance, guidanceEn, app.ApplicantUserName, null, app.Id, app.InstanceId), now);
                 return true;
-            })), ct);
+            }, now)), ct);
         }
         else
         {
@@ -282,19 +282,19 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
             Id = Ids.New(), ApplicationId = app.Id, AssessedOn = on, Score = s, Rating = rating, AdviceProtected = protector.Protect(advice.Trim()), RecordedBy = by, RecordedAt = now,
         };
         var triage = PgSga.For(s);
-        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
+        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(t =>
         {
             c.Command("""
                 INSERT INTO NutritionAssessments (Id, ApplicationId, AssessedOn, Score, Rating, AdviceProtected, RecordedBy, RecordedAt)
-                VALUES ($id, $app, $on, $score, $rating, $advice, $by, $at)
-                """, null, ("$id", a.Id), ("$app", a.ApplicationId), ("$on", on.ToString("yyyy-MM-dd")), ("$score", s), ("$rating", rating), ("$advice", a.AdviceProtected),
-                ("$by", by), ("$at", now.UtcTicks)).ExecuteNonQuery();
-            outbox.Add(c, new NotificationRequest($"coc-nutrition:{a.Id}", "coc-nutrition",
+                VALUES (@id, @app, @on, @score, @rating, @advice, @by, @at)
+                """, null, ("@id", a.Id), ("@app", a.ApplicationId), ("@on", on), ("@score", s), ("@rating", rating), ("@advice", a.AdviceProtected),
+                ("@by", by), ("@at", now.UtcTicks)).ExecuteNonQuery();
+            outbox.Add(t, new NotificationRequest($"coc-nutrition:{a.Id}", "coc-nutrition",
                 $"营养状况评估（{on:yyyy-MM-dd}）：PG-SGA {s} 分，{rating} 级。{triage.TextZh}建议：{advice.Trim()}",
                 $"Nutrition assessment ({on:yyyy-MM-dd}): PG-SGA {s}, rating {rating}. {triage.TextEn} Advice: {advice.Trim()}",
                 app.ApplicantUserName, null, app.Id, app.InstanceId), now);
             return true;
-        })), ct);
+        }, now)), ct);
         return View(a);
     }
 
@@ -311,12 +311,12 @@ public sealed class CocCare(DomainDbContext db, PreparedConnections connections,
         return app;
     }
 
-    private static void InsertAlert(PreparedConnection c, CocAlert a) =>
+    private static void InsertAlert(WriteTransaction c, CocAlert a) =>
         c.Command("""
             INSERT INTO CocAlerts (Id, ApplicationId, Grade, Source, DetailProtected, Handling, RaisedBy, RaisedAt)
-            VALUES ($id, $app, $grade, $source, $detail, $handling, $by, $at)
-            """, null, ("$id", a.Id), ("$app", a.ApplicationId), ("$grade", a.Grade), ("$source", a.Source), ("$detail", a.DetailProtected), ("$handling", a.Handling),
-            ("$by", a.RaisedBy), ("$at", a.RaisedAt.UtcTicks)).ExecuteNonQuery();
+            VALUES (@id, @app, @grade, @source, @detail, @handling, @by, @at)
+            """, ("@id", a.Id), ("@app", a.ApplicationId), ("@grade", a.Grade), ("@source", a.Source), ("@detail", a.DetailProtected), ("@handling", a.Handling),
+            ("@by", a.RaisedBy), ("@at", a.RaisedAt.UtcTicks)).ExecuteNonQuery();
 
     /// <summary>A stable id for a keyed command: the same caller, application and key give the same id (the command's dedupe).</summary>
     private static string KeyedId(string command, string caller, string applicationId, string key) =>

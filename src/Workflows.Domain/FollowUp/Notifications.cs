@@ -37,7 +37,7 @@ public sealed class NotificationOutbox(PersonalDataProtector protector, Microsof
     public IReadOnlyList<string> MemberChannels { get; } =
         settings.Value.MemberChannels is { Length: > 0 } c ? c : [NotificationChannels.Inbox];
 
-    public int Add(PreparedConnection c, NotificationRequest n, DateTimeOffset now)
+    public int Add(WriteTransaction c, NotificationRequest n, DateTimeOffset now)
     {
         var channels = n.RecipientUserName is null ? [NotificationChannels.Inbox] : MemberChannels;
         var text = protector.Protect(new JsonObject { ["zh"] = n.TextZh, ["en"] = n.TextEn }.ToJsonString());
@@ -48,9 +48,9 @@ public sealed class NotificationOutbox(PersonalDataProtector protector, Microsof
             var id = Ids.New();
             var rows = c.Command("""
                 INSERT INTO Notifications (Id, Key, Channel, RecipientUserName, RecipientRole, Template, TextProtected, ApplicationId, InstanceId, State, Attempts, CreatedAt)
-                VALUES ($id, $key, $channel, $user, $role, $template, $text, $app, $inst, 'Pending', 0, $now) ON CONFLICT (Key) DO NOTHING
-                """, null, ("$id", id), ("$key", key), ("$channel", channel), ("$user", n.RecipientUserName), ("$role", n.RecipientRole),
-                ("$template", n.Template), ("$text", text), ("$app", n.ApplicationId), ("$inst", n.InstanceId), ("$now", now.UtcTicks)).ExecuteNonQuery();
+                VALUES (@id, @key, @channel, @user, @role, @template, @text, @app, @inst, 'Pending', 0, @now) ON CONFLICT (Key) DO NOTHING
+                """, ("@id", id), ("@key", key), ("@channel", channel), ("@user", n.RecipientUserName), ("@role", n.RecipientRole),
+                ("@template", n.Template), ("@text", text), ("@app", n.ApplicationId), ("@inst", n.InstanceId), ("@now", now.UtcTicks)).ExecuteNonQuery();
             if (rows == 0) continue;
             ScheduledWorkStore.Add(c, $"deliver:{key}", WorkKinds.DeliverNotification, now, new JsonObject { ["notificationId"] = id }, now);
             added++;

@@ -50,7 +50,7 @@ public sealed class ReminderPlanner(BusinessCalendar calendar)
     }
 
     /// <summary>Schedules the appointment and cancellation-deadline reminders of a booking, inside the booking step's transaction.</summary>
-    public void ScheduleForBooking(PreparedConnection c, string applicationId, string serviceCode, string member, DateTimeOffset appointmentAt,
+    public void ScheduleForBooking(WriteTransaction c, string applicationId, string serviceCode, string member, DateTimeOffset appointmentAt,
         int? noticeWorkingDays, DateTimeOffset now)
     {
         var payload = new JsonObject { ["applicationId"] = applicationId, ["member"] = member, ["appointmentAt"] = appointmentAt.ToString("O") };
@@ -76,7 +76,7 @@ public sealed class ReminderPlanner(BusinessCalendar calendar)
 /// Sends a due reminder if it still applies (the appointment is still booked for that time, the documents are still
 /// missing, the programme still runs): the message's key is the work's key, so a reminder delivered twice sends once.
 /// </summary>
-public sealed class Reminders(IDbContextFactory<DomainDbContext> dbs, PreparedConnections connections, NotificationOutbox outbox,
+public sealed class Reminders(IDbContextFactory<DomainDbContext> dbs, StoreConnections connections, NotificationOutbox outbox,
     PersonalDataProtector protector, TimeProvider clock, ServiceCatalogue catalogue) : IScheduledWorkHandler
 {
     public const string Appointment = "appointment";
@@ -131,7 +131,7 @@ public sealed class Reminders(IDbContextFactory<DomainDbContext> dbs, PreparedCo
             default:
                 throw new InvalidOperationException($"Unknown reminder type '{type}'.");
         }
-        var added = await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() => outbox.Add(c, message, clock.GetUtcNow()))), ct);
+        var added = await connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => outbox.Add(t, message, t.Now), clock.GetUtcNow())), ct);
         return added > 0 ? $"{type} reminder stored" : $"{type} reminder stored before";
     }
 }

@@ -65,18 +65,19 @@ public sealed class FollowUpEffects(NotificationOutbox outbox, TimeProvider cloc
 
     public IReadOnlyCollection<string> Types { get; } = [SlaBreach, Notify];
 
-    public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
+    public void Apply(StepTransaction c, StepEffect effect)
     {
+        var instance = c.Instance;
         var d = effect.Data;
         switch (effect.Type)
         {
             case SlaBreach:
                 c.Command("""
                     INSERT INTO SlaBreaches (BookmarkId, InstanceId, ApplicationId, DefinitionId, ActivityType, TaskTitle, Role, EscalatedTo, DueAt, BreachedAt)
-                    VALUES ($b, $i, $app, $def, $type, $title, $role, $to, $due, $at) ON CONFLICT (BookmarkId) DO NOTHING
-                    """, null, ("$b", S(d, "bookmarkId")), ("$i", instance.Id), ("$app", d["applicationId"]?.GetValue<string>()), ("$def", S(d, "definitionId")),
-                    ("$type", S(d, "activityType")), ("$title", S(d, "title")), ("$role", S(d, "role")), ("$to", S(d, "escalatedTo")),
-                    ("$due", Ticks(d, "dueAt")), ("$at", Ticks(d, "breachedAt"))).ExecuteNonQuery();
+                    VALUES (@b, @i, @app, @def, @type, @title, @role, @to, @due, @at) ON CONFLICT (BookmarkId) DO NOTHING
+                    """, ("@b", S(d, "bookmarkId")), ("@i", instance.Id), ("@app", d["applicationId"]?.GetValue<string>()), ("@def", S(d, "definitionId")),
+                    ("@type", S(d, "activityType")), ("@title", S(d, "title")), ("@role", S(d, "role")), ("@to", S(d, "escalatedTo")),
+                    ("@due", Ticks(d, "dueAt")), ("@at", Ticks(d, "breachedAt"))).ExecuteNonQuery();
                 break;
             case Notify:
                 outbox.Add(c, NotificationRequest.FromJson(d), clock.GetUtcNow());

@@ -65,14 +65,15 @@ public sealed class TaskFreeText(Forms.TaskFormRules forms, PersonalDataProtecto
         return effects.Count == 0 ? new(input, []) : new(input with { Data = copy }, effects);
     }
 
-    public void Apply(PreparedConnection c, StepEffect effect, WorkflowInstance instance)
+    public void Apply(StepTransaction c, StepEffect effect)
     {
+        var instance = c.Instance;
         var d = effect.Data;
         c.Command("""
             INSERT INTO TaskTexts (Id, InstanceId, ApplicationId, TaskId, Field, TextProtected, WrittenBy, WrittenAt)
-            VALUES ($id, $instance, $app, $task, $field, $text, $by, $at)
-            """, null, ("$id", S(d, "id")), ("$instance", instance.Id), ("$app", instance.CorrelationId), ("$task", S(d, "taskId")), ("$field", S(d, "field")),
-            ("$text", S(d, "textProtected")), ("$by", S(d, "writtenBy")), ("$at", clock.GetUtcNow().UtcTicks)).ExecuteNonQuery();
+            VALUES (@id, @instance, @app, @task, @field, @text, @by, @at)
+            """, ("@id", S(d, "id")), ("@instance", instance.Id), ("@app", instance.CorrelationId), ("@task", S(d, "taskId")), ("@field", S(d, "field")),
+            ("@text", S(d, "textProtected")), ("@by", S(d, "writtenBy")), ("@at", clock.GetUtcNow().UtcTicks)).ExecuteNonQuery();
     }
 
     private static string S(JsonObject d, string key) => d[key]?.GetValue<string>() ?? throw new InvalidOperationException($"Effect data lacks '{key}'.");

@@ -1,6 +1,7 @@
+using System.Data.Common;
+using Workflows.Persistence;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Workflows.Domain.Calendar;
 using Workflows.Persistence.Tasks;
 
@@ -247,9 +248,9 @@ internal sealed class TaskSql
 
     private static object? Value(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetInt64() : e.GetString();
 
-    public static void Bind(SqliteCommand cmd, IReadOnlyList<(string Name, object? Value)> args)
+    public static void Bind(DbCommand cmd, IReadOnlyList<(string Name, object? Value)> args)
     {
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        foreach (var (name, value) in args) cmd.AddWithValue(name, value ?? DBNull.Value);
     }
 }
 

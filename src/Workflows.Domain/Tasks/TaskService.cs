@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Workflows.Domain.Calendar;
 using Workflows.Engine.Activities;
@@ -20,7 +20,7 @@ public interface ITaskUserDirectory
 /// The task service over the <c>HumanTasks</c> table (reads) and the workflow runtime (every change is a journalled step
 /// of the task's instance, so it is atomic with the task row, chained in the journal and guarded by the instance's revision).
 /// </summary>
-public sealed class TaskService(PreparedConnections connections, WorkflowRuntime runtime, BusinessCalendar calendar, TimeProvider clock,
+public sealed class TaskService(StoreConnections connections, WorkflowRuntime runtime, BusinessCalendar calendar, TimeProvider clock,
     ITaskUserDirectory users, ILogger<TaskService> logger) : ITaskService
 {
     public const string MemberRole = "Member";
@@ -240,15 +240,15 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         return await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "SELECT Id, Delegator, Delegate, \"From\", \"To\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"To\" >= @today ORDER BY \"From\", Id";
-            cmd.Parameters.AddWithValue("@u", caller.UserName);
-            cmd.Parameters.AddWithValue("@today", today.ToString("yyyy-MM-dd"));
+            cmd.CommandText = "SELECT Id, Delegator, Delegate, \"from\", \"to\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"to\" >= @today ORDER BY \"from\", Id";
+            cmd.AddWithValue("@u", caller.UserName);
+            cmd.AddWithValue("@today", today);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var list = new List<TaskDelegation>();
             while (await r.ReadAsync(ct))
             {
-                var from = DateOnly.Parse(r.GetString(3));
-                var to = DateOnly.Parse(r.GetString(4));
+                var from = r.GetFieldValue<DateOnly>(3);
+                var to = r.GetFieldValue<DateOnly>(4);
                 list.Add(new TaskDelegation(r.GetInt64(0), r.GetString(1), r.GetString(2), from, to, from <= today && today <= to));
             }
             return (IReadOnlyList<TaskDelegation>)list;
@@ -277,15 +277,15 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             using var cmd = c.Connection.CreateCommand();
             cmd.CommandText = """
-                INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "From", "To", CreatedAt) VALUES (@a, @b, @roles, @from, @to, @at)
+                INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "from", "to", CreatedAt) VALUES (@a, @b, @roles, @from, @to, @at)
                 RETURNING Id;
                 """;
-            cmd.Parameters.AddWithValue("@a", caller.UserName);
-            cmd.Parameters.AddWithValue("@b", delegateName);
-            cmd.Parameters.AddWithValue("@roles", string.Join(",", staffRoles));
-            cmd.Parameters.AddWithValue("@from", from.ToString("yyyy-MM-dd"));
-            cmd.Parameters.AddWithValue("@to", to.ToString("yyyy-MM-dd"));
-            cmd.Parameters.AddWithValue("@at", now.UtcTicks);
+            cmd.AddWithValue("@a", caller.UserName);
+            cmd.AddWithValue("@b", delegateName);
+            cmd.AddWithValue("@roles", string.Join(",", staffRoles));
+            cmd.AddWithValue("@from", from);
+            cmd.AddWithValue("@to", to);
+            cmd.AddWithValue("@at", now.UtcTicks);
             return (long)cmd.ExecuteScalar()!;
         })), ct);
         logger.LogInformation("Delegation {DelegationId}: {Delegator} to {Delegate} from {From} to {To}", id, caller.UserName, delegateName, from, to);
@@ -299,8 +299,8 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             using var cmd = c.Connection.CreateCommand();
             cmd.CommandText = "DELETE FROM TaskDelegations WHERE Id = @id AND Delegator = @u";
-            cmd.Parameters.AddWithValue("@id", id);
-            cmd.Parameters.AddWithValue("@u", caller.UserName);
+            cmd.AddWithValue("@id", id);
+            cmd.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
         }, ct);
         if (rows == 0) throw new TaskRequestException("id", $"没有编号为 {id} 的委托。 You have no delegation {id}.");
@@ -315,7 +315,7 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             await using var cmd = c.Connection.CreateCommand();
             cmd.CommandText = "SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = @u ORDER BY Name";
-            cmd.Parameters.AddWithValue("@u", caller.UserName);
+            cmd.AddWithValue("@u", caller.UserName);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var list = new List<SavedTaskFilter>();
             while (await r.ReadAsync(ct))
@@ -341,10 +341,10 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
                 ON CONFLICT (UserName, Name) DO UPDATE SET QueryJson = excluded.QueryJson
                 RETURNING Id;
                 """;
-            cmd.Parameters.AddWithValue("@u", caller.UserName);
-            cmd.Parameters.AddWithValue("@n", name);
-            cmd.Parameters.AddWithValue("@q", json);
-            cmd.Parameters.AddWithValue("@at", clock.GetUtcNow().UtcTicks);
+            cmd.AddWithValue("@u", caller.UserName);
+            cmd.AddWithValue("@n", name);
+            cmd.AddWithValue("@q", json);
+            cmd.AddWithValue("@at", clock.GetUtcNow().UtcTicks);
             return (long)cmd.ExecuteScalar()!;
         })), ct);
         return new SavedTaskFilter(id, name, request.View, request.Filter, request.Sort, request.Descending);
@@ -356,8 +356,8 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         {
             using var cmd = c.Connection.CreateCommand();
             cmd.CommandText = "DELETE FROM SavedTaskFilters WHERE Id = @id AND UserName = @u";
-            cmd.Parameters.AddWithValue("@id", id);
-            cmd.Parameters.AddWithValue("@u", caller.UserName);
+            cmd.AddWithValue("@id", id);
+            cmd.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
         }, ct);
         if (rows == 0) throw new TaskRequestException("id", $"没有编号为 {id} 的已存筛选。 You have no saved filter {id}.");
@@ -379,8 +379,8 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
                     SELECT Assignee, COUNT(*), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey >= @now AND DueKey < @eod THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' AND Assignee IS NOT NULL GROUP BY Assignee ORDER BY COUNT(*) DESC, Assignee
                     """;
-                cmd.Parameters.AddWithValue("@now", now.UtcTicks);
-                cmd.Parameters.AddWithValue("@eod", eod.UtcTicks);
+                cmd.AddWithValue("@now", now.UtcTicks);
+                cmd.AddWithValue("@eod", eod.UtcTicks);
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) people.Add(new PersonWorkload(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
             }
@@ -391,7 +391,7 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
                     SELECT CandidateRole, SUM(CASE WHEN Assignee IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN Assignee IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' GROUP BY CandidateRole ORDER BY CandidateRole
                     """;
-                cmd.Parameters.AddWithValue("@now", now.UtcTicks);
+                cmd.AddWithValue("@now", now.UtcTicks);
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) groups.Add(new GroupWorkload(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
             }
@@ -435,11 +435,11 @@ public sealed class TaskService(PreparedConnections connections, WorkflowRuntime
         var usersList = new List<string> { caller.UserName };
         if (staff.Count > 0)
         {
-            var today = Today().ToString("yyyy-MM-dd");
+            var today = Today();
             var delegations = await connections.ReadAsync(async c =>
             {
                 var list = new List<(string, string)>();
-                await using var r = await c.Command("SELECT Delegator, DelegatorRoles FROM TaskDelegations WHERE Delegate = @u AND \"To\" >= @today AND \"From\" <= @today",
+                await using var r = await c.Command("SELECT Delegator, DelegatorRoles FROM TaskDelegations WHERE Delegate = @u AND \"to\" >= @today AND \"from\" <= @today",
                     null, ("@u", caller.UserName), ("@today", today)).ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1)));
                 return list;
@@ -539,7 +539,7 @@ internal sealed record TaskRow(string Id, string InstanceId, string DefinitionId
     string CandidateRole, string? EscalatedTo, DateTimeOffset? EscalatedAt, string? Assignee, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, long DueKey,
     string Hours, long RemainingKey, DateTimeOffset? FollowUpAt, int Priority, string Status, long Revision)
 {
-    public static TaskRow Read(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+    public static TaskRow Read(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
         S(r, 6), r.GetString(7), S(r, 8), S(r, 9), S(r, 10), S(r, 11), S(r, 12), S(r, 13), r.GetString(14), S(r, 15), T(r, 16), S(r, 17),
         T(r, 18)!.Value, T(r, 19), r.GetInt64(20), r.GetString(21), r.GetInt64(22), T(r, 23), r.GetInt32(24), r.GetString(25), r.GetInt64(26));
 
@@ -549,6 +549,6 @@ internal sealed record TaskRow(string Id, string InstanceId, string DefinitionId
         Subject = new TaskSubject(ServiceCode, ServiceName, CaseId, Reference, SubjectName, SubjectUserId),
     };
 
-    private static string? S(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-    private static DateTimeOffset? T(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : new DateTimeOffset(r.GetInt64(i), TimeSpan.Zero);
+    private static string? S(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static DateTimeOffset? T(DbDataReader r, int i) => r.IsDBNull(i) ? null : new DateTimeOffset(r.GetInt64(i), TimeSpan.Zero);
 }

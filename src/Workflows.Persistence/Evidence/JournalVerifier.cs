@@ -8,7 +8,7 @@ namespace Workflows.Persistence.Evidence;
 /// the instance row's last entry, and the head the newest signed checkpoint recorded for the instance — so a tail cut
 /// off with the instance row "fixed", or a chain recomputed without the key, is found.
 /// </summary>
-public sealed class JournalVerifier(SqliteWorkflowStore store, EvidenceKeys keys, CheckpointStore checkpoints, DatabaseOptions database)
+public sealed class JournalVerifier(WorkflowStore store, EvidenceKeys keys, CheckpointStore checkpoints, DatabaseOptions database)
 {
     public async Task<ChainVerification> VerifyAsync(string instanceId, CancellationToken ct = default)
     {
@@ -25,8 +25,8 @@ public sealed class JournalVerifier(SqliteWorkflowStore store, EvidenceKeys keys
         if (checkpoint?.Heads.FirstOrDefault(h => h.InstanceId == instanceId) is { } leaf) head = new CheckpointHead(leaf.Sequence, leaf.Hash, checkpoint.CreatedAt);
         await using var c = database.Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = $id";
-        cmd.Parameters.AddWithValue("$id", instanceId);
+        cmd.CommandText = "SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = @id";
+        cmd.Parameters.AddWithValue("@id", instanceId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
         {

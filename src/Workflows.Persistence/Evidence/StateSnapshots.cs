@@ -13,17 +13,18 @@ public sealed class StateSnapshotRecorder(WorkflowRuntimeOptions options) : ISte
 {
     private readonly Redactor _redactor = new(options.SensitiveKeys);
 
-    public void OnCommitting(PreparedConnection c, StepCommit commit)
+    public void OnCommitting(StepTransaction c)
     {
+        var commit = c.Commit;
         if (commit.Journal.Count == 0) return;
         var i = commit.Instance;
         var variables = new JsonObject();
         foreach (var (k, v) in i.State.Variables) variables[k] = v?.DeepClone();
         c.Command("""
             INSERT INTO StateSnapshots (InstanceId, Sequence, At, Status, SubStatus, VariablesJson, Incident)
-            VALUES ($i, $seq, $at, $status, $sub, $vars, $incident)
-            """, null, ("$i", i.Id), ("$seq", i.JournalSequence), ("$at", i.UpdatedAt.UtcTicks), ("$status", i.Status.ToString()), ("$sub", i.SubStatus.ToString()),
-            ("$vars", _redactor.RedactObject(variables).ToJsonString()), ("$incident", i.Incident?.Message)).ExecuteNonQuery();
+            VALUES (@i, @seq, @at, @status, @sub, @vars, @incident)
+            """, ("@i", i.Id), ("@seq", i.JournalSequence), ("@at", i.UpdatedAt.UtcTicks), ("@status", i.Status.ToString()), ("@sub", i.SubStatus.ToString()),
+            ("@vars", _redactor.RedactObject(variables).ToJsonString()), ("@incident", i.Incident?.Message)).ExecuteNonQuery();
     }
 
     public void OnCommitted(StepCommit commit) { }

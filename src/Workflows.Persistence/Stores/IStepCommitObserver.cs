@@ -8,6 +8,6 @@ namespace Workflows.Persistence.Stores;
 /// </summary>
 public interface IStepCommitObserver
 {
-    void OnCommitting(PreparedConnection connection, StepCommit commit);
+    void OnCommitting(StepTransaction step);
     void OnCommitted(StepCommit commit);
 }

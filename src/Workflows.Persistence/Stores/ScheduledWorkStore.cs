@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Persistence.Stores;
@@ -22,53 +22,53 @@ public sealed record ScheduledWork(string Id, string Key, string Kind, DateTimeO
 /// The outbox of scheduled work, on the same writer connection as workflow steps: work that a step causes is added inside
 /// that step's transaction (<see cref="Add"/>), so it exists exactly when the step does; the key makes adding idempotent.
 /// </summary>
-public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProvider clock)
+public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvider clock)
 {
     /// <summary>
     /// Adds work inside the caller's transaction. Returns false when work with this key exists already (the same timer,
     /// reminder or run asked for twice): the first one stands.
     /// </summary>
-    public static bool Add(PreparedConnection c, string key, string kind, DateTimeOffset dueAt, JsonObject? payload, DateTimeOffset now) =>
-        c.Command("""
+    public static bool Add(WriteTransaction t, string key, string kind, DateTimeOffset dueAt, JsonObject? payload, DateTimeOffset now) =>
+        t.Execute("""
             INSERT INTO ScheduledWork (Id, Key, Kind, DueAt, PayloadJson, State, Attempts, CreatedAt, UpdatedAt)
-            VALUES ($id, $key, $kind, $due, $payload, 'Pending', 0, $now, $now) ON CONFLICT (Key) DO NOTHING
-            """, null, ("$id", Ids.New()), ("$key", key), ("$kind", kind), ("$due", dueAt.UtcTicks), ("$payload", (payload ?? new JsonObject()).ToJsonString()),
-            ("$now", now.UtcTicks)).ExecuteNonQuery() == 1;
+            VALUES (@id, @key, @kind, @due, @payload, 'Pending', 0, @now, @now) ON CONFLICT (Key) DO NOTHING
+            """, ("@id", Ids.New()), ("@key", key), ("@kind", kind), ("@due", dueAt.UtcTicks), ("@payload", (payload ?? new JsonObject()).ToJsonString()),
+            ("@now", now.UtcTicks)) == 1;
 
     /// <summary>Adds work in its own transaction (for work no workflow step causes, e.g. the monthly run).</summary>
     public Task<bool> AddAsync(string key, string kind, DateTimeOffset dueAt, JsonObject? payload, CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(Add(c, key, kind, dueAt, payload, clock.GetUtcNow())), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => Add(t, key, kind, dueAt, payload, t.Now), clock.GetUtcNow())), ct);
 
     /// <summary>Adds many pieces of work in one transaction (e.g. a medication calendar's reminders).</summary>
     public Task<int> AddManyAsync(IReadOnlyList<(string Key, string Kind, DateTimeOffset DueAt, JsonObject? Payload)> work, CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(c.InTransaction(() => work.Count(w => Add(c, w.Key, w.Kind, w.DueAt, w.Payload, clock.GetUtcNow())))), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => work.Count(w => Add(t, w.Key, w.Kind, w.DueAt, w.Payload, t.Now)), clock.GetUtcNow())), ct);
 
     public Task<IReadOnlyList<ScheduledWork>> ListInStateAsync(string state, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
-            Select + " WHERE State = $state ORDER BY DueAt LIMIT $take", null, ("$state", state), ("$take", take)), ct));
+            Select + " WHERE State = @state ORDER BY DueAt LIMIT @take", null, ("@state", state), ("@take", take)), ct));
 
     /// <summary>Ids of the work in <paramref name="state"/>, in creation order, after <paramref name="afterId"/> (paging).</summary>
     public Task<IReadOnlyList<string>> IdsInStateAsync(string state, string? afterId, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<string>>(async c =>
         {
             var ids = new List<string>();
-            await using var r = await c.Command("SELECT Id FROM ScheduledWork WHERE State = $state AND Id > $after ORDER BY Id LIMIT $take", null,
-                ("$state", state), ("$after", afterId ?? ""), ("$take", take)).ExecuteReaderAsync(ct);
+            await using var r = await c.Command("SELECT Id FROM ScheduledWork WHERE State = @state AND Id > @after ORDER BY Id LIMIT @take", null,
+                ("@state", state), ("@after", afterId ?? ""), ("@take", take)).ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) ids.Add(r.GetString(0));
             return ids;
         });
 
     public Task<ScheduledWork?> GetAsync(string id, CancellationToken ct = default) =>
-        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Id = $id", null, ("$id", id)), ct)).FirstOrDefault());
+        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Id = @id", null, ("@id", id)), ct)).FirstOrDefault());
 
     public Task<ScheduledWork?> GetByKeyAsync(string key, CancellationToken ct = default) =>
-        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Key = $key", null, ("$key", key)), ct)).FirstOrDefault());
+        connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Key = @key", null, ("@key", key)), ct)).FirstOrDefault());
 
     /// <summary>The most recent work, newest first, optionally of one kind or state: what staff and tests look at.</summary>
     public Task<IReadOnlyList<ScheduledWork>> RecentAsync(string? kind, string? state, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
-            Select + " WHERE ($kind IS NULL OR Kind = $kind) AND ($state IS NULL OR State = $state) ORDER BY DueAt DESC LIMIT $take", null,
-            ("$kind", kind), ("$state", state), ("$take", take)), ct));
+            Select + " WHERE (@kind IS NULL OR Kind = @kind) AND (@state IS NULL OR State = @state) ORDER BY DueAt DESC LIMIT @take", null,
+            ("@kind", kind), ("@state", state), ("@take", take)), ct));
 
     public Task<Dictionary<string, int>> CountByStateAsync(CancellationToken ct = default) =>
         connections.ReadAsync(async c =>
@@ -82,8 +82,8 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// <summary>Moves work from one state to the next; only rows still in <paramref name="from"/> move (returns how many did).</summary>
     public Task<int> MoveAsync(IReadOnlyCollection<string> ids, string from, string to, CancellationToken ct = default) =>
         ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
-            ids.Sum(id => c.Command("UPDATE ScheduledWork SET State = $to, UpdatedAt = $now WHERE Id = $id AND State = $from", null,
-                ("$to", to), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id), ("$from", from)).ExecuteNonQuery()))), ct);
+            ids.Sum(id => c.Command("UPDATE ScheduledWork SET State = @to, UpdatedAt = @now WHERE Id = @id AND State = @from", null,
+                ("@to", to), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id), ("@from", from)).ExecuteNonQuery()))), ct);
 
     /// <summary>
     /// A trigger fired: the work is now Hangfire's. True if this call moved it (false: already queued or done, a
@@ -91,30 +91,30 @@ public sealed class ScheduledWorkStore(PreparedConnections connections, TimeProv
     /// </summary>
     public Task<bool> MarkQueuedAsync(string key, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = $now WHERE Key = $key AND State IN ('Pending','Scheduled')", null,
-            ("$now", clock.GetUtcNow().UtcTicks), ("$key", key)).ExecuteNonQuery() == 1), ct);
+            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = @now WHERE Key = @key AND State IN ('Pending','Scheduled')", null,
+            ("@now", clock.GetUtcNow().UtcTicks), ("@key", key)).ExecuteNonQuery() == 1), ct);
 
     /// <summary>Records that the work ran to its end. Only the first completion counts.</summary>
     public Task<bool> CompleteAsync(string id, string? result, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Done', Result = $result, Attempts = Attempts + 1, DoneAt = $now, UpdatedAt = $now WHERE Id = $id AND State <> 'Done'", null,
-            ("$result", result), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
+            "UPDATE ScheduledWork SET State = 'Done', Result = @result, Attempts = Attempts + 1, DoneAt = @now, UpdatedAt = @now WHERE Id = @id AND State <> 'Done'", null,
+            ("@result", result), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
     /// <summary>Records a failed attempt; <paramref name="final"/> marks the work Failed (no more retries) for staff to look at.</summary>
     public Task FailAttemptAsync(string id, string error, bool final, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = $error, State = CASE WHEN $final THEN 'Failed' ELSE State END, UpdatedAt = $now WHERE Id = $id AND State <> 'Done'", null,
-            ("$error", error.Length > 2000 ? error[..2000] : error), ("$final", final), ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery()), ct);
+            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = @error, State = CASE WHEN @final THEN 'Failed' ELSE State END, UpdatedAt = @now WHERE Id = @id AND State <> 'Done'", null,
+            ("@error", error.Length > 2000 ? error[..2000] : error), ("@final", final), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery()), ct);
 
     /// <summary>Failed work a person asked to run again goes back to Queued.</summary>
     public Task<bool> RequeueFailedAsync(string id, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = $now WHERE Id = $id AND State = 'Failed'", null,
-            ("$now", clock.GetUtcNow().UtcTicks), ("$id", id)).ExecuteNonQuery() == 1), ct);
+            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
+            ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
 
-    private static async Task<IReadOnlyList<ScheduledWork>> ReadAll(SqliteCommand command, CancellationToken ct)
+    private static async Task<IReadOnlyList<ScheduledWork>> ReadAll(DbCommand command, CancellationToken ct)
     {
         var list = new List<ScheduledWork>();
         await using var r = await command.ExecuteReaderAsync(ct);

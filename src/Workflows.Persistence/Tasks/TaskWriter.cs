@@ -11,7 +11,7 @@ namespace Workflows.Persistence.Tasks;
 /// </summary>
 public static class TaskWriter
 {
-    public static List<TaskChange> Write(PreparedConnection c, StepCommit commit, DateTimeOffset now)
+    public static List<TaskChange> Write(WriteTransaction c, StepCommit commit, DateTimeOffset now)
     {
         var changes = new List<TaskChange>();
         var removed = commit.RemovedBookmarkIds.Count == 0 ? null : commit.RemovedBookmarkIds.ToHashSet(StringComparer.Ordinal);
@@ -27,12 +27,12 @@ public static class TaskWriter
             {
                 (recreated ??= new HashSet<string>(StringComparer.Ordinal)).Add(b.Id);
                 c.Command("""
-                    UPDATE HumanTasks SET ActivityId = $act, Title = $title, CandidateRole = $role, EscalatedTo = $esc, EscalatedAt = $escAt, Assignee = $assignee,
-                        DueAt = $due, DueKey = $dueKey, Hours = $hours, RemainingKey = $remKey, FollowUpAt = $follow, Priority = $prio, Revision = $rev
-                    WHERE Id = $id
-                    """, null, ("$id", b.Id), ("$act", b.ActivityId), ("$title", t.Title), ("$role", t.Role), ("$esc", t.EscalatedTo), ("$escAt", t.EscalatedAt?.UtcTicks),
-                    ("$assignee", t.Assignee), ("$due", t.DueAt?.UtcTicks), ("$dueKey", DueKey(t)), ("$hours", t.Hours ?? ""), ("$remKey", RemainingKey(t)),
-                    ("$follow", t.FollowUpAt?.UtcTicks), ("$prio", t.Priority), ("$rev", t.Revision)).ExecuteNonQuery();
+                    UPDATE HumanTasks SET ActivityId = @act, Title = @title, CandidateRole = @role, EscalatedTo = @esc, EscalatedAt = @escAt, Assignee = @assignee,
+                        DueAt = @due, DueKey = @dueKey, Hours = @hours, RemainingKey = @remKey, FollowUpAt = @follow, Priority = @prio, Revision = @rev
+                    WHERE Id = @id
+                    """, ("@id", b.Id), ("@act", b.ActivityId), ("@title", t.Title), ("@role", t.Role), ("@esc", t.EscalatedTo), ("@escAt", t.EscalatedAt?.UtcTicks),
+                    ("@assignee", t.Assignee), ("@due", t.DueAt?.UtcTicks), ("@dueKey", DueKey(t)), ("@hours", t.Hours ?? ""), ("@remKey", RemainingKey(t)),
+                    ("@follow", t.FollowUpAt?.UtcTicks), ("@prio", t.Priority), ("@rev", t.Revision)).ExecuteNonQuery();
             }
             else
             {
@@ -40,14 +40,14 @@ public static class TaskWriter
                     INSERT INTO HumanTasks (Id, InstanceId, DefinitionId, ActivityId, ActivityType, Title, Instructions, OutcomesJson, ServiceCode, ServiceName,
                         CaseId, Reference, SubjectName, SubjectUserId, CandidateRole, EscalatedTo, EscalatedAt, Assignee, CreatedAt, DueAt, DueKey, Hours,
                         RemainingKey, FollowUpAt, Priority, Status, Revision)
-                    VALUES ($id, $inst, $def, $act, $type, $title, $instr, $outcomes, $svc, $svcName, $case, $ref, $name, $user, $role, $esc, $escAt, $assignee,
-                        $created, $due, $dueKey, $hours, $remKey, $follow, $prio, 'Open', $rev)
-                    """, null, ("$id", b.Id), ("$inst", b.InstanceId), ("$def", instance.DefinitionId), ("$act", b.ActivityId), ("$type", b.ActivityType),
-                    ("$title", t.Title), ("$instr", t.Instructions), ("$outcomes", JsonSerializer.Serialize(t.Outcomes)), ("$svc", s?.ServiceCode),
-                    ("$svcName", s?.ServiceName), ("$case", s?.CaseId), ("$ref", s?.Reference), ("$name", s?.SubjectName), ("$user", s?.SubjectUserId),
-                    ("$role", t.Role), ("$esc", t.EscalatedTo), ("$escAt", t.EscalatedAt?.UtcTicks), ("$assignee", t.Assignee), ("$created", b.CreatedAt.UtcTicks),
-                    ("$due", t.DueAt?.UtcTicks), ("$dueKey", DueKey(t)), ("$hours", t.Hours ?? ""), ("$remKey", RemainingKey(t)),
-                    ("$follow", t.FollowUpAt?.UtcTicks), ("$prio", t.Priority), ("$rev", t.Revision)).ExecuteNonQuery();
+                    VALUES (@id, @inst, @def, @act, @type, @title, @instr, @outcomes, @svc, @svcName, @case, @ref, @name, @user, @role, @esc, @escAt, @assignee,
+                        @created, @due, @dueKey, @hours, @remKey, @follow, @prio, 'Open', @rev)
+                    """, ("@id", b.Id), ("@inst", b.InstanceId), ("@def", instance.DefinitionId), ("@act", b.ActivityId), ("@type", b.ActivityType),
+                    ("@title", t.Title), ("@instr", t.Instructions), ("@outcomes", JsonSerializer.Serialize(t.Outcomes)), ("@svc", s?.ServiceCode),
+                    ("@svcName", s?.ServiceName), ("@case", s?.CaseId), ("@ref", s?.Reference), ("@name", s?.SubjectName), ("@user", s?.SubjectUserId),
+                    ("@role", t.Role), ("@esc", t.EscalatedTo), ("@escAt", t.EscalatedAt?.UtcTicks), ("@assignee", t.Assignee), ("@created", b.CreatedAt.UtcTicks),
+                    ("@due", t.DueAt?.UtcTicks), ("@dueKey", DueKey(t)), ("@hours", t.Hours ?? ""), ("@remKey", RemainingKey(t)),
+                    ("@follow", t.FollowUpAt?.UtcTicks), ("@prio", t.Priority), ("@rev", t.Revision)).ExecuteNonQuery();
             }
             changes.Add(new TaskChange(b.Id, b.InstanceId, changed ? TaskChangeKind.Changed : TaskChangeKind.Created, t.Role, t.EscalatedTo, t.Assignee,
                 s?.SubjectUserId, now));
@@ -59,8 +59,8 @@ public static class TaskWriter
             var entry = commit.Journal.LastOrDefault(e => e.BookmarkId == id && e.EventName is JournalEvents.BookmarkResumed or JournalEvents.BookmarkCancelled);
             var completed = entry?.EventName == JournalEvents.BookmarkResumed;
             var status = completed ? HumanTaskStatus.Completed : HumanTaskStatus.Cancelled;
-            var rows = c.Command("UPDATE HumanTasks SET Status = $st, ClosedAt = $at, ClosedBy = $by WHERE Id = $id AND Status = 'Open'", null,
-                ("$id", id), ("$st", status), ("$at", now.UtcTicks), ("$by", entry?.ActorId)).ExecuteNonQuery();
+            var rows = c.Command("UPDATE HumanTasks SET Status = @st, ClosedAt = @at, ClosedBy = @by WHERE Id = @id AND Status = 'Open'",
+                ("@id", id), ("@st", status), ("@at", now.UtcTicks), ("@by", entry?.ActorId)).ExecuteNonQuery();
             if (rows > 0)
                 changes.Add(new TaskChange(id, instance.Id, completed ? TaskChangeKind.Completed : TaskChangeKind.Cancelled, "", null, null, null, now));
         }

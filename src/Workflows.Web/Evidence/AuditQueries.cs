@@ -28,7 +28,7 @@ public sealed record StateAt(string InstanceId, long Sequence, DateTimeOffset At
     JsonObject? Variables, IReadOnlyList<OpenTaskAt> OpenTasks, string? ApplicationStatus, string? ApplicationStatusText);
 
 /// <summary>Reads for auditors (the API and the shell's audit page use the same ones); each read of a case is recorded in the access trail.</summary>
-public sealed class AuditQueries(SqliteWorkflowStore store, IDbContextFactory<WorkflowsDbContext> engineDb, IDbContextFactory<DomainDbContext> domainDb,
+public sealed class AuditQueries(WorkflowStore store, IDbContextFactory<WorkflowsDbContext> engineDb, IDbContextFactory<DomainDbContext> domainDb,
     JournalVerifier verifier)
 {
     public async Task<AuditCase?> CaseAsync(string instanceId, CancellationToken ct)

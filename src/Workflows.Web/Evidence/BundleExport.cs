@@ -8,7 +8,7 @@ using Workflows.Persistence.Stores;
 namespace Workflows.Web.Evidence;
 
 /// <summary>Builds a case's evidence bundle (see <see cref="EvidenceBundleContent"/>) and signs it.</summary>
-public sealed class BundleExport(SqliteWorkflowStore store, IDbContextFactory<WorkflowsDbContext> engineDb, JournalVerifier verifier, CheckpointStore checkpoints,
+public sealed class BundleExport(WorkflowStore store, IDbContextFactory<WorkflowsDbContext> engineDb, JournalVerifier verifier, CheckpointStore checkpoints,
     EvidenceKeys keys, TimeProvider clock, Workflows.Domain.Replay.CaseReplay replay)
 {
     public async Task<byte[]?> ExportAsync(string instanceId, string exportedBy, CancellationToken ct)

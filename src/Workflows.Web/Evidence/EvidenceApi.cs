@@ -90,7 +90,7 @@ public static class EvidenceApi
 }
 
 /// <summary>Whether an instance exists (for validating legal holds).</summary>
-public sealed class SqliteInstances(Workflows.Persistence.Stores.SqliteWorkflowStore store)
+public sealed class SqliteInstances(Workflows.Persistence.Stores.WorkflowStore store)
 {
     public async Task<bool> ExistsAsync(string id, CancellationToken ct) => await store.LoadInstanceAsync(id, ct) is not null;
 }

@@ -34,7 +34,7 @@ public static class CodePurposes
 /// unknown code is one and the same refusal.
 /// </para>
 /// </summary>
-public sealed class MemberAccounts(UserManager<AppUser> users, WorkflowsDbContext identityDb, DomainDbContext domainDb, PreparedConnections connections,
+public sealed class MemberAccounts(UserManager<AppUser> users, WorkflowsDbContext identityDb, DomainDbContext domainDb, StoreConnections connections,
     NotificationOutbox outbox, KeyedHasher hasher, TimeProvider clock, ILogger<MemberAccounts> logger) : IMemberDirectory
 {
     /// <summary>How long a code can be used.</summary>
@@ -171,7 +171,7 @@ public sealed class MemberAccounts(UserManager<AppUser> users, WorkflowsDbContex
             : ($"您正在重置健康服务账户密码，验证码为 {code}，{CodeLifetime.TotalMinutes:0} 分钟内有效。如非本人操作请忽略。",
                $"Your password reset code is {code}, valid for {CodeLifetime.TotalMinutes:0} minutes. Ignore this if you did not ask for it.", "member-reset-code");
         var message = new NotificationRequest($"code:{record.Id}", template, zh, en, RecipientUserName: user.UserName);
-        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() => outbox.Add(c, message, now))), ct);
+        await connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => outbox.Add(t, message, now), now)), ct);
         logger.LogInformation("One-time code {CodeId} ({Purpose}) sent to {UserName}", record.Id, purpose, user.UserName);
     }
 

@@ -58,7 +58,7 @@ public sealed class PasswordSignIn(UserManager<AppUser> users, MemberAccounts me
 /// current security stamp and disabled flag: a sign-out, a password change or reset, disabling the user, or a change of
 /// roles renews the stamp, so every cookie and token issued before stops working with the next request (401), on every node.
 /// </summary>
-public sealed class SessionValidation(RequestDelegate next, PreparedConnections connections, DatabaseOptions database, IOptions<IdentityOptions> options)
+public sealed class SessionValidation(RequestDelegate next, StoreConnections connections, DatabaseOptions database, IOptions<IdentityOptions> options)
 {
     // One indexed read per authenticated request, on a reader connection with the statement prepared once (no DbContext):
     // the check stays exact (no cache that a sign-out elsewhere would have to wait out) and costs tens of microseconds.

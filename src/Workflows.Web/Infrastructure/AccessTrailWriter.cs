@@ -26,7 +26,7 @@ public sealed record AccessEntry(DateTimeOffset At, string UserId, string? UserN
 /// </summary>
 /// On PostgreSQL the batches go through a pooled connection of their own: the server takes concurrent writers, and every
 /// node keeps its own queue.
-public sealed class AccessTrailWriter(PreparedConnections connections, DatabaseOptions database, ILogger<AccessTrailWriter> logger) : IHostedService, IAsyncDisposable
+public sealed class AccessTrailWriter(StoreConnections connections, DatabaseOptions database, ILogger<AccessTrailWriter> logger) : IHostedService, IAsyncDisposable
 {
     public const int MaxBatch = 512;
     private const int Capacity = 10_000;

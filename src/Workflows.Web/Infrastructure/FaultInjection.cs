@@ -51,9 +51,9 @@ internal sealed class KillAtCommitPoint(FaultInjectionOptions options) : IStepCo
 {
     private bool Matches(StepCommit commit) => commit.Command?.Key is { } k && k.EndsWith("\u001f" + options.KillOnKey, StringComparison.Ordinal);
 
-    public void OnCommitting(PreparedConnection connection, StepCommit commit)
+    public void OnCommitting(StepTransaction step)
     {
-        if (options.KillAt == FaultInjectionOptions.BeforeCommit && Matches(commit)) Die();
+        if (options.KillAt == FaultInjectionOptions.BeforeCommit && Matches(step.Commit)) Die();
     }
 
     public void OnCommitted(StepCommit commit)

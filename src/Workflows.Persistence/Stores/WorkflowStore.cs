@@ -1,32 +1,34 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Workflows.Engine.Model;
 using Workflows.Engine.Runtime;
 
 namespace Workflows.Persistence.Stores;
 
 /// <summary>
-/// The runtime's store on SQLite. The hot path (load an instance, commit a step) uses the ADO.NET driver directly with
-/// prepared statements and one IMMEDIATE transaction per step; the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
+/// The runtime's store, on SQLite or PostgreSQL (<see cref="StoreConnections"/>). The hot path (load an instance, commit a
+/// step) uses the ADO.NET driver directly with prepared statements and one write transaction per step (SQLite: BEGIN
+/// IMMEDIATE on the single writer; PostgreSQL: READ COMMITTED, many writers at once: the revision check and the unique
+/// command key keep concurrent steps apart); the schema is EF Core's (see <see cref="WorkflowsDbContext"/>).
 /// </summary>
-public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers,
+public sealed class WorkflowStore(StoreConnections connections, IEnumerable<IStepEffectHandler> effectHandlers,
     IEnumerable<IStepCommitObserver> observers, Tasks.TaskChangeFeed? taskFeed = null) : IWorkflowStore
 {
     private readonly Dictionary<string, IStepEffectHandler> _handlers = effectHandlers.SelectMany(h => h.Types.Select(t => (t, h))).ToDictionary(x => x.t, x => x.h);
     private readonly IStepCommitObserver[] _observers = observers.ToArray();
 
-    public SqliteWorkflowStore(PreparedConnections connections) : this(connections, [], []) { }
-    public SqliteWorkflowStore(PreparedConnections connections, IEnumerable<IStepEffectHandler> effectHandlers) : this(connections, effectHandlers, []) { }
+    public WorkflowStore(StoreConnections connections) : this(connections, [], []) { }
+    public WorkflowStore(StoreConnections connections, IEnumerable<IStepEffectHandler> effectHandlers) : this(connections, effectHandlers, []) { }
 
     private static readonly JsonSerializerOptions Json = WorkflowJson.Options;
 
     public Task<string?> GetPublishedVersionIdAsync(string definitionId, CancellationToken ct = default) =>
-        connections.ReadAsync(async c => await c.Command("SELECT Id FROM WorkflowDefinitions WHERE DefinitionId = $id AND IsPublished = 1 LIMIT 1", null,
-            ("$id", definitionId)).ExecuteScalarAsync(ct) as string);
+        connections.ReadAsync(async c => await c.Command("SELECT Id FROM WorkflowDefinitions WHERE DefinitionId = @id AND IsPublished = @yes LIMIT 1", null,
+            ("@id", definitionId), ("@yes", true)).ExecuteScalarAsync(ct) as string);
 
     public Task<WorkflowDefinition?> GetDefinitionVersionAsync(string versionId, CancellationToken ct = default) =>
-        connections.ReadAsync(async c => await c.Command("SELECT Json FROM WorkflowDefinitions WHERE Id = $id", null, ("$id", versionId))
+        connections.ReadAsync(async c => await c.Command("SELECT Json FROM WorkflowDefinitions WHERE Id = @id", null, ("@id", versionId))
             .ExecuteScalarAsync(ct) is string json ? WorkflowJson.Deserialize(json) : null);
 
     public Task<WorkflowInstance?> LoadInstanceAsync(string instanceId, CancellationToken ct = default) =>
@@ -44,8 +46,8 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
     {
         WorkflowInstance instance;
         await using (var r = await (byBookmark
-            ? c.Command(InstanceColumns + " FROM Bookmarks b JOIN WorkflowInstances i ON i.Id = b.InstanceId WHERE b.Id = $id", null, ("$id", id))
-            : c.Command(InstanceColumns + " FROM WorkflowInstances i WHERE i.Id = $id", null, ("$id", id))).ExecuteReaderAsync(ct))
+            ? c.Command(InstanceColumns + " FROM Bookmarks b JOIN WorkflowInstances i ON i.Id = b.InstanceId WHERE b.Id = @id", null, ("@id", id))
+            : c.Command(InstanceColumns + " FROM WorkflowInstances i WHERE i.Id = @id", null, ("@id", id))).ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return null;
             instance = new WorkflowInstance
@@ -68,19 +70,19 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                 FinishedAt = r.IsDBNull(15) ? null : Instant(r.GetInt64(15)),
             };
         }
-        instance.Bookmarks = await ReadBookmarks(c.Command(BookmarkSelect + " WHERE InstanceId = $id ORDER BY CreatedAt", null, ("$id", instance.Id)), ct);
+        instance.Bookmarks = await ReadBookmarks(c.Command(BookmarkSelect + " WHERE InstanceId = @id ORDER BY CreatedAt", null, ("@id", instance.Id)), ct);
         return instance;
     }
 
     public Task<bool> WasBookmarkClosedAsync(string bookmarkId, CancellationToken ct = default) =>
         connections.ReadAsync(async c => await c.Command(
-            "SELECT 1 FROM JournalEntries WHERE BookmarkId = $id AND EventName IN ('BookmarkResumed','BookmarkCancelled') LIMIT 1", null,
-            ("$id", bookmarkId)).ExecuteScalarAsync(ct) is not null);
+            "SELECT 1 FROM JournalEntries WHERE BookmarkId = @id AND EventName IN ('BookmarkResumed','BookmarkCancelled') LIMIT 1", null,
+            ("@id", bookmarkId)).ExecuteScalarAsync(ct) is not null);
 
     public Task<StoredCommand?> FindCommandAsync(string idempotencyKey, CancellationToken ct = default) =>
         connections.ReadAsync(async c =>
         {
-            await using var r = await c.Command("SELECT Key, Fingerprint, InstanceId, ResultJson FROM CommandKeys WHERE Key = $k", null, ("$k", idempotencyKey))
+            await using var r = await c.Command("SELECT Key, Fingerprint, InstanceId, ResultJson FROM CommandKeys WHERE Key = @k", null, ("@k", idempotencyKey))
                 .ExecuteReaderAsync(ct);
             return await r.ReadAsync(ct) ? new StoredCommand(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)) : null;
         });
@@ -100,17 +102,19 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
         connections.WriteAsync(c =>
         {
             var i = commit.Instance;
-            c.Command("BEGIN IMMEDIATE", null).ExecuteNonQuery();
+            var dialect = c.Dialect;
+            var tx = dialect.Begin(c);
+            var step = new StepTransaction(c, tx, commit);
             try
             {
                 if (commit.Command is { } k)
                 {
                     try
                     {
-                        c.Command("INSERT INTO CommandKeys (Key, Fingerprint, InstanceId, ResultJson, CreatedAt) VALUES ($k, $f, $i, $r, $t)", null,
-                            ("$k", k.Key), ("$f", k.Fingerprint), ("$i", k.InstanceId), ("$r", k.ResultJson), ("$t", k.CreatedAt.UtcTicks)).ExecuteNonQuery();
+                        c.Command("INSERT INTO CommandKeys (Key, Fingerprint, InstanceId, ResultJson, CreatedAt) VALUES (@k, @f, @i, @r, @t)", tx,
+                            ("@k", k.Key), ("@f", k.Fingerprint), ("@i", k.InstanceId), ("@r", k.ResultJson), ("@t", k.CreatedAt.UtcTicks)).ExecuteNonQuery();
                     }
-                    catch (SqliteException e) when (e.SqliteErrorCode == 19)
+                    catch (Exception e) when (dialect.IsDuplicateKey(e))
                     {
                         throw new DuplicateCommandException(k.Key);
                     }
@@ -122,59 +126,59 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
                     c.Command("""
                         INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Name, CorrelationId, Status, SubStatus, StateJson, IncidentJson,
                             Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt, FinishedAt)
-                        VALUES ($id, $def, $ver, $v, $name, $corr, $st, $sub, $state, $inc, $rev, $seq, $hash, $created, $updated, $finished)
-                        """, null, ("$id", i.Id), ("$def", i.DefinitionId), ("$ver", i.DefinitionVersionId), ("$v", i.Version), ("$name", i.Name),
-                        ("$corr", i.CorrelationId), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
-                        ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$created", i.CreatedAt.UtcTicks),
-                        ("$updated", i.UpdatedAt.UtcTicks), ("$finished", i.FinishedAt?.UtcTicks)).ExecuteNonQuery();
+                        VALUES (@id, @def, @ver, @v, @name, @corr, @st, @sub, @state, @inc, @rev, @seq, @hash, @created, @updated, @finished)
+                        """, tx, ("@id", i.Id), ("@def", i.DefinitionId), ("@ver", i.DefinitionVersionId), ("@v", i.Version), ("@name", i.Name),
+                        ("@corr", i.CorrelationId), ("@st", i.Status.ToString()), ("@sub", i.SubStatus.ToString()), ("@state", state), ("@inc", incident),
+                        ("@rev", i.Revision), ("@seq", i.JournalSequence), ("@hash", i.LastJournalHash), ("@created", i.CreatedAt.UtcTicks),
+                        ("@updated", i.UpdatedAt.UtcTicks), ("@finished", i.FinishedAt?.UtcTicks)).ExecuteNonQuery();
                 }
                 else
                 {
                     var rows = c.Command("""
-                        UPDATE WorkflowInstances SET Status = $st, SubStatus = $sub, StateJson = $state, IncidentJson = $inc, Revision = $rev,
-                            JournalSequence = $seq, LastJournalHash = $hash, UpdatedAt = $updated, FinishedAt = $finished,
-                            DefinitionVersionId = $ver, Version = $v
-                        WHERE Id = $id AND Revision = $expected
-                        """, null, ("$id", i.Id), ("$ver", i.DefinitionVersionId), ("$v", i.Version), ("$st", i.Status.ToString()), ("$sub", i.SubStatus.ToString()), ("$state", state), ("$inc", incident),
-                        ("$rev", i.Revision), ("$seq", i.JournalSequence), ("$hash", i.LastJournalHash), ("$updated", i.UpdatedAt.UtcTicks),
-                        ("$finished", i.FinishedAt?.UtcTicks), ("$expected", commit.ExpectedRevision)).ExecuteNonQuery();
+                        UPDATE WorkflowInstances SET Status = @st, SubStatus = @sub, StateJson = @state, IncidentJson = @inc, Revision = @rev,
+                            JournalSequence = @seq, LastJournalHash = @hash, UpdatedAt = @updated, FinishedAt = @finished,
+                            DefinitionVersionId = @ver, Version = @v
+                        WHERE Id = @id AND Revision = @expected
+                        """, tx, ("@id", i.Id), ("@ver", i.DefinitionVersionId), ("@v", i.Version), ("@st", i.Status.ToString()), ("@sub", i.SubStatus.ToString()), ("@state", state), ("@inc", incident),
+                        ("@rev", i.Revision), ("@seq", i.JournalSequence), ("@hash", i.LastJournalHash), ("@updated", i.UpdatedAt.UtcTicks),
+                        ("@finished", i.FinishedAt?.UtcTicks), ("@expected", commit.ExpectedRevision)).ExecuteNonQuery();
                     if (rows == 0) throw new ConcurrencyConflictException(i.Id);
                 }
                 foreach (var id in commit.RemovedBookmarkIds)
-                    c.Command("DELETE FROM Bookmarks WHERE Id = $id", null, ("$id", id)).ExecuteNonQuery();
+                    c.Command("DELETE FROM Bookmarks WHERE Id = @id", tx, ("@id", id)).ExecuteNonQuery();
                 foreach (var b in commit.CreatedBookmarks)
                     c.Command("""
                         INSERT INTO Bookmarks (Id, InstanceId, ActivityId, ActivityNodeId, ActivityType, ActivityInstanceId, Kind, Name, CorrelationKey, ResumeAt, PayloadJson, CreatedAt)
-                        VALUES ($id, $inst, $act, $node, $type, $ai, $kind, $name, $corr, $at, $payload, $created)
-                        """, null, ("$id", b.Id), ("$inst", b.InstanceId), ("$act", b.ActivityId), ("$node", b.ActivityNodeId), ("$type", b.ActivityType),
-                        ("$ai", b.ActivityInstanceId), ("$kind", b.Kind), ("$name", b.Name), ("$corr", b.CorrelationKey), ("$at", b.ResumeAt?.UtcTicks),
-                        ("$payload", b.Payload?.ToJsonString(Json)), ("$created", b.CreatedAt.UtcTicks)).ExecuteNonQuery();
+                        VALUES (@id, @inst, @act, @node, @type, @ai, @kind, @name, @corr, @at, @payload, @created)
+                        """, tx, ("@id", b.Id), ("@inst", b.InstanceId), ("@act", b.ActivityId), ("@node", b.ActivityNodeId), ("@type", b.ActivityType),
+                        ("@ai", b.ActivityInstanceId), ("@kind", b.Kind), ("@name", b.Name), ("@corr", b.CorrelationKey), ("@at", b.ResumeAt?.UtcTicks),
+                        ("@payload", b.Payload?.ToJsonString(Json)), ("@created", b.CreatedAt.UtcTicks)).ExecuteNonQuery();
                 foreach (var e in commit.Journal)
                     c.Command("""
                         INSERT INTO JournalEntries (InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId,
                             BookmarkId, DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash)
-                        VALUES ($inst, $seq, $ts, $ev, $act, $node, $type, $name, $ai, $bm, $ver, $v, $actor, $role, $msg, $payload, $prev, $hash)
-                        """, null, ("$inst", e.InstanceId), ("$seq", e.Sequence), ("$ts", e.Timestamp.UtcTicks), ("$ev", e.EventName), ("$act", e.ActivityId),
-                        ("$node", e.ActivityNodeId), ("$type", e.ActivityType), ("$name", e.ActivityName), ("$ai", e.ActivityInstanceId), ("$bm", e.BookmarkId),
-                        ("$ver", e.DefinitionVersionId), ("$v", e.Version), ("$actor", e.ActorId), ("$role", e.ActorRole), ("$msg", e.Message),
-                        ("$payload", e.Payload?.ToJsonString(Json)), ("$prev", e.PreviousHash), ("$hash", e.Hash)).ExecuteNonQuery();
+                        VALUES (@inst, @seq, @ts, @ev, @act, @node, @type, @name, @ai, @bm, @ver, @v, @actor, @role, @msg, @payload, @prev, @hash)
+                        """, tx, ("@inst", e.InstanceId), ("@seq", e.Sequence), ("@ts", e.Timestamp.UtcTicks), ("@ev", e.EventName), ("@act", e.ActivityId),
+                        ("@node", e.ActivityNodeId), ("@type", e.ActivityType), ("@name", e.ActivityName), ("@ai", e.ActivityInstanceId), ("@bm", e.BookmarkId),
+                        ("@ver", e.DefinitionVersionId), ("@v", e.Version), ("@actor", e.ActorId), ("@role", e.ActorRole), ("@msg", e.Message),
+                        ("@payload", e.Payload?.ToJsonString(Json)), ("@prev", e.PreviousHash), ("@hash", e.Hash)).ExecuteNonQuery();
                 // The task table follows the task bookmarks in the same transaction.
                 var taskChanges = commit.CreatedBookmarks.Count == 0 && commit.RemovedBookmarkIds.Count == 0
                     ? NoTaskChanges
-                    : Tasks.TaskWriter.Write(c, commit, i.UpdatedAt);
+                    : Tasks.TaskWriter.Write(step, commit, i.UpdatedAt);
                 foreach (var effect in commit.Effects ?? [])
                 {
                     if (!_handlers.TryGetValue(effect.Type, out var handler))
                         throw new InvalidOperationException($"No handler for effect '{effect.Type}' (activity {effect.ActivityId}).");
-                    handler.Apply(c, effect, i);
+                    handler.Apply(step, effect);
                 }
-                foreach (var o in _observers) o.OnCommitting(c, commit);
-                c.Command("COMMIT", null).ExecuteNonQuery();
+                foreach (var o in _observers) o.OnCommitting(step);
+                dialect.Commit(c, tx);
                 return Task.FromResult(taskChanges);
             }
             catch
             {
-                if (!c.IsAutoCommit()) c.Command("ROLLBACK", null).ExecuteNonQuery();
+                dialect.Rollback(c, tx);
                 throw;
             }
         }, ct);
@@ -183,12 +187,12 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
 
     public Task<IReadOnlyList<Bookmark>> GetDueTimersAsync(DateTimeOffset now, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<Bookmark>>(async c => await ReadBookmarks(c.Command(
-            BookmarkSelect + " WHERE Kind = 'Timer' AND ResumeAt <= $now ORDER BY ResumeAt LIMIT $take", null, ("$now", now.UtcTicks), ("$take", take)), ct));
+            BookmarkSelect + " WHERE Kind = 'Timer' AND ResumeAt <= @now ORDER BY ResumeAt LIMIT @take", null, ("@now", now.UtcTicks), ("@take", take)), ct));
 
     public Task<IReadOnlyList<Bookmark>> FindEventBookmarksAsync(string eventName, string? correlationKey, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<Bookmark>>(async c => await ReadBookmarks(c.Command(
-            BookmarkSelect + " WHERE Kind = 'Event' AND Name = $name AND ($key IS NULL OR CorrelationKey IS NULL OR CorrelationKey = $key) ORDER BY CreatedAt", null,
-            ("$name", eventName), ("$key", correlationKey)), ct));
+            BookmarkSelect + " WHERE Kind = 'Event' AND Name = @name AND (@key IS NULL OR CorrelationKey IS NULL OR CorrelationKey = @key) ORDER BY CreatedAt", null,
+            ("@name", eventName), ("@key", correlationKey)), ct));
 
     public Task<IReadOnlyList<JournalEntry>> GetJournalAsync(string instanceId, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<JournalEntry>>(async c =>
@@ -196,8 +200,8 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
             await using var r = await c.Command("""
                 SELECT InstanceId, Sequence, Timestamp, EventName, ActivityId, ActivityNodeId, ActivityType, ActivityName, ActivityInstanceId, BookmarkId,
                        DefinitionVersionId, Version, ActorId, ActorRole, Message, PayloadJson, PreviousHash, Hash
-                FROM JournalEntries WHERE InstanceId = $id ORDER BY Sequence, Id
-                """, null, ("$id", instanceId)).ExecuteReaderAsync(ct);
+                FROM JournalEntries WHERE InstanceId = @id ORDER BY Sequence, Id
+                """, null, ("@id", instanceId)).ExecuteReaderAsync(ct);
             var list = new List<JournalEntry>();
             while (await r.ReadAsync(ct))
             {
@@ -232,7 +236,7 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
         var entries = await GetJournalAsync(instanceId, ct);
         var last = await connections.ReadAsync(async c =>
         {
-            await using var r = await c.Command("SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = $id", null, ("$id", instanceId)).ExecuteReaderAsync(ct);
+            await using var r = await c.Command("SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = @id", null, ("@id", instanceId)).ExecuteReaderAsync(ct);
             return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetString(1)) : ((long, string)?)null;
         });
         if (last is not { } l) throw new InstanceNotFoundException(instanceId);
@@ -242,7 +246,7 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
     private const string BookmarkSelect =
         "SELECT Id, InstanceId, ActivityId, ActivityNodeId, ActivityType, ActivityInstanceId, Kind, Name, CorrelationKey, ResumeAt, PayloadJson, CreatedAt FROM Bookmarks";
 
-    private static async Task<List<Bookmark>> ReadBookmarks(SqliteCommand cmd, CancellationToken ct)
+    private static async Task<List<Bookmark>> ReadBookmarks(DbCommand cmd, CancellationToken ct)
     {
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<Bookmark>();
@@ -265,6 +269,6 @@ public sealed class SqliteWorkflowStore(PreparedConnections connections, IEnumer
         return list;
     }
 
-    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static string? Str(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     private static DateTimeOffset Instant(long ticks) => new(ticks, TimeSpan.Zero);
 }
