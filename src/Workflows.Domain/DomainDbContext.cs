@@ -25,6 +25,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<Applications.ServiceApplication> Applications => Set<Applications.ServiceApplication>();
     public DbSet<Applications.ApplicationEvent> ApplicationEvents => Set<Applications.ApplicationEvent>();
     public DbSet<Applications.QuotaUse> QuotaUses => Set<Applications.QuotaUse>();
+    public DbSet<Applications.QuotaCounter> QuotaCounters => Set<Applications.QuotaCounter>();
     public DbSet<Applications.MemberConsultation> Consultations => Set<Applications.MemberConsultation>();
     public DbSet<FreeText.TaskText> TaskTexts => Set<FreeText.TaskText>();
     public DbSet<FollowUp.Notification> Notifications => Set<FollowUp.Notification>();
@@ -140,6 +141,11 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.ToTable("QuotaUses");
             e.HasIndex(x => new { x.PolicyId, x.ServiceCode, x.PeriodStart });
             e.HasIndex(x => x.ApplicationId).IsUnique();
+        });
+        b.Entity<Applications.QuotaCounter>(e =>
+        {
+            e.ToTable("QuotaCounters");
+            e.HasKey(x => new { x.PolicyId, x.ServiceCode, x.PeriodStart });
         });
         b.Entity<FollowUp.Notification>(e =>
         {

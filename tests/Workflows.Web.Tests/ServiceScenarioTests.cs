@@ -126,6 +126,37 @@ public sealed class ServiceScenarioTests(ScenarioFactory factory) : IClassFixtur
         Assert.Equal(5, results.Count(r => Code(r) == "QUOTA_EXHAUSTED"));
     }
 
+    /// <summary>
+    /// The quota is a conditional update of one counter row (QuotaLedger.Reserve), not a count then an insert: 20
+    /// applications at once over a quota of 4 take exactly 4, and the counter members see equals the uses held.
+    /// On PostgreSQL this is the multi-writer case (issue 13); on SQLite it runs through the single writer.
+    /// </summary>
+    [Fact]
+    public async Task Twenty_parallel_applications_over_a_quota_of_4_take_exactly_4()
+    {
+        factory.Clock.SetUtcNow(DateTimeOffset.Parse("2026-06-01T02:00:00Z"));
+        var number = NewNumber();
+        await ImportAsync(CpicPolicy(number, "race4-member"));
+        var member = await factory.MemberAsync("race4-member");
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ApplyAsync(member, "cpic-medical-escort", number, new { city = "上海" })));
+        Assert.Equal(4, results.Count(r => Status(r) == "Accepted"));
+        Assert.Equal(16, results.Count(r => Code(r) == "QUOTA_EXHAUSTED"));
+        var quotas = await (await member.GetAsync("/api/me/quotas")).Body();
+        var escort = quotas.EnumerateArray().Single(q => q.GetProperty("policyNumber").GetString() == number && q.GetProperty("serviceCode").GetString() == "cpic-medical-escort");
+        Assert.Equal((4, 4, 0), (escort.GetProperty("quota").GetInt32(), escort.GetProperty("used").GetInt32(), escort.GetProperty("remaining").GetInt32()));
+        using var c = factory.Database.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT (SELECT Used FROM QuotaCounters q WHERE q.ServiceCode = 'cpic-medical-escort' AND q.PolicyId = p.Id),
+                   (SELECT COUNT(*) FROM QuotaUses u WHERE u.ServiceCode = 'cpic-medical-escort' AND u.PolicyId = p.Id AND u.State <> 'Released')
+            FROM Policies p WHERE p.PolicyNumber = @n
+            """;
+        cmd.Parameters.AddWithValue("@n", number);
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal((4L, 4L), (r.GetInt64(0), r.GetInt64(1)));
+    }
+
     [Fact]
     public async Task MDT_in_Chengdu_is_refused_and_in_Shanghai_accepted_and_escort_in_a_covered_city_accepted()
     {

@@ -8,7 +8,7 @@ namespace Workflows.Domain.Applications;
 /// <summary>
 /// The effects service workflows have on applications and quotas, applied inside the step's transaction: an
 /// application's row and timeline change exactly when the workflow step that decided it commits, and a quota is
-/// reserved under the write lock, so concurrent applications never overdraw it.
+/// reserved by a conditional update of its counter (<see cref="Eligibility.QuotaLedger"/>), so concurrent applications never overdraw it, on any provider.
 /// </summary>
 public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlanner reminders, Catalogue.ServiceCatalogue catalogue) : IStepEffectHandler
 {
@@ -64,21 +64,17 @@ public sealed class ApplicationEffects(TimeProvider clock, FollowUp.ReminderPlan
 
             case ReserveQuota:
                 var quota = d["quota"]!.GetValue<int>();
-                var used = (long)c.Command("""
-                    SELECT COUNT(*) FROM QuotaUses WHERE PolicyId = @policy AND ServiceCode = @service AND PeriodStart = @period AND State <> 'Released'
-                    """, ("@policy", Str(d, "policyId")), ("@service", Str(d, "serviceCode")), ("@period", Str(d, "periodStart"))).ExecuteScalar()!;
-                if (used >= quota)
-                    throw new EffectRefusedException("QUOTA_EXHAUSTED", $"The quota of {quota} for {Str(d, "serviceCode")} is used up.");
-                c.Command("""
-                    INSERT INTO QuotaUses (PolicyId, ServiceCode, PeriodStart, ApplicationId, State, UpdatedAt)
-                    VALUES (@policy, @service, @period, @app, 'Reserved', @now)
-                    """, ("@policy", Str(d, "policyId")), ("@service", Str(d, "serviceCode")), ("@period", Str(d, "periodStart")),
-                    ("@app", applicationId), ("@now", now)).ExecuteNonQuery();
+                var key = new Eligibility.QuotaKey(Str(d, "policyId"), Str(d, "serviceCode"), DateOnly.Parse(Str(d, "periodStart"), System.Globalization.CultureInfo.InvariantCulture));
+                if (!Eligibility.QuotaLedger.Reserve(c, key, quota, applicationId, now))
+                    throw new EffectRefusedException("QUOTA_EXHAUSTED", $"The quota of {quota} for {key.ServiceCode} is used up.");
                 break;
 
-            case ConsumeQuota or ReleaseQuota:
-                c.Command("UPDATE QuotaUses SET State = @state, UpdatedAt = @now WHERE ApplicationId = @app AND State = 'Reserved'",
-                    ("@state", effect.Type == ConsumeQuota ? QuotaState.Consumed : QuotaState.Released), ("@now", now), ("@app", applicationId)).ExecuteNonQuery();
+            case ConsumeQuota:
+                Eligibility.QuotaLedger.Consume(c, applicationId, now);
+                break;
+
+            case ReleaseQuota:
+                Eligibility.QuotaLedger.Release(c, applicationId, now);
                 break;
 
             case AnswerConsultation:

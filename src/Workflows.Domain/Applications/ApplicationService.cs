@@ -260,7 +260,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer && s.QuotaPerPolicyPeriod is not null).OrderBy(s => s.Code))
             {
                 var period = Eligibility.EligibilityRules.QuotaPeriodStart(policy, service, today);
-                var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, ct);
+                var used = await Eligibility.QuotaLedger.UsedAsync(db, new Eligibility.QuotaKey(policy.Id, service.Code, period), ct);
                 var quota = service.QuotaPerPolicyPeriod!.Value;
                 result.Add(new QuotaView(policy.PolicyNumber, service.Code, service.NameZh, service.NameEn, period, quota, used, Math.Max(0, quota - used)));
             }
@@ -295,7 +295,7 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
             foreach (var service in catalogue.Services.Where(s => s.Insurer == policy.Insurer)) // the catalogue's (handbook's) order
             {
                 var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
-                var used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == period && q.State != QuotaState.Released, ct);
+                var used = await Eligibility.QuotaLedger.UsedAsync(db, new Eligibility.QuotaKey(policy.Id, service.Code, period), ct);
                 var x = new EligibilityInput
                 {
                     Policy = policy, ChainStart = chainStart, ChainDiagnoses = chainDiagnoses, Service = service, Today = today, ApplicantUserName = user,

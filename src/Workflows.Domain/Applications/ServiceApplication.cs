@@ -79,6 +79,19 @@ public sealed class QuotaUse
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+/// <summary>
+/// How many uses of one quota (policy, service, period) are held (reserved or consumed): the one number every reader of
+/// "used" reads and the reservation checks with a conditional update (see <see cref="Eligibility.QuotaLedger"/>).
+/// Kept in step with <see cref="QuotaUse"/> in the same transaction.
+/// </summary>
+public sealed class QuotaCounter
+{
+    public string PolicyId { get; set; } = "";
+    public string ServiceCode { get; set; } = "";
+    public DateOnly PeriodStart { get; set; }
+    public int Used { get; set; }
+}
+
 public static class QuotaState
 {
     public const string Reserved = "Reserved";

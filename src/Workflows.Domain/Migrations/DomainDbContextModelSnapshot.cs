@@ -85,6 +85,25 @@ namespace Workflows.Domain.Migrations
                     b.ToTable("MemberConsultations", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Domain.Applications.QuotaCounter", b =>
+                {
+                    b.Property<string>("PolicyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServiceCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("PeriodStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Used")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PolicyId", "ServiceCode", "PeriodStart");
+
+                    b.ToTable("QuotaCounters", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaUse", b =>
                 {
                     b.Property<long>("Id")

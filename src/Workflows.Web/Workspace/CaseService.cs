@@ -57,7 +57,7 @@ public sealed class CaseService(IDbContextFactory<DomainDbContext> dbs, IWorkflo
         {
             period = EligibilityRules.QuotaPeriodStart(policy, service, today);
             var p = period.Value;
-            used = await db.QuotaUses.CountAsync(q => q.PolicyId == policy.Id && q.ServiceCode == service.Code && q.PeriodStart == p && q.State != QuotaState.Released, ct);
+            used = await Workflows.Domain.Eligibility.QuotaLedger.UsedAsync(db, new Workflows.Domain.Eligibility.QuotaKey(policy.Id, service.Code, p), ct);
         }
         var chainStart = await CheckEligibility.ChainStartAsync(db, policy, ct);
         var usableFrom = service is null ? policy.EffectiveDate : EligibilityRules.UsableFrom(new EligibilityInput
