@@ -92,6 +92,25 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                     b.ToTable("MemberConsultations", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Domain.Applications.QuotaCounter", b =>
+                {
+                    b.Property<string>("PolicyId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ServiceCode")
+                        .HasColumnType("text");
+
+                    b.Property<DateOnly>("PeriodStart")
+                        .HasColumnType("date");
+
+                    b.Property<int>("Used")
+                        .HasColumnType("integer");
+
+                    b.HasKey("PolicyId", "ServiceCode", "PeriodStart");
+
+                    b.ToTable("QuotaCounters", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaUse", b =>
                 {
                     b.Property<long>("Id")

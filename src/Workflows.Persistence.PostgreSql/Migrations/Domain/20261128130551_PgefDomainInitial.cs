@@ -234,6 +234,20 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                 });
 
             migrationBuilder.CreateTable(
+                name: "QuotaCounters",
+                columns: table => new
+                {
+                    PolicyId = table.Column<string>(type: "text", nullable: false),
+                    ServiceCode = table.Column<string>(type: "text", nullable: false),
+                    PeriodStart = table.Column<DateOnly>(type: "date", nullable: false),
+                    Used = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_QuotaCounters", x => new { x.PolicyId, x.ServiceCode, x.PeriodStart });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "QuotaUses",
                 columns: table => new
                 {
@@ -729,6 +743,9 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
 
             migrationBuilder.DropTable(
                 name: "PolicyVersions");
+
+            migrationBuilder.DropTable(
+                name: "QuotaCounters");
 
             migrationBuilder.DropTable(
                 name: "QuotaUses");

@@ -12,7 +12,7 @@ using Workflows.Domain;
 namespace Workflows.Persistence.PostgreSql.Migrations.Domain
 {
     [DbContext(typeof(DomainDbContext))]
-    [Migration("20261128123428_PgefDomainInitial")]
+    [Migration("20261128130551_PgefDomainInitial")]
     partial class PgefDomainInitial
     {
         /// <inheritdoc />
@@ -93,6 +93,25 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                     b.HasIndex("ApplicationId");
 
                     b.ToTable("MemberConsultations", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.Applications.QuotaCounter", b =>
+                {
+                    b.Property<string>("PolicyId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ServiceCode")
+                        .HasColumnType("text");
+
+                    b.Property<DateOnly>("PeriodStart")
+                        .HasColumnType("date");
+
+                    b.Property<int>("Used")
+                        .HasColumnType("integer");
+
+                    b.HasKey("PolicyId", "ServiceCode", "PeriodStart");
+
+                    b.ToTable("QuotaCounters", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaUse", b =>
