@@ -15,7 +15,10 @@ public static class EngineServices
         services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
-        services.AddSingleton<StoreConnections>(sp => new SqliteConnections(sp.GetRequiredService<DatabaseOptions>()));
+        // The store on the configured provider (on PostgreSQL until now it still opened the SQLite file: found by the test matrix).
+        services.AddSingleton<StoreConnections>(sp => sp.GetRequiredService<DatabaseOptions>() is { IsPostgreSql: true } pg
+            ? new PostgreSqlConnections(pg)
+            : new SqliteConnections(sp.GetRequiredService<DatabaseOptions>()));
         services.AddSingleton<Tasks.TaskChangeFeed>();
         services.AddSingleton<Tasks.ITaskChangeFeed>(sp => sp.GetRequiredService<Tasks.TaskChangeFeed>());
         services.AddSingleton<WorkflowStore>();

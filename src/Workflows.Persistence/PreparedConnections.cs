@@ -28,7 +28,7 @@ public sealed class PreparedConnection(DbConnection connection, SqlDialect diale
                 _commands.Clear();
             }
             cmd = Connection.CreateCommand();
-            cmd.CommandText = sql;
+            cmd.CommandText = Dialect.Sql(sql); // same text on both providers, PostgreSQL's names quoted
             _commands[sql] = cmd;
         }
         cmd.Transaction = tx;

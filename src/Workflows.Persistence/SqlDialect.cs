@@ -19,6 +19,9 @@ public abstract class SqlDialect
 {
     public abstract DatabaseProvider Provider { get; }
 
+    /// <summary>The text to run for raw SQL written once for both providers (PostgreSQL: mixed-case names quoted, <see cref="PostgreSqlIdentifiers"/>).</summary>
+    public virtual string Sql(string text) => text;
+
     /// <summary>A unique or primary key refused the row (SQLite: constraint error 19; PostgreSQL: SqlState 23505).</summary>
     public abstract bool IsDuplicateKey(Exception e);
 
@@ -72,6 +75,8 @@ public sealed class PostgreSqlDialect : SqlDialect
     public static readonly PostgreSqlDialect Instance = new();
     public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
 
+    public override string Sql(string text) => PostgreSqlIdentifiers.Quote(text);
+
     public override bool IsDuplicateKey(Exception e) =>
         (e is DbException d && d.SqlState == "23505") || (e.InnerException is { } inner && IsDuplicateKey(inner));
 
@@ -90,6 +95,10 @@ public sealed class PostgreSqlDialect : SqlDialect
 /// <summary>Provider-neutral spelling of Microsoft.Data.Sqlite's <c>Parameters.AddWithValue</c>.</summary>
 public static class DbCommandExtensions
 {
+    /// <summary>Sets raw SQL written once for both providers, in the spelling of the command's provider (<see cref="SqlDialect.Sql"/>).</summary>
+    public static void SetSql(this DbCommand cmd, string sql) =>
+        cmd.CommandText = cmd.Connection is { } c ? SqlDialect.For(c).Sql(sql) : sql;
+
     public static DbParameter AddWithValue(this DbCommand cmd, string name, object? value)
     {
         var p = cmd.CreateParameter();

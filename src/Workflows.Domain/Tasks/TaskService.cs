@@ -240,7 +240,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         return await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "SELECT Id, Delegator, Delegate, \"from\", \"to\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"to\" >= @today ORDER BY \"from\", Id";
+            cmd.SetSql("SELECT Id, Delegator, Delegate, \"From\", \"To\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"To\" >= @today ORDER BY \"From\", Id");
             cmd.AddWithValue("@u", caller.UserName);
             cmd.AddWithValue("@today", today);
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -276,10 +276,10 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         var id = await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = """
-                INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "from", "to", CreatedAt) VALUES (@a, @b, @roles, @from, @to, @at)
+            cmd.SetSql("""
+                INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "From", "To", CreatedAt) VALUES (@a, @b, @roles, @from, @to, @at)
                 RETURNING Id;
-                """;
+                """);
             cmd.AddWithValue("@a", caller.UserName);
             cmd.AddWithValue("@b", delegateName);
             cmd.AddWithValue("@roles", string.Join(",", staffRoles));
@@ -298,7 +298,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         var rows = await connections.WriteAsync(c =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM TaskDelegations WHERE Id = @id AND Delegator = @u";
+            cmd.SetSql("DELETE FROM TaskDelegations WHERE Id = @id AND Delegator = @u");
             cmd.AddWithValue("@id", id);
             cmd.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
@@ -314,7 +314,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = @u ORDER BY Name";
+            cmd.SetSql("SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = @u ORDER BY Name");
             cmd.AddWithValue("@u", caller.UserName);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var list = new List<SavedTaskFilter>();
@@ -336,11 +336,11 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         {
             using var cmd = c.Connection.CreateCommand();
             // Saving under an existing name replaces that filter.
-            cmd.CommandText = """
+            cmd.SetSql("""
                 INSERT INTO SavedTaskFilters (UserName, Name, QueryJson, CreatedAt) VALUES (@u, @n, @q, @at)
                 ON CONFLICT (UserName, Name) DO UPDATE SET QueryJson = excluded.QueryJson
                 RETURNING Id;
-                """;
+                """);
             cmd.AddWithValue("@u", caller.UserName);
             cmd.AddWithValue("@n", name);
             cmd.AddWithValue("@q", json);
@@ -355,7 +355,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         var rows = await connections.WriteAsync(c =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM SavedTaskFilters WHERE Id = @id AND UserName = @u";
+            cmd.SetSql("DELETE FROM SavedTaskFilters WHERE Id = @id AND UserName = @u");
             cmd.AddWithValue("@id", id);
             cmd.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
@@ -375,10 +375,10 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
             var people = new List<PersonWorkload>();
             await using (var cmd = c.Connection.CreateCommand())
             {
-                cmd.CommandText = """
+                cmd.SetSql("""
                     SELECT Assignee, COUNT(*), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey >= @now AND DueKey < @eod THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' AND Assignee IS NOT NULL GROUP BY Assignee ORDER BY COUNT(*) DESC, Assignee
-                    """;
+                    """);
                 cmd.AddWithValue("@now", now.UtcTicks);
                 cmd.AddWithValue("@eod", eod.UtcTicks);
                 await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -387,10 +387,10 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
             var groups = new List<GroupWorkload>();
             await using (var cmd = c.Connection.CreateCommand())
             {
-                cmd.CommandText = """
+                cmd.SetSql("""
                     SELECT CandidateRole, SUM(CASE WHEN Assignee IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN Assignee IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' GROUP BY CandidateRole ORDER BY CandidateRole
-                    """;
+                    """);
                 cmd.AddWithValue("@now", now.UtcTicks);
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) groups.Add(new GroupWorkload(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
@@ -439,7 +439,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
             var delegations = await connections.ReadAsync(async c =>
             {
                 var list = new List<(string, string)>();
-                await using var r = await c.Command("SELECT Delegator, DelegatorRoles FROM TaskDelegations WHERE Delegate = @u AND \"to\" >= @today AND \"from\" <= @today",
+                await using var r = await c.Command("SELECT Delegator, DelegatorRoles FROM TaskDelegations WHERE Delegate = @u AND \"To\" >= @today AND \"From\" <= @today",
                     null, ("@u", caller.UserName), ("@today", today)).ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1)));
                 return list;
