@@ -4,15 +4,28 @@ using Npgsql;
 namespace Workflows.Persistence;
 
 /// <summary>
-/// PostgreSQL: the store's connections come from Npgsql's pool, many writers at once (correctness comes from the
-/// statements, see <see cref="PostgreSqlDialect"/>). Idle connections are kept with their prepared commands so the hot
-/// path does not rebuild them; a connection whose work failed for anything but a duplicate key is closed.
+/// PostgreSQL: connections from one <see cref="NpgsqlDataSource"/>, any number writing at once (no process-wide write
+/// lock: concurrent steps are kept apart by the statements themselves: the instance's revision check, the unique
+/// command key, conditional updates). Idle connections are kept open with their commands (up to
+/// <see cref="MaxIdle"/>), as on SQLite; Npgsql prepares the statements used often on the server (Max Auto Prepare).
 /// </summary>
-public sealed class PostgreSqlConnections(DatabaseOptions db) : StoreConnections
+public sealed class PostgreSqlConnections : StoreConnections
 {
-    private readonly ConcurrentBag<PreparedConnection> _idle = new();
     private const int MaxIdle = 16;
+    private readonly NpgsqlDataSource _source;
+    private readonly bool _ownsSource;
+    private readonly ConcurrentBag<PreparedConnection> _idle = new();
     private int _idleCount;
+
+    public PostgreSqlConnections(NpgsqlDataSource source) => _source = source;
+
+    public PostgreSqlConnections(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        if (b.MaxAutoPrepare == 0) b.MaxAutoPrepare = 64;
+        _source = NpgsqlDataSource.Create(b.ConnectionString);
+        _ownsSource = true;
+    }
 
     public override SqlDialect Dialect => PostgreSqlDialect.Instance;
 
@@ -22,14 +35,8 @@ public sealed class PostgreSqlConnections(DatabaseOptions db) : StoreConnections
 
     private async Task<T> UseAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct)
     {
-        PreparedConnection c;
-        if (_idle.TryTake(out var idle)) { Interlocked.Decrement(ref _idleCount); c = idle; }
-        else
-        {
-            var connection = db.CreatePostgreSqlConnection();
-            await connection.OpenAsync(ct);
-            c = new PreparedConnection(connection, PostgreSqlDialect.Instance);
-        }
+        if (_idle.TryTake(out var c)) Interlocked.Decrement(ref _idleCount);
+        else c = new PreparedConnection(await _source.OpenConnectionAsync(ct), PostgreSqlDialect.Instance);
         var healthy = false;
         try
         {
@@ -37,24 +44,28 @@ public sealed class PostgreSqlConnections(DatabaseOptions db) : StoreConnections
             healthy = true;
             return result;
         }
-        catch (Exception e) when (PostgreSqlDialect.Instance.IsDuplicateKey(e))
+        catch (Exception e) when (e is Workflows.Engine.Runtime.ConcurrencyConflictException or Workflows.Engine.Runtime.DuplicateCommandException
+                                      or Workflows.Engine.Runtime.EffectRefusedException
+                                      || PostgreSqlDialect.Instance.IsDuplicateKey(e))
         {
-            healthy = true;
+            healthy = true; // a refused step was rolled back whole; the connection is fine
             throw;
         }
         finally
         {
-            if (healthy && c.Connection.State == System.Data.ConnectionState.Open && Interlocked.Increment(ref _idleCount) <= MaxIdle) _idle.Add(c);
-            else
+            var kept = false;
+            if (healthy && c.Connection.State == System.Data.ConnectionState.Open)
             {
-                if (healthy && c.Connection.State == System.Data.ConnectionState.Open) Interlocked.Decrement(ref _idleCount);
-                c.Dispose();
+                if (Interlocked.Increment(ref _idleCount) <= MaxIdle) { _idle.Add(c); kept = true; }
+                else Interlocked.Decrement(ref _idleCount);
             }
+            if (!kept) c.Dispose();
         }
     }
 
     public override void Dispose()
     {
         while (_idle.TryTake(out var c)) c.Dispose();
+        if (_ownsSource) _source.Dispose();
     }
 }

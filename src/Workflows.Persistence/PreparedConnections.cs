@@ -28,7 +28,7 @@ public sealed class PreparedConnection(DbConnection connection, SqlDialect diale
                 _commands.Clear();
             }
             cmd = Connection.CreateCommand();
-            cmd.CommandText = Dialect.Sql(sql); // same text on both providers, PostgreSQL's names quoted
+            cmd.CommandText = Dialect.Sql(sql);
             _commands[sql] = cmd;
         }
         cmd.Transaction = tx;

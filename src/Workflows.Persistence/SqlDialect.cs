@@ -19,9 +19,6 @@ public abstract class SqlDialect
 {
     public abstract DatabaseProvider Provider { get; }
 
-    /// <summary>The text to run for raw SQL written once for both providers (PostgreSQL: mixed-case names quoted, <see cref="PostgreSqlIdentifiers"/>).</summary>
-    public virtual string Sql(string text) => text;
-
     /// <summary>A unique or primary key refused the row (SQLite: constraint error 19; PostgreSQL: SqlState 23505).</summary>
     public abstract bool IsDuplicateKey(Exception e);
 
@@ -30,6 +27,13 @@ public abstract class SqlDialect
     public abstract void Commit(PreparedConnection c, DbTransaction? tx);
     /// <summary>Rolls back if a transaction is still open; never throws for one that already ended.</summary>
     public abstract void Rollback(PreparedConnection c, DbTransaction? tx);
+
+    /// <summary>
+    /// The statement as this provider runs it. SQLite: as written. PostgreSQL: every PascalCase identifier quoted (see
+    /// <see cref="PostgreSqlDialect.QuoteIdentifiers"/>), so SQL written with EF's names unquoted finds the tables EF created.
+    /// Applied once per prepared statement (<see cref="PreparedConnection.Command"/>).
+    /// </summary>
+    public virtual string Sql(string text) => text;
 
     /// <summary>The dialect of a connection, for code that holds only a <see cref="DbConnection"/>.</summary>
     public static SqlDialect For(DbConnection c) => c is SqliteConnection ? SqliteDialect.Instance : PostgreSqlDialect.Instance;
@@ -75,12 +79,75 @@ public sealed class PostgreSqlDialect : SqlDialect
     public static readonly PostgreSqlDialect Instance = new();
     public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
 
-    public override string Sql(string text) => PostgreSqlIdentifiers.Quote(text);
-
     public override bool IsDuplicateKey(Exception e) =>
         (e is DbException d && d.SqlState == "23505") || (e.InnerException is { } inner && IsDuplicateKey(inner));
 
     public override DbTransaction? Begin(PreparedConnection c) => c.Connection.BeginTransaction(IsolationLevel.ReadCommitted);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _translated = new(StringComparer.Ordinal);
+
+    public override string Sql(string text)
+    {
+        if (_translated.TryGetValue(text, out var sql)) return sql;
+        if (_translated.Count > 4096) _translated.Clear();
+        return _translated[text] = QuoteIdentifiers(text);
+    }
+
+    /// <summary>
+    /// Quotes every PascalCase word of a statement (a word that starts with an upper-case letter and has a lower-case one:
+    /// <c>WorkflowInstances</c>, <c>i.Id</c>), outside string literals, quoted identifiers, comments and parameters
+    /// (<c>@name</c>). EF Core creates the PostgreSQL tables with their PascalCase names quoted, and PostgreSQL folds an
+    /// unquoted name to lower case; SQL keywords are written in upper case and types and aliases in lower case, so they
+    /// stay as written. Already-quoted identifiers are left alone.
+    /// </summary>
+    public static string QuoteIdentifiers(string sql)
+    {
+        var sb = new System.Text.StringBuilder(sql.Length + 64);
+        var i = 0;
+        while (i < sql.Length)
+        {
+            var ch = sql[i];
+            if (ch is '\'' or '"')
+            {
+                var j = i + 1;
+                while (j < sql.Length && !(sql[j] == ch && (j + 1 >= sql.Length || sql[j + 1] != ch))) j += sql[j] == ch ? 2 : 1;
+                j = Math.Min(j + 1, sql.Length);
+                sb.Append(sql, i, j - i);
+                i = j;
+            }
+            else if (ch == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                var j = sql.IndexOf('\n', i);
+                j = j < 0 ? sql.Length : j;
+                sb.Append(sql, i, j - i);
+                i = j;
+            }
+            else if (char.IsLetter(ch) || ch == '_')
+            {
+                var j = i;
+                while (j < sql.Length && (char.IsLetterOrDigit(sql[j]) || sql[j] == '_')) j++;
+                var word = sql.AsSpan(i, j - i);
+                var parameter = i > 0 && sql[i - 1] is '@' or '$' or ':';
+                var pascal = char.IsUpper(word[0]) && word.ContainsAnyInRange('a', 'z');
+                if (pascal && !parameter) sb.Append('"').Append(word).Append('"');
+                else sb.Append(word);
+                i = j;
+            }
+            else if (char.IsDigit(ch))
+            {
+                var j = i;
+                while (j < sql.Length && (char.IsLetterOrDigit(sql[j]) || sql[j] == '.')) j++;
+                sb.Append(sql, i, j - i);
+                i = j;
+            }
+            else
+            {
+                sb.Append(ch);
+                i++;
+            }
+        }
+        return sb.ToString();
+    }
 
     public override void Commit(PreparedConnection c, DbTransaction? tx) => tx!.Commit();
 

@@ -84,7 +84,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         return await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.CommandText = "EXPLAIN QUERY PLAN " + text;
+            cmd.CommandText = c.Dialect.Sql("EXPLAIN QUERY PLAN " + text);
             TaskSql.Bind(cmd, sql.Args);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var lines = new List<string>();
@@ -240,7 +240,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         return await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.SetSql("SELECT Id, Delegator, Delegate, \"From\", \"To\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"To\" >= @today ORDER BY \"From\", Id");
+            cmd.CommandText = c.Dialect.Sql("SELECT Id, Delegator, Delegate, \"From\", \"To\" FROM TaskDelegations WHERE (Delegator = @u OR Delegate = @u) AND \"To\" >= @today ORDER BY \"From\", Id");
             cmd.AddWithValue("@u", caller.UserName);
             cmd.AddWithValue("@today", today);
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -276,7 +276,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         var id = await connections.WriteAsync(c => Task.FromResult(c.InTransaction(() =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.SetSql("""
+            cmd.CommandText = c.Dialect.Sql("""
                 INSERT INTO TaskDelegations (Delegator, Delegate, DelegatorRoles, "From", "To", CreatedAt) VALUES (@a, @b, @roles, @from, @to, @at)
                 RETURNING Id;
                 """);
@@ -298,7 +298,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         var rows = await connections.WriteAsync(c =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.SetSql("DELETE FROM TaskDelegations WHERE Id = @id AND Delegator = @u");
+            cmd.CommandText = c.Dialect.Sql("DELETE FROM TaskDelegations WHERE Id = @id AND Delegator = @u");
             cmd.AddWithValue("@id", id);
             cmd.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
@@ -314,7 +314,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         await connections.ReadAsync(async c =>
         {
             await using var cmd = c.Connection.CreateCommand();
-            cmd.SetSql("SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = @u ORDER BY Name");
+            cmd.CommandText = c.Dialect.Sql("SELECT Id, Name, QueryJson FROM SavedTaskFilters WHERE UserName = @u ORDER BY Name");
             cmd.AddWithValue("@u", caller.UserName);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             var list = new List<SavedTaskFilter>();
@@ -336,7 +336,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         {
             using var cmd = c.Connection.CreateCommand();
             // Saving under an existing name replaces that filter.
-            cmd.SetSql("""
+            cmd.CommandText = c.Dialect.Sql("""
                 INSERT INTO SavedTaskFilters (UserName, Name, QueryJson, CreatedAt) VALUES (@u, @n, @q, @at)
                 ON CONFLICT (UserName, Name) DO UPDATE SET QueryJson = excluded.QueryJson
                 RETURNING Id;
@@ -355,7 +355,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
         var rows = await connections.WriteAsync(c =>
         {
             using var cmd = c.Connection.CreateCommand();
-            cmd.SetSql("DELETE FROM SavedTaskFilters WHERE Id = @id AND UserName = @u");
+            cmd.CommandText = c.Dialect.Sql("DELETE FROM SavedTaskFilters WHERE Id = @id AND UserName = @u");
             cmd.AddWithValue("@id", id);
             cmd.AddWithValue("@u", caller.UserName);
             return Task.FromResult(cmd.ExecuteNonQuery());
@@ -375,7 +375,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
             var people = new List<PersonWorkload>();
             await using (var cmd = c.Connection.CreateCommand())
             {
-                cmd.SetSql("""
+                cmd.CommandText = c.Dialect.Sql("""
                     SELECT Assignee, COUNT(*), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey >= @now AND DueKey < @eod THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' AND Assignee IS NOT NULL GROUP BY Assignee ORDER BY COUNT(*) DESC, Assignee
                     """);
@@ -387,7 +387,7 @@ public sealed class TaskService(StoreConnections connections, WorkflowRuntime ru
             var groups = new List<GroupWorkload>();
             await using (var cmd = c.Connection.CreateCommand())
             {
-                cmd.SetSql("""
+                cmd.CommandText = c.Dialect.Sql("""
                     SELECT CandidateRole, SUM(CASE WHEN Assignee IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN Assignee IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN DueKey < @now THEN 1 ELSE 0 END), SUM(CASE WHEN EscalatedTo IS NOT NULL THEN 1 ELSE 0 END)
                     FROM HumanTasks WHERE Status = 'Open' GROUP BY CandidateRole ORDER BY CandidateRole
                     """);
