@@ -6,10 +6,11 @@ using Workflows.Persistence.Stores;
 namespace Workflows.Scheduling;
 
 /// <summary>
-/// The one Quartz job behind every timer, deadline and reminder trigger: when a trigger fires, the work it names moves to
-/// Queued in the outbox and goes to Hangfire. A trigger delivered twice finds the work Queued or Done already and does
-/// nothing. The job asks for recovery, so a firing cut off by a crash fires again after the restart or, clustered, at
-/// once on a live node.
+/// The Quartz job that hands one piece of work, named by key, to Hangfire: the work moves to Queued in the outbox (only
+/// from Pending) and goes to Hangfire. Due work is normally claimed in batches by <see cref="WorkDispatcher"/>, not fired
+/// by a trigger per row; this job stays for a firing by hand (an operator, a test delivering work twice) and for a
+/// per-work trigger of an earlier version that fires before the dispatcher removes it at startup. A delivery that finds
+/// the work Queued or Done does nothing.
 /// </summary>
 public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient hangfire, ILogger<DueWorkJob> logger) : IJob
 {
@@ -24,13 +25,8 @@ public sealed class DueWorkJob(ScheduledWorkStore store, IBackgroundJobClient ha
 
     public const string WorkKeyName = "workKey";
 
-    public static ITrigger TriggerFor(ScheduledWork work, TimeProvider clock) => TriggerBuilder.Create(clock)
-        .WithIdentity(work.Key, "work")
-        .ForJob(Key)
-        .UsingJobData(WorkKeyName, work.Key)
-        .StartAt(work.DueAt)
-        .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-        .Build();
+    /// <summary>The trigger group earlier versions scheduled one trigger per piece of work in (removed at startup).</summary>
+    public const string TriggerGroup = "work";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) =>
         // A recovery firing runs under a trigger of its own; the work's key is the name of the trigger it stands for.

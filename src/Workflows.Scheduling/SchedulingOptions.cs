@@ -21,7 +21,7 @@ public sealed class SchedulingOptions
     [Required(ErrorMessage = "Scheduling:NodeName must not be empty.")]
     public string NodeName { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <summary>Hangfire workers running work in parallel.</summary>
+    /// <summary>Hangfire workers running work in parallel; also how many claimed timers a node resumes at once.</summary>
     [Range(1, 1000, ErrorMessage = "Scheduling:Workers must be between 1 and 1000.")]
     public int Workers { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 
@@ -32,7 +32,10 @@ public sealed class SchedulingOptions
     /// <summary>How long Quartz waits before looking again when nothing is due (at least 1 s).</summary>
     public TimeSpan QuartzIdleWait { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the dispatcher looks for new work without being told (a safety net; it is normally signalled).</summary>
+    /// <summary>
+    /// The longest the dispatcher sleeps before looking for due work again: it sleeps until the next work falls due and is
+    /// woken by steps that add work, so this bounds how late it notices work added by another node or a claim whose lease ran out.
+    /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -61,7 +64,15 @@ public sealed class SchedulingOptions
     /// <summary>PostgreSql: how often an idle Hangfire worker looks for jobs another node enqueued (its own node wakes it at once).</summary>
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How many rows the dispatcher hands over per round.</summary>
+    /// <summary>
+    /// How long a node's claim on due work lasts. Work still claimed after this (its node died or stalled between claim
+    /// and resume) is claimed again by any node; a second resume of the same timer is answered from the first. Keep it
+    /// well above the time a batch takes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Scheduling:ClaimLease must be between 1 second and 1 day.")]
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many due rows a node claims per batch (one conditional update).</summary>
     [Range(1, 100_000, ErrorMessage = "Scheduling:DispatchBatch must be between 1 and 100000.")]
     public int DispatchBatch { get; set; } = 500;
 

@@ -37,7 +37,8 @@ public static class SchedulingServices
         services.AddTransient<WorkRunner>();
         services.AddTransient<DueWorkJob>();
         services.AddTransient<MonthlySummaryJob>();
-        services.AddSingleton<IScheduledWorkHandler, ResumeTimer>();
+        services.AddSingleton<ResumeTimer>();
+        services.AddSingleton<IScheduledWorkHandler>(sp => sp.GetRequiredService<ResumeTimer>());
 
         services.AddQuartz(q =>
         {

@@ -12,8 +12,9 @@ public sealed class MultiNode;
 
 /// <summary>
 /// Scale-out: two real back-office processes on one SQLite data folder, Quartz clustered and Hangfire on one real
-/// PostgreSQL database. Many timers are scheduled through both nodes, one node is killed (SIGKILL) while they fire, and
-/// the survivor finishes everything: each timer resumes its instance exactly once.
+/// PostgreSQL database. Many timers are scheduled through both nodes, both nodes claim them from the outbox as they fall
+/// due, one node is killed (SIGKILL) while it holds claimed timers, and the survivor takes them once their lease has run
+/// out and finishes everything: each timer resumes its instance exactly once.
 /// </summary>
 [Collection(nameof(MultiNode))]
 public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncLifetime
@@ -46,8 +47,8 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         try { Directory.Delete(_data, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>A node; <paramref name="holdWork"/> makes each Hangfire job it runs wait that long first (test-only
-    /// FaultInjection), so that it has work in flight when it is killed.</summary>
+    /// <summary>A node; <paramref name="holdWork"/> makes each timer it claims (and each Hangfire job it runs) wait that long
+    /// first (test-only FaultInjection), so that it has work in flight when it is killed.</summary>
     private Task<BackOfficeProcess> StartNode(string name, TimeSpan? holdWork = null) => BackOfficeProcess.StartAsync(_data, Workflows,
     [
         .. holdWork is { } hold ? (string[])["--environment", "Acceptance", "--FaultInjection:HoldWork", hold.ToString("c")] : [],
@@ -55,9 +56,10 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         "--Scheduling:PostgreSqlConnectionString", _postgres!.ConnectionString,
         "--Scheduling:NodeName", name,
         "--Logging:File", Path.Combine(_data, "logs", $"{name}-.log"),
-        // Shorter than in production so that a dead node's work moves within seconds: Quartz takes a node for dead after
-        // 2 s + 8 s without a check-in; a Hangfire job it had fetched is visible to others again after 10 s, and the
-        // lock it held on that job is removed after 10 s.
+        // Shorter than in production so that a dead node's work moves within seconds: its claims on due timers run out
+        // after 10 s; Quartz takes a node for dead after 2 s + 8 s without a check-in; a Hangfire job it had fetched is
+        // visible to others again after 10 s, and the lock it held on that job is removed after 10 s.
+        "--Scheduling:ClaimLease", "00:00:10",
         "--Scheduling:ClusterCheckinInterval", "00:00:02",
         "--Scheduling:ClusterCheckinMisfireThreshold", "00:00:08",
         "--Scheduling:WorkInvisibilityTimeout", "00:00:10",
@@ -77,7 +79,7 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
     {
         var clock = Stopwatch.StartNew();
         // Both nodes start at once: the schema of Quartz and Hangfire is created by whichever wins.
-        // Node A holds each job 3 s before running it, so that when it is killed some of its work is certainly in hand.
+        // Node A holds each timer it claims 3 s before resuming it, so that when it is killed some of its work is certainly in hand.
         Task<BackOfficeProcess>[] starting = [StartNode("node-a", TimeSpan.FromSeconds(3)), StartNode("node-b")];
         try { await Task.WhenAll(starting); }
         finally { _nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result)); } // stopped in DisposeAsync
@@ -102,53 +104,30 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         // Clustering is on: both nodes check in to the same Quartz scheduler.
         Assert.Equal(["node-a", "node-b"], await SchedulerInstances());
 
-        // Kill node A once the first timers have done their work and while node A is running jobs of its own.
-        await Until(async () => (await WorkStates()).Count(s => s == "Done") >= 3 && (await ProcessingOn("node-a")).Count > 0, TimeSpan.FromSeconds(30),
-            "the first timers to fire and node A to be running work");
+        // Kill node A once the first timers have done their work and while node A holds claimed timers it has not resumed.
+        await Until(async () => (await WorkStates()).Count(s => s == "Done") >= 3 && (await ClaimedBy("node-a")).Count > 0, TimeSpan.FromSeconds(30),
+            "the first timers to fire and node A to hold claimed work");
         a.Kill();
         var killedAt = clock.Elapsed;
-        // What node A had in hand when it died (the process is gone: this is frozen): Hangfire jobs it was processing, and
-        // Quartz firings it had acquired or was executing. The recovery checks below are about exactly this work.
-        var heldByA = await ProcessingOn("node-a");
-        var firingsOfA = await _postgres!.QueryAsync(
-            "SELECT trigger_name || ' ' || state FROM qrtz_fired_triggers WHERE instance_name = 'node-a'", r => r.GetString(0));
-        var lastStateAtKill = (await _postgres.QueryAsync("SELECT COALESCE(MAX(id), 0) FROM hangfire.state", r => r.GetInt64(0))).Single();
+        // What node A had in hand when it died (the process is gone: this is frozen): timers it claimed and had not resumed.
+        var heldByA = await ClaimedBy("node-a");
         var atKill = await WorkStates();
-        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: node A killed; work {Summary(atKill)}; node A was processing jobs [{string.Join(", ", heldByA)}], " +
-                         $"its firings: [{string.Join(", ", firingsOfA)}]");
+        output.WriteLine($"{killedAt.TotalSeconds:0.0} s: node A killed; work {Summary(atKill)}; node A held [{string.Join(", ", heldByA)}]");
         Assert.True(heldByA.Count > 0, "node A had no work in flight when it was killed; the recovery checks would prove nothing");
         Assert.True(atKill.Count(s => s == "Done") < Instances, "the kill came after all the work was done; the test proves nothing");
 
-        // The survivor does the rest: every timer's work is done and every instance waits at its task.
+        // The survivor does the rest: every timer's work is done and every instance waits at its task. Node A's claims
+        // are node B's once their lease (10 s here) has run out.
         await Until(async () => (await WorkStates()).All(s => s == "Done") && await InstancesAtTask() == Instances, TimeSpan.FromSeconds(60),
             "every timer's work to be done by node B");
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: all work done");
+        await using (var db = OpenSqlite())
+            foreach (var key in heldByA)
+                Assert.Equal("node-b", Scalar(db, "SELECT ClaimedBy FROM ScheduledWork WHERE Key = @k", ("@k", key)));
 
-        // Node B's cluster manager noticed node A had died and took over its in-flight firings: it removes a dead node's
-        // check-in once it has recovered that node's jobs, and nothing of node A is left in Quartz's fired triggers.
-        await Until(async () => await SchedulerInstances() is ["node-b"], TimeSpan.FromSeconds(40), "node B to recover node A's firings");
-        Assert.Empty(await _postgres.QueryAsync("SELECT trigger_name FROM qrtz_fired_triggers WHERE instance_name = 'node-a'", r => r.GetString(0)));
-        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: node B recovered node A");
-        foreach (var line in b.Output.Split('\n').Where(l => l.Contains("ClusterManager") || l.Contains("recovered from a failed node")))
-            output.WriteLine("  node B: " + line.Trim());
-
-        // Hangfire: node B ran work after the kill, and no job is left in the queue (none stuck with the dead node).
-        var byBAfterKill = await _postgres.QueryAsync(
-            $"SELECT COUNT(*) FROM hangfire.state WHERE name = 'Processing' AND data->>'ServerId' LIKE 'node-b:%' AND id > {lastStateAtKill}",
-            r => r.GetInt64(0));
-        Assert.True(byBAfterKill.Single() > 0, "node B ran no work after node A was killed");
-        // Every job node A was processing when it died was taken over and finished by node B.
-        await Until(async () => (await _postgres.QueryAsync(
-                $"SELECT COUNT(*) FROM hangfire.job WHERE id IN ({string.Join(",", heldByA)}) AND statename <> 'Succeeded'", r => r.GetInt64(0))).Single() == 0,
-            TimeSpan.FromSeconds(40), "node B to finish the jobs node A was running");
-        foreach (var job in heldByA)
-            Assert.True((await _postgres.QueryAsync(
-                $"SELECT COUNT(*) FROM hangfire.state WHERE jobid = {job} AND name = 'Processing' AND data->>'ServerId' LIKE 'node-b:%' AND id > {lastStateAtKill}",
-                r => r.GetInt64(0))).Single() > 0, $"job {job}, in hand on node A at the kill, was not run by node B");
-        // A job node A had fetched (and perhaps finished, without removing it from the queue) is node B's once its
-        // invisibility has run out; B runs it (finding the work done) and the queue empties.
-        await Until(async () => (await _postgres.QueryAsync("SELECT COUNT(*) FROM hangfire.jobqueue", r => r.GetInt64(0))).Single() == 0,
-            TimeSpan.FromSeconds(30), "Hangfire's queue to empty");
+        // Quartz (the calendar jobs) is clustered too: node B takes node A for dead and removes its check-in.
+        await Until(async () => await SchedulerInstances() is ["node-b"], TimeSpan.FromSeconds(40), "node B to take node A for dead");
+        Assert.Equal(0L, (await _postgres!.QueryAsync("SELECT COUNT(*) FROM qrtz_triggers WHERE trigger_group = 'work'", r => r.GetInt64(0))).Single());
 
         // Exactly once: one outbox row per timer bookmark, Done; one BookmarkResumed per timer bookmark in the journal.
         await using (var db = OpenSqlite())
@@ -175,10 +154,18 @@ public sealed class ClusteredSchedulingTests(ITestOutputHelper output) : IAsyncL
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: journals verified");
     }
 
-    /// <summary>The Hangfire jobs whose current state is Processing on <paramref name="node"/>.</summary>
-    private Task<List<long>> ProcessingOn(string node) => _postgres!.QueryAsync(
-        $"SELECT j.id FROM hangfire.job j JOIN hangfire.state s ON s.id = j.stateid WHERE j.statename = 'Processing' AND s.data->>'ServerId' LIKE '{node}:%' ORDER BY j.id",
-        r => r.GetInt64(0));
+    /// <summary>The keys of the timers <paramref name="node"/> has claimed and not finished.</summary>
+    private async Task<List<string>> ClaimedBy(string node)
+    {
+        await using var c = OpenSqlite();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT Key FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Queued' AND ClaimedBy = @n ORDER BY Key";
+        cmd.Parameters.AddWithValue("@n", node);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var keys = new List<string>();
+        while (await r.ReadAsync()) keys.Add(r.GetString(0));
+        return keys;
+    }
 
     private Task<List<string>> SchedulerInstances() =>
         _postgres!.QueryAsync("SELECT instance_name FROM qrtz_scheduler_state ORDER BY instance_name", r => r.GetString(0));

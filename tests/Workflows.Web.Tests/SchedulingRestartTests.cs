@@ -6,8 +6,9 @@ namespace Workflows.Web.Tests;
 
 /// <summary>
 /// Timers scheduled, the process killed, started again: every timer fires once and every piece of scheduled work is done
-/// once, whatever state it was in at the crash: not yet handed to Quartz (Pending), a Quartz trigger (Scheduled), or
-/// handed to the in-memory Hangfire queue that died with the process (Queued).
+/// once, whatever state it was in at the crash: waiting in the outbox (Pending), claimed by the dead process and not yet
+/// resumed (Queued with a lease that has not run out), handed to the in-memory Hangfire queue that died with the process
+/// (Queued, no lease), or a per-work Quartz trigger of an earlier version (Scheduled, its trigger left in the job store).
 /// </summary>
 public sealed class SchedulingRestartTests : IDisposable
 {
@@ -65,11 +66,20 @@ public sealed class SchedulingRestartTests : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private void ForgetTrigger(string key)
+    /// <summary>A per-work trigger as earlier versions scheduled them (group "work", on the durable scheduled-work job), due an hour ago.</summary>
+    private void AddLegacyTrigger(string key)
     {
-        Execute("DELETE FROM QRTZ_SIMPLE_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key));
-        Execute("DELETE FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key));
-        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key)));
+        var due = DateTimeOffset.UtcNow.AddHours(-1).UtcTicks; // Quartz's SQLite store keeps .NET ticks
+        Execute("""
+            INSERT INTO QRTZ_TRIGGERS (SCHED_NAME, TRIGGER_NAME, TRIGGER_GROUP, JOB_NAME, JOB_GROUP, NEXT_FIRE_TIME, PREV_FIRE_TIME, PRIORITY,
+                TRIGGER_STATE, TRIGGER_TYPE, START_TIME, MISFIRE_INSTR)
+            VALUES ('workflows', @k, 'work', 'scheduled-work', 'workflows', @due, -1, 5, 'WAITING', 'SIMPLE', @due, 1)
+            """, ("@k", key), ("@due", due));
+        Execute("""
+            INSERT INTO QRTZ_SIMPLE_TRIGGERS (SCHED_NAME, TRIGGER_NAME, TRIGGER_GROUP, REPEAT_COUNT, REPEAT_INTERVAL, TIMES_TRIGGERED)
+            VALUES ('workflows', @k, 'work', 0, 0, 0)
+            """, ("@k", key));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_NAME = @k", ("@k", key)));
     }
 
     [Fact]
@@ -85,19 +95,18 @@ public sealed class SchedulingRestartTests : IDisposable
                 var started = await (await cm.SendAsync(Json.Post("/api/workflow-instances", new { definitionId = "restart-timer" }, $"start-{i}"))).Body();
                 instances.Add(started.GetProperty("instanceId").GetString()!);
             }
-            // Wait until the dispatcher handed the timers to Quartz, then crash.
-            var until = DateTime.UtcNow.AddSeconds(20);
-            while (Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Scheduled'") < 6 && DateTime.UtcNow < until)
-                await Task.Delay(100);
         }
         finally
         {
             host.Kill();
         }
-        Assert.Equal(6, Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Scheduled'"));
+        // The timers wait in the outbox (no Quartz trigger per timer).
+        Assert.Equal(6, Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Pending'"));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'work'"));
 
-        // While it is down, put two timers where a crash can leave them: one fired and queued in the lost in-memory
-        // Hangfire queue (its trigger gone), one committed but never handed to Quartz.
+        // While it is down, put three timers where a crash can leave them: one claimed by the dead process with a lease
+        // that runs for another hour (killed between claim and resume), one queued in the lost in-memory Hangfire queue,
+        // and one as an earlier version left it: Scheduled, with a Quartz trigger of its own.
         var keys = new List<string>();
         using (var c = Open())
         using (var cmd = c.CreateCommand())
@@ -106,10 +115,11 @@ public sealed class SchedulingRestartTests : IDisposable
             using var r = cmd.ExecuteReader();
             while (r.Read()) keys.Add(r.GetString(0));
         }
-        Execute("UPDATE ScheduledWork SET State = 'Queued' WHERE Key = @k", ("@k", keys[0]));
-        ForgetTrigger(keys[0]);
-        Execute("UPDATE ScheduledWork SET State = 'Pending' WHERE Key = @k", ("@k", keys[1]));
-        ForgetTrigger(keys[1]);
+        Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = @until WHERE Key = @k",
+            ("@k", keys[0]), ("@until", DateTimeOffset.UtcNow.AddHours(1).UtcTicks));
+        Execute("UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL WHERE Key = @k", ("@k", keys[1]));
+        Execute("UPDATE ScheduledWork SET State = 'Scheduled' WHERE Key = @k", ("@k", keys[2]));
+        AddLegacyTrigger(keys[2]);
 
         host = await BackOfficeProcess.StartAsync(_data, _workflows);
         try
@@ -129,8 +139,11 @@ public sealed class SchedulingRestartTests : IDisposable
                 var verify = await (await auditor.GetAsync($"/api/workflow-instances/{id}/journal/verify")).Body();
                 Assert.True(verify.GetProperty("isValid").GetBoolean());
             }
-            // Each piece of work ran to completion exactly once (its first and only attempt).
+            // Each piece of work ran to completion exactly once (its first and only attempt), claimed by the new process;
+            // the earlier version's trigger was removed at startup.
             Assert.Equal(6, Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer' AND Attempts = 1"));
+            Assert.Equal(0, Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer' AND ClaimedBy = 'dead-node'"));
+            Assert.Equal(0, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'work'"));
             Assert.Equal(0, Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE State <> 'Done' AND Kind = 'workflow.timer'"));
         }
         finally

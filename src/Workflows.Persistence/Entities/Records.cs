@@ -158,8 +158,9 @@ public sealed class AccessLogRecord
 
 /// <summary>
 /// One piece of scheduled or queued work (the outbox): a workflow timer, an SLA deadline, a reminder, a summary run.
-/// Written in the same transaction as whatever caused it, then handed to Quartz (when it is due later) or Hangfire (when
-/// it is due now); a row not yet Done is handed over again at startup. <see cref="Key"/> makes each piece of work unique.
+/// Written in the same transaction as whatever caused it; once due, a node claims it in a batch (a conditional update:
+/// Queued, <see cref="ClaimedBy"/>, <see cref="LockedUntil"/>) and runs it, or hands it to Hangfire. A claim whose lease
+/// ran out (its node died) is claimed again by any node. <see cref="Key"/> makes each piece of work unique.
 /// </summary>
 public sealed class ScheduledWorkRecord
 {
@@ -168,7 +169,11 @@ public sealed class ScheduledWorkRecord
     public string Kind { get; set; } = "";
     public DateTimeOffset DueAt { get; set; }
     public string PayloadJson { get; set; } = "{}";
-    /// <summary>Pending → Scheduled (Quartz holds a trigger) → Queued (Hangfire holds a job) → Done, or Failed after the last retry.</summary>
+    /// <summary>
+    /// Pending (waiting for <see cref="DueAt"/>) → Queued (claimed by a node, or held by Hangfire) → Done, or Failed after the
+    /// last retry. Scheduled (a Quartz trigger per row) is only found in databases from before the claim path; it is
+    /// moved back to Pending at startup.
+    /// </summary>
     public string State { get; set; } = "";
     public int Attempts { get; set; }
     public string? LastError { get; set; }
@@ -176,6 +181,13 @@ public sealed class ScheduledWorkRecord
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DoneAt { get; set; }
+    /// <summary>The node (Scheduling:NodeName) that last claimed the work; kept after it is done, for the record.</summary>
+    public string? ClaimedBy { get; set; }
+    /// <summary>
+    /// While Queued: the end of the claiming node's lease; after it any node may claim the work again (the node died or
+    /// stalled). Null when the work is not claimed in-process (Pending, Done, or Queued in Hangfire's hands).
+    /// </summary>
+    public DateTimeOffset? LockedUntil { get; set; }
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ public sealed record ScheduledWork(string Id, string Key, string Kind, DateTimeO
 /// <summary>
 /// The outbox of scheduled work, on the same writer connection as workflow steps: work that a step causes is added inside
 /// that step's transaction (<see cref="Add"/>), so it exists exactly when the step does; the key makes adding idempotent.
+/// Due work is claimed in batches by the nodes' dispatchers (<see cref="ClaimDueAsync"/>).
 /// </summary>
 public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvider clock)
 {
@@ -91,28 +92,122 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
     /// </summary>
     public Task<bool> MarkQueuedAsync(string key, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = @now WHERE Key = @key AND State IN ('Pending','Scheduled')", null,
+            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Key = @key AND State IN ('Pending','Scheduled')", null,
             ("@now", clock.GetUtcNow().UtcTicks), ("@key", key)).ExecuteNonQuery() == 1), ct);
+
+    /// <summary>
+    /// Claims up to <paramref name="take"/> pieces of due work for <paramref name="node"/> until <paramref name="leaseUntil"/>,
+    /// in one transaction of two conditional updates: work whose claim expired (its node died or stalled past the lease)
+    /// first, then Pending work due by <paramref name="now"/>, oldest first. Each statement re-checks the state of every row
+    /// it updates, so two nodes claiming at once never get the same row: on SQLite the writer lock serialises them; on
+    /// PostgreSQL (READ COMMITTED) the subquery takes its rows <c>FOR UPDATE SKIP LOCKED</c>, so concurrent nodes claim
+    /// disjoint batches without waiting for each other, and the outer re-check guards a row that changed meanwhile.
+    /// Returns the claimed work, oldest due first.
+    /// </summary>
+    public Task<IReadOnlyList<ScheduledWork>> ClaimDueAsync(string node, DateTimeOffset now, DateTimeOffset leaseUntil, int take, CancellationToken ct = default) =>
+        connections.WriteAsync<IReadOnlyList<ScheduledWork>>(c => Task.FromResult<IReadOnlyList<ScheduledWork>>(c.InTransaction(t =>
+        {
+            var pg = t.Dialect.Provider == DatabaseProvider.PostgreSql;
+            var claimed = ReadAll(t.Reader(pg ? ReclaimSqlSkipLocked : ReclaimSql, ("@node", node), ("@until", leaseUntil.UtcTicks), ("@now", now.UtcTicks), ("@take", take)));
+            if (claimed.Count < take)
+                claimed.AddRange(ReadAll(t.Reader(pg ? ClaimSqlSkipLocked : ClaimSql,
+                    ("@node", node), ("@until", leaseUntil.UtcTicks), ("@now", now.UtcTicks), ("@take", take - claimed.Count))));
+            claimed.Sort((a, b) => a.DueAt.CompareTo(b.DueAt));
+            return claimed;
+        }, now)), ct);
+
+    private const string Returning = """
+         RETURNING "Id", "Key", "Kind", "DueAt", "PayloadJson", "State", "Attempts", "LastError", "Result", "DoneAt", "CreatedAt"
+        """;
+
+    private static string Claim(string lockClause) => $"""
+        UPDATE "ScheduledWork" SET "State" = 'Queued', "ClaimedBy" = @node, "LockedUntil" = @until, "UpdatedAt" = @now
+        WHERE "Id" IN (SELECT "Id" FROM "ScheduledWork" WHERE "State" = 'Pending' AND "DueAt" <= @now ORDER BY "DueAt" LIMIT @take{lockClause})
+          AND "State" = 'Pending' AND "DueAt" <= @now
+        """ + Returning;
+
+    private static string Reclaim(string lockClause) => $"""
+        UPDATE "ScheduledWork" SET "ClaimedBy" = @node, "LockedUntil" = @until, "UpdatedAt" = @now
+        WHERE "Id" IN (SELECT "Id" FROM "ScheduledWork" WHERE "State" = 'Queued' AND "LockedUntil" <= @now ORDER BY "DueAt" LIMIT @take{lockClause})
+          AND "State" = 'Queued' AND "LockedUntil" <= @now
+        """ + Returning;
+
+    private static readonly string ClaimSql = Claim(""), ClaimSqlSkipLocked = Claim(" FOR UPDATE SKIP LOCKED");
+    private static readonly string ReclaimSql = Reclaim(""), ReclaimSqlSkipLocked = Reclaim(" FOR UPDATE SKIP LOCKED");
+
+    /// <summary>When the earliest Pending work falls due (null: none), so the claimer sleeps until then rather than polling.</summary>
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) =>
+        connections.ReadAsync(async c => await c.Command("""SELECT MIN("DueAt") FROM "ScheduledWork" WHERE "State" = 'Pending'""", null)
+            .ExecuteScalarAsync(ct) is long ticks ? At(ticks) : (DateTimeOffset?)null);
+
+    /// <summary>
+    /// Claimed work handed to Hangfire: its lease is cleared (Hangfire's retries own it now, however long they take), but
+    /// only while <paramref name="node"/> still holds the claim.
+    /// </summary>
+    public Task<int> HandedToHangfireAsync(IReadOnlyCollection<string> ids, string node, CancellationToken ct = default) =>
+        ids.Count == 0 ? Task.FromResult(0) : connections.WriteAsync(c => Task.FromResult(c.InTransaction(t =>
+            ids.Sum(id => t.Execute("""
+                UPDATE "ScheduledWork" SET "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "Id" = @id AND "State" = 'Queued' AND "ClaimedBy" = @node
+                """, ("@now", t.Now.UtcTicks), ("@id", id), ("@node", node))), clock.GetUtcNow())), ct);
+
+    /// <summary>
+    /// One node, Hangfire in memory: at startup every Queued row belongs to a process that is gone (its claims and its
+    /// in-memory jobs died with it), so all of them are claimable again at once (Pending), instead of after their lease.
+    /// Rows Scheduled by the Quartz path of earlier versions become Pending too. Returns how many moved.
+    /// </summary>
+    public Task<int> ReleaseAllAtStartupAsync(CancellationToken ct = default) =>
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute("""
+            UPDATE "ScheduledWork" SET "State" = 'Pending', "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "State" IN ('Queued','Scheduled')
+            """, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
+
+    /// <summary>Clustered: rows Scheduled by the Quartz path of earlier versions become Pending (claimed like any other work).</summary>
+    public Task<int> ReleaseScheduledAsync(CancellationToken ct = default) =>
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute("""
+            UPDATE "ScheduledWork" SET "State" = 'Pending', "UpdatedAt" = @now WHERE "State" = 'Scheduled'
+            """, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
+
+    /// <summary>
+    /// Inside a workflow step's transaction: the step resumed the timer this work stands for, so the work is Done in the
+    /// same commit (no write of its own, and never "resumed but not marked" after a crash).
+    /// </summary>
+    public static bool CompleteInStep(WriteTransaction t, string key, string result) =>
+        t.Execute("""
+            UPDATE "ScheduledWork" SET "State" = 'Done', "Result" = @result, "Attempts" = "Attempts" + 1, "DoneAt" = @now, "UpdatedAt" = @now, "LockedUntil" = NULL
+            WHERE "Key" = @key AND "State" <> 'Done'
+            """, ("@result", result), ("@now", t.Now.UtcTicks), ("@key", key)) == 1;
 
     /// <summary>Records that the work ran to its end. Only the first completion counts.</summary>
     public Task<bool> CompleteAsync(string id, string? result, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Done', Result = @result, Attempts = Attempts + 1, DoneAt = @now, UpdatedAt = @now WHERE Id = @id AND State <> 'Done'", null,
+            "UPDATE ScheduledWork SET State = 'Done', Result = @result, Attempts = Attempts + 1, DoneAt = @now, UpdatedAt = @now, LockedUntil = NULL WHERE Id = @id AND State <> 'Done'", null,
             ("@result", result), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
     /// <summary>Records a failed attempt; <paramref name="final"/> marks the work Failed (no more retries) for staff to look at.</summary>
     public Task FailAttemptAsync(string id, string error, bool final, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = @error, State = CASE WHEN @final THEN 'Failed' ELSE State END, UpdatedAt = @now WHERE Id = @id AND State <> 'Done'", null,
+            "UPDATE ScheduledWork SET Attempts = Attempts + 1, LastError = @error, State = CASE WHEN @final THEN 'Failed' ELSE State END, LockedUntil = CASE WHEN @final THEN NULL ELSE LockedUntil END, UpdatedAt = @now WHERE Id = @id AND State <> 'Done'", null,
             ("@error", error.Length > 2000 ? error[..2000] : error), ("@final", final), ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery()), ct);
 
     /// <summary>Failed work a person asked to run again goes back to Queued.</summary>
     public Task<bool> RequeueFailedAsync(string id, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.Command(
-            "UPDATE ScheduledWork SET State = 'Queued', UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
+            "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
             ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
+
+    private static List<ScheduledWork> ReadAll(DbDataReader reader)
+    {
+        using var r = reader;
+        var list = new List<ScheduledWork>();
+        while (r.Read()) list.Add(Row(r));
+        return list;
+    }
+
+    private static ScheduledWork Row(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), At(r.GetInt64(3)), JsonNode.Parse(r.GetString(4))!.AsObject(),
+            r.GetString(5), r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
+            r.IsDBNull(9) ? null : At(r.GetInt64(9)), At(r.GetInt64(10)));
 
     private static async Task<IReadOnlyList<ScheduledWork>> ReadAll(DbCommand command, CancellationToken ct)
     {

@@ -12,8 +12,8 @@ namespace Workflows.Web.Infrastructure;
 /// <item><c>KillAt</c> = <c>before-commit</c> (inside the step's transaction, after its writes, before COMMIT) or
 /// <c>after-commit</c> (committed, before the response is written), for the command sent with the Idempotency-Key
 /// <c>KillOnKey</c>: the process SIGKILLs itself there, exactly like a crash.</item>
-/// <item><c>HoldWork</c> = a duration: each Hangfire job waits that long before it runs, so a node has work in flight
-/// when a test kills it.</item>
+/// <item><c>HoldWork</c> = a duration: each Hangfire job, and each timer the node claimed, waits that long before it runs,
+/// so a node has work in flight when a test kills it.</item>
 /// </list>
 /// </summary>
 public sealed record FaultInjectionOptions(string? KillAt, string? KillOnKey, TimeSpan? HoldWork)
@@ -42,7 +42,11 @@ public sealed record FaultInjectionOptions(string? KillAt, string? KillOnKey, Ti
         if (builder.Environment.IsProduction())
             throw new InvalidOperationException("FaultInjection (a test-only setting that kills the process or delays work) is refused in the Production environment.");
         if (options.KillAt is not null) builder.Services.AddSingleton<IStepCommitObserver>(new KillAtCommitPoint(options));
-        if (options.HoldWork is { } delay) Hangfire.GlobalJobFilters.Filters.Add(new HoldWorkFilter(delay));
+        if (options.HoldWork is { } delay)
+        {
+            Hangfire.GlobalJobFilters.Filters.Add(new HoldWorkFilter(delay));
+            builder.Services.AddSingleton<Workflows.Scheduling.IInProcessWorkFilter>(new HoldClaimedWork(delay));
+        }
     }
 }
 
@@ -75,4 +79,10 @@ internal sealed class HoldWorkFilter(TimeSpan delay) : IServerFilter
 {
     public void OnPerforming(PerformingContext context) => Thread.Sleep(delay);
     public void OnPerformed(PerformedContext context) { }
+}
+
+/// <summary>Holds every timer this node claimed for a while before resuming it (the claim is the node's meanwhile).</summary>
+internal sealed class HoldClaimedWork(TimeSpan delay) : Workflows.Scheduling.IInProcessWorkFilter
+{
+    public Task BeforeAsync(ScheduledWork work, CancellationToken ct) => Task.Delay(delay, ct);
 }
