@@ -722,6 +722,9 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ClaimedBy")
+                        .HasColumnType("text");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -741,6 +744,9 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
 
                     b.Property<string>("LastError")
                         .HasColumnType("text");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("PayloadJson")
                         .IsRequired()
