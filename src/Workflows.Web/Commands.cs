@@ -92,7 +92,7 @@ public static class Commands
             var db = app.Services.GetRequiredService<Workflows.Persistence.DatabaseOptions>();
             await using var c = db.Open();
             await using var cmd = c.CreateCommand();
-            cmd.SetSql("SELECT Id FROM WorkflowInstances ORDER BY CreatedAt");
+            cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt";
             var all = new List<string>();
             await using (var r = await cmd.ExecuteReaderAsync())
                 while (await r.ReadAsync()) all.Add(r.GetString(0));
@@ -136,7 +136,7 @@ public static class Commands
             var db = app.Services.GetRequiredService<Workflows.Persistence.DatabaseOptions>();
             await using var c = db.Open();
             await using var cmd = c.CreateCommand();
-            cmd.SetSql("SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id");
+            cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id";
             var all = new List<string>();
             await using (var r = await cmd.ExecuteReaderAsync())
                 while (await r.ReadAsync()) all.Add(r.GetString(0));
