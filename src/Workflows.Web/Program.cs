@@ -25,6 +25,7 @@ builder.Services.AddApiDocument();
 builder.Services.AddBackOfficeLocalization();
 builder.Services.AddMemberPortal();
 builder.Services.AddSingleton<ScreenAccess>();
+builder.Services.AddScoped<StudioDock>(); // one Elsa Studio per tab, kept across the shell's navigations
 
 var app = builder.Build();
 
