@@ -4,7 +4,7 @@ using Workflows.Persistence;
 namespace Workflows.Domain;
 
 /// <summary>
-/// The domain's tables (reference data, policies, applications, quota ledger) in the same SQLite file as the engine's,
+/// The domain's tables (reference data, policies, applications, quota ledger) in the same database as the engine's,
 /// with their own migrations history, so the engine knows nothing of the handbooks.
 /// </summary>
 public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) : DbContext(options)
@@ -40,7 +40,7 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
     public DbSet<FollowUp.NutritionAssessment> NutritionAssessments => Set<FollowUp.NutritionAssessment>();
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions db) =>
-        db.Configure(builder, sqlite => sqlite.MigrationsHistoryTable(HistoryTable));
+        db.Configure(builder, HistoryTable);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {

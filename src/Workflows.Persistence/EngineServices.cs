@@ -16,7 +16,11 @@ public static class EngineServices
         services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
-        services.TryAddSingleton<StoreConnections>(sp => new SqliteConnections(sp.GetRequiredService<DatabaseOptions>()));
+        // The store on the configured provider: with Database:Provider = PostgreSql and no AddPostgreSqlStore call the host
+        // still opened the SQLite file for its workflow store (found by the PostgreSQL leg of the test matrix).
+        services.TryAddSingleton<StoreConnections>(sp => sp.GetRequiredService<DatabaseOptions>() is var db && db.IsPostgreSql
+            ? new PostgreSqlConnections(db.RequirePostgreSql())
+            : new SqliteConnections(db));
         services.AddSingleton<Tasks.TaskChangeFeed>();
         services.AddSingleton<Tasks.ITaskChangeFeed>(sp => sp.GetRequiredService<Tasks.TaskChangeFeed>());
         services.AddSingleton<WorkflowStore>();

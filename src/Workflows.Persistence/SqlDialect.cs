@@ -162,6 +162,10 @@ public sealed class PostgreSqlDialect : SqlDialect
 /// <summary>Provider-neutral spelling of Microsoft.Data.Sqlite's <c>Parameters.AddWithValue</c>.</summary>
 public static class DbCommandExtensions
 {
+    /// <summary>Sets raw SQL written once for both providers, in the spelling of the command's provider (<see cref="SqlDialect.Sql"/>).</summary>
+    public static void SetSql(this DbCommand cmd, string sql) =>
+        cmd.CommandText = cmd.Connection is { } c ? SqlDialect.For(c).Sql(sql) : sql;
+
     public static DbParameter AddWithValue(this DbCommand cmd, string name, object? value)
     {
         var p = cmd.CreateParameter();

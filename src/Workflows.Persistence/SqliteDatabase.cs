@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Workflows.Persistence;
 
 /// <summary>Where the database is and how every connection to it is set up (WAL, synchronous level, busy timeout).</summary>
-public sealed record DatabaseOptions
+public sealed partial record DatabaseOptions
 {
     /// <summary>Path of the SQLite file; created with its schema on first start.</summary>
     public string Path { get; init; } = "data/backoffice.db";
@@ -26,8 +26,17 @@ public sealed record DatabaseOptions
 
     public void Configure(DbContextOptionsBuilder builder) => Configure(builder, null);
 
-    public void Configure(DbContextOptionsBuilder builder, Action<Microsoft.EntityFrameworkCore.Infrastructure.SqliteDbContextOptionsBuilder>? sqlite) =>
-        builder.UseSqlite(ConnectionString, sqlite).AddInterceptors(new PragmaInterceptor(this));
+    /// <summary>EF Core on the configured provider; <paramref name="historyTable"/> names a context's own migrations history.</summary>
+    public void Configure(DbContextOptionsBuilder builder, string? historyTable)
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            ConfigurePostgreSql(builder, historyTable);
+            return;
+        }
+        builder.UseSqlite(ConnectionString, historyTable is null ? null : sqlite => sqlite.MigrationsHistoryTable(historyTable))
+            .AddInterceptors(new PragmaInterceptor(this));
+    }
 
     /// <summary>Per-connection settings: they are not stored in the file, so every opened connection gets them.</summary>
     public string ConnectionPragmas =>

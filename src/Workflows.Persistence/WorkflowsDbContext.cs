@@ -6,8 +6,13 @@ using Workflows.Persistence.Entities;
 namespace Workflows.Persistence;
 
 /// <summary>The back office's one database: identity, workflow definitions, instances, bookmarks, the journal, command keys, the access trail, scheduled work.</summary>
-public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> options) : IdentityDbContext<AppUser>(options)
+public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> options) : IdentityDbContext<AppUser>(options),
+    Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
+    /// <summary>The data-protection key ring when the provider is PostgreSql, so every node reads tokens, cookies and personal
+    /// data protected by another (docs/operations.md, "Several nodes on PostgreSQL"). Unused on SQLite (keys stay in files).</summary>
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
+
     public DbSet<DefinitionRecord> Definitions => Set<DefinitionRecord>();
     public DbSet<InstanceRecord> Instances => Set<InstanceRecord>();
     public DbSet<BookmarkRecord> Bookmarks => Set<BookmarkRecord>();
@@ -33,6 +38,8 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
+        // Index filters name their columns quoted ("Kind"), which SQLite and PostgreSQL both read as the PascalCase column;
+        // unquoted, PostgreSQL would fold them to lower case and find no such column.
 
         b.Entity<DefinitionRecord>(e =>
         {
@@ -58,15 +65,15 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.InstanceId);
             // Partial indexes: only timers are looked up by due time and only events by name, so human tasks skip both.
-            e.HasIndex(x => x.ResumeAt).HasFilter("Kind = 'Timer'").HasDatabaseName("IX_Bookmarks_DueTimers");
-            e.HasIndex(x => new { x.Name, x.CorrelationKey }).HasFilter("Kind = 'Event'").HasDatabaseName("IX_Bookmarks_Events");
+            e.HasIndex(x => x.ResumeAt).HasFilter("\"Kind\" = 'Timer'").HasDatabaseName("IX_Bookmarks_DueTimers");
+            e.HasIndex(x => new { x.Name, x.CorrelationKey }).HasFilter("\"Kind\" = 'Event'").HasDatabaseName("IX_Bookmarks_Events");
         });
         b.Entity<JournalRecord>(e =>
         {
             e.ToTable("JournalEntries");
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.InstanceId, x.Sequence }).IsUnique();
-            e.HasIndex(x => x.BookmarkId).HasFilter("BookmarkId IS NOT NULL");
+            e.HasIndex(x => x.BookmarkId).HasFilter("\"BookmarkId\" IS NOT NULL");
         });
         b.Entity<CommandRecord>(e =>
         {
@@ -82,7 +89,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
         });
         b.Entity<AppUser>(e =>
         {
-            e.HasIndex(x => x.IdNumberHash).IsUnique().HasFilter("IdNumberHash IS NOT NULL");
+            e.HasIndex(x => x.IdNumberHash).IsUnique().HasFilter("\"IdNumberHash\" IS NOT NULL");
         });
         b.Entity<OneTimeCodeRecord>(e =>
         {
@@ -103,7 +110,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.Key).IsUnique();
             // Only unfinished work is looked up by state; finished rows stay as the record of what ran.
-            e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("State IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
+            e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("\"State\" IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
             e.HasIndex(x => new { x.Kind, x.DoneAt });
         });
         b.Entity<StateSnapshotRecord>(e =>

@@ -8,12 +8,13 @@ public sealed class SchedulingOptions
     /// <summary>
     /// Where Quartz keeps its triggers and Hangfire its queue. Sqlite (default): Quartz in the back office's SQLite file,
     /// Hangfire in memory (the ScheduledWork outbox makes that safe). PostgreSql: both on PostgreSQL, Quartz clustered,
-    /// so several back-office nodes share the schedule and each trigger fires on one node.
+    /// so several back-office nodes share the schedule and each trigger fires on one node. When Database:Provider is
+    /// PostgreSql this is PostgreSql whatever it says.
     /// </summary>
     [RegularExpression("(?i)Sqlite|PostgreSql", ErrorMessage = "Scheduling:Store must be Sqlite or PostgreSql.")]
     public string Store { get; set; } = "Sqlite";
 
-    /// <summary>The PostgreSQL connection string when <see cref="Store"/> is PostgreSql.</summary>
+    /// <summary>The PostgreSQL connection string when <see cref="Store"/> is PostgreSql; empty on a PostgreSQL back office: Database:ConnectionString.</summary>
     public string? PostgreSqlConnectionString { get; set; }
 
     /// <summary>This node's name in the cluster and in Hangfire's server list.</summary>

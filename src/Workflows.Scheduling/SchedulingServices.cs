@@ -16,6 +16,13 @@ public static class SchedulingServices
     {
         // Bound once here (Quartz and Hangfire are configured from it) and checked before anything uses it.
         var options = config.GetSection("Scheduling").Get<SchedulingOptions>() ?? new SchedulingOptions();
+        // On a PostgreSQL back office, Quartz (clustered) and Hangfire are on PostgreSQL too: the same database as
+        // everything else unless Scheduling:PostgreSqlConnectionString names another (docs/operations.md).
+        if (database.IsPostgreSql)
+        {
+            options.Store = "PostgreSql";
+            if (string.IsNullOrWhiteSpace(options.PostgreSqlConnectionString)) options.PostgreSqlConnectionString = database.RequirePostgreSql();
+        }
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true))
             throw new OptionsValidationException("Scheduling", typeof(SchedulingOptions), errors.Select(e => e.ErrorMessage ?? "Scheduling"));

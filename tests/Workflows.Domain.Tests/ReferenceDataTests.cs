@@ -14,8 +14,8 @@ public sealed class ReferenceDatabase : IDisposable
 
     public ReferenceDatabase()
     {
-        Options = new DatabaseOptions { Path = Path.Combine(Directory, "t.db") };
-        Options.EnsureWal();
+        Options = Workflows.Tests.TestDatabase.Fresh(Directory, "t.db"); // PostgreSQL leg: a database of its own
+        if (!Options.IsPostgreSql) Options.EnsureWal();
         using var db = Context();
         db.Database.EnsureCreated(); // no DomainDbContext migrations yet
     }
@@ -30,6 +30,7 @@ public sealed class ReferenceDatabase : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
+        Workflows.Tests.TestDatabase.Drop(Options);
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -1,6 +1,7 @@
 using Workflows.Engine.Activities;
 using Microsoft.Data.Sqlite;
 using Workflows.Engine.Runtime;
+using Workflows.Persistence;
 
 namespace Workflows.Engine.Tests;
 
@@ -148,12 +149,15 @@ public sealed class DurabilityTests : IDisposable
         // the value could take: raw, JSON-escaped (\uXXXX, either case) and URL-encoded. The control value, under a
         // key that is not sensitive, must be found in the same text: a search that cannot find it proves nothing.
         string stored;
-        await using (var raw = _h.Db.Open())
+        await using (var raw = await _h.Db.OpenConnectionAsync())
         await using (var q = raw.CreateCommand())
         {
-            q.CommandText = "SELECT group_concat(PayloadJson, char(10)) FROM JournalEntries WHERE InstanceId = @i";
-            q.Parameters.AddWithValue("@i", r.InstanceId);
-            stored = (string)(await q.ExecuteScalarAsync())!;
+            q.SetSql("SELECT PayloadJson FROM JournalEntries WHERE InstanceId = @i");
+            q.AddWithValue("@i", r.InstanceId);
+            var rows = new List<string>();
+            await using (var reader = await q.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) if (!reader.IsDBNull(0)) rows.Add(reader.GetString(0));
+            stored = string.Join("\n", rows);
         }
         var text = stored + "\n" + string.Join("\n", journal.Select(e => e.Payload?.ToJsonString()));
         foreach (var secret in new[] { "13812345678", "骨转移" })
@@ -161,13 +165,14 @@ public sealed class DurabilityTests : IDisposable
                 Assert.DoesNotContain(form, text, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(Forms("已联系上"), form => text.Contains(form, StringComparison.OrdinalIgnoreCase));
 
-        await using var c = _h.Db.Open();
+        // Append-only on either provider (SQLite: a RAISE(ABORT) trigger; PostgreSQL: a trigger function raising).
+        await using var c = await _h.Db.OpenConnectionAsync();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE JournalEntries SET ActorId = 'x' WHERE InstanceId = @i";
-        cmd.Parameters.AddWithValue("@i", r.InstanceId);
-        var e = await Assert.ThrowsAsync<SqliteException>(() => cmd.ExecuteNonQueryAsync());
+        cmd.SetSql("UPDATE JournalEntries SET ActorId = 'x' WHERE InstanceId = @i");
+        cmd.AddWithValue("@i", r.InstanceId);
+        var e = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => cmd.ExecuteNonQueryAsync());
         Assert.Contains("append-only", e.Message);
-        cmd.CommandText = "DELETE FROM JournalEntries WHERE InstanceId = @i";
-        Assert.Contains("append-only", (await Assert.ThrowsAsync<SqliteException>(() => cmd.ExecuteNonQueryAsync())).Message);
+        cmd.SetSql("DELETE FROM JournalEntries WHERE InstanceId = @i");
+        Assert.Contains("append-only", (await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => cmd.ExecuteNonQueryAsync())).Message);
     }
 }

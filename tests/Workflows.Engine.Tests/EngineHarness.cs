@@ -12,7 +12,10 @@ using Workflows.Persistence.Stores;
 
 namespace Workflows.Engine.Tests;
 
-/// <summary>A real engine on a real SQLite file (WAL, migrated schema) in a temp folder, with a fake clock.</summary>
+/// <summary>
+/// A real engine on a real SQLite file (WAL, migrated schema) in a temp folder, with a fake clock; in the PostgreSQL leg of
+/// the test matrix (TEST_DATABASE_PROVIDER=PostgreSql) on a database of its own, created here and dropped on dispose.
+/// </summary>
 public sealed class EngineHarness : IDisposable
 {
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "wf-engine-" + Guid.NewGuid().ToString("N")[..8]);
@@ -29,10 +32,10 @@ public sealed class EngineHarness : IDisposable
     public EngineHarness(Action<ActivityRegistry>? register = null, JavaScriptLimits? limits = null, WorkflowRuntimeOptions? options = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        Db = new DatabaseOptions { Path = Path.Combine(Directory, "engine.db") };
-        Db.EnsureWal();
+        Db = Workflows.Tests.TestDatabase.Fresh(Directory, "engine.db");
+        if (!Db.IsPostgreSql) Db.EnsureWal();
         using (var ctx = NewContext()) ctx.Database.Migrate();
-        Store = new WorkflowStore(Connections = new SqliteConnections(Db));
+        Store = new WorkflowStore(Connections = Db.IsPostgreSql ? new PostgreSqlConnections(Db.RequirePostgreSql()) : new SqliteConnections(Db));
         Registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
         register?.Invoke(Registry);
         Evaluator = new ExpressionEvaluator(new JavaScriptSandbox(limits ?? new JavaScriptLimits()));
@@ -75,6 +78,7 @@ public sealed class EngineHarness : IDisposable
     {
         Connections.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Workflows.Tests.TestDatabase.Drop(Db);
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 

@@ -9,7 +9,10 @@ using Workflows.Persistence;
 
 namespace Workflows.Web.Tests;
 
-/// <summary>The real back-office host (Program) on a real SQLite file in its own temp folder, with the demo users.</summary>
+/// <summary>
+/// The real back-office host (Program) on a real SQLite file in its own temp folder, with the demo users; in the PostgreSQL
+/// leg of the test matrix (TEST_DATABASE_PROVIDER=PostgreSql) on a database of its own, dropped on dispose.
+/// </summary>
 public class BackOfficeFactory : WebApplicationFactory<Program>
 {
     public const string Password = "Demo#2026";
@@ -18,6 +21,8 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
     public string? WorkflowsDirectory { get; init; }
     /// <summary>False to keep the data folder (e.g. to read the log files after the host stopped).</summary>
     public bool DeleteDataOnDispose { get; init; } = true;
+    /// <summary>The PostgreSQL leg's database for this host (null on SQLite).</summary>
+    public string? PostgreSqlConnectionString { get; } = Workflows.Tests.TestDatabase.IsPostgreSql ? Workflows.Tests.TestDatabase.CreatePostgreSqlDatabase() : null;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -27,6 +32,11 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
         builder.UseSetting("Scheduling:QuartzIdleWait", "00:00:01");
         builder.UseSetting("Scheduling:SweepInterval", "00:00:00.500");
         if (WorkflowsDirectory is not null) builder.UseSetting("Workflows:Directory", WorkflowsDirectory);
+        if (PostgreSqlConnectionString is not null)
+        {
+            builder.UseSetting("Database:Provider", "PostgreSql");
+            builder.UseSetting("Database:ConnectionString", PostgreSqlConnectionString);
+        }
     }
 
     public DatabaseOptions Database => Services.GetRequiredService<DatabaseOptions>();
@@ -75,16 +85,17 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
 
     public long Count(string table)
     {
-        using var c = Database.Open();
+        using var c = Database.OpenConnectionAsync().GetAwaiter().GetResult();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT COUNT(*) FROM {table}";
-        return (long)cmd.ExecuteScalar()!;
+        cmd.SetSql($"SELECT COUNT(*) FROM {table}");
+        return Convert.ToInt64(cmd.ExecuteScalar()!);
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        if (PostgreSqlConnectionString is not null) Workflows.Tests.TestDatabase.DropPostgreSqlDatabase(PostgreSqlConnectionString);
         if (DeleteDataOnDispose) DeleteData();
     }
 

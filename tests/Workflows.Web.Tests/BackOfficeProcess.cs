@@ -52,6 +52,7 @@ public sealed class BackOfficeProcess : IDisposable
         var args = new List<string> { "Workflows.Web.dll", "--urls", $"http://127.0.0.1:{port}", "--DataDirectory", dataDirectory, "--Scheduling:QuartzIdleWait", "00:00:01", "--Scheduling:SweepInterval", "00:00:00.500" };
         if (workflowsDirectory is not null) args.AddRange(["--Workflows:Directory", workflowsDirectory]);
         if (settings is not null) args.AddRange(settings);
+        args.AddRange(DatabaseSettings(dataDirectory, settings));
         var p = Run(args);
         var host = new BackOfficeProcess(p, port);
         p.OutputDataReceived += (_, e) => { lock (host._output) host._output.AppendLine(e.Data); };
@@ -75,9 +76,39 @@ public sealed class BackOfficeProcess : IDisposable
         throw new TimeoutException($"The back office did not answer within {StartTimeoutSeconds} s:\n" + host.Output);
     }
 
+    private static readonly Dictionary<string, string> Databases = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The PostgreSQL leg of the test matrix: the host started on a data folder gets a database of its own, the same one
+    /// every time it starts on that folder (a restart after a crash finds its data), dropped when the test run ends.
+    /// Nothing on SQLite, and nothing when the test names its own database (a cluster test).
+    /// </summary>
+    private static IEnumerable<string> DatabaseSettings(string dataDirectory, IEnumerable<string>? settings)
+    {
+        if (!Workflows.Tests.TestDatabase.IsPostgreSql || (settings?.Contains("--Database:Provider") ?? false)) return [];
+        var key = Path.GetFullPath(dataDirectory);
+        string cs;
+        lock (Databases)
+        {
+            if (!Databases.TryGetValue(key, out cs!))
+            {
+                if (Databases.Count == 0) AppDomain.CurrentDomain.ProcessExit += (_, _) => DropDatabases();
+                Databases[key] = cs = Workflows.Tests.TestDatabase.CreatePostgreSqlDatabase();
+            }
+        }
+        return ["--Database:Provider", "PostgreSql", "--Database:ConnectionString", cs];
+    }
+
+    private static void DropDatabases()
+    {
+        lock (Databases) foreach (var cs in Databases.Values) Workflows.Tests.TestDatabase.DropPostgreSqlDatabase(cs);
+    }
+
     /// <summary>Runs a command of the host (e.g. verify-journal) to completion; returns exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunCommandAsync(params string[] args)
     {
+        var dataDirectory = Array.IndexOf(args, "--DataDirectory") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        if (dataDirectory is not null) args = [.. args, .. DatabaseSettings(dataDirectory, args)];
         var p = Run(["Workflows.Web.dll", .. args]);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

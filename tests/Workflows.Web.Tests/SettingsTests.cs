@@ -66,6 +66,8 @@ public sealed class SettingsTests
     [Theory]
     [InlineData("Limits:MaxRequestBodyBytes", "0")]
     [InlineData("Database:Synchronous", "SOMETIMES")]
+    [InlineData("Database:Provider", "PostgreSql")] // without Database:ConnectionString
+    [InlineData("Database:Provider", "Oracle")]
     [InlineData("Scheduling:MaxAttempts", "0")]
     [InlineData("Identity:HashKey", "c2hvcnQ=")]
     [InlineData("ReferenceData:RefreshInterval", "00:00:00")]

@@ -55,10 +55,30 @@ public static class ReferenceDataLoader
         db.DesignatedHospitals.AddRange(rows.DesignatedHospitals);
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
+        await AdvanceIdentitiesAsync(db, ct);
 
         var counts = await CountAsync(db, ct);
         await tx.CommitAsync(ct);
         return counts;
+    }
+
+    /// <summary>
+    /// The rows are loaded with their own stable ids. SQLite's next id follows the largest one by itself; a PostgreSQL
+    /// identity column does not (its sequence stays where it was), so the next row added without an id (a hand edit, a
+    /// later insert) would collide with id 1. On PostgreSQL each table's sequence is moved past its largest id.
+    /// </summary>
+    private static async Task AdvanceIdentitiesAsync(DomainDbContext db, CancellationToken ct)
+    {
+        if (db.Database.ProviderName != "Npgsql.EntityFrameworkCore.PostgreSQL") return;
+        foreach (var type in new[] { typeof(GreenChannelHospital), typeof(EscortCity), typeof(ListedDrug), typeof(PharmacyCity), typeof(DesignatedHospital) })
+        {
+            var table = db.Model.FindEntityType(type)!.GetTableName()!;
+            // Names come from the model, not from input.
+#pragma warning disable EF1002
+            await db.Database.ExecuteSqlRawAsync(
+                $"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'Id'), COALESCE((SELECT MAX(\"Id\") FROM \"{table}\"), 0) + 1, false)", ct);
+#pragma warning restore EF1002
+        }
     }
 
     /// <summary>Counts what the reference tables hold now.</summary>

@@ -76,7 +76,7 @@ public sealed class CheckpointStore(EvidenceOptions options, EvidenceKeys keys, 
             await using (var c = database.Open())
             await using (var cmd = c.CreateCommand())
             {
-                cmd.CommandText = "SELECT Id, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE JournalSequence > 0 ORDER BY Id";
+                cmd.SetSql("SELECT Id, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE JournalSequence > 0 ORDER BY Id");
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) heads.Add(new CheckpointLeaf(r.GetString(0), r.GetInt64(1), r.GetString(2)));
             }

@@ -26,7 +26,7 @@ public static class EvidenceServices
         {
             using var c = database.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT Id, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE JournalSequence > 0";
+            cmd.SetSql("SELECT Id, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE JournalSequence > 0");
             using var r = cmd.ExecuteReader();
             while (r.Read()) heads.Add((r.GetString(0), r.GetInt64(1), r.GetString(2)));
         }

@@ -25,7 +25,7 @@ public sealed class JournalVerifier(WorkflowStore store, EvidenceKeys keys, Chec
         if (checkpoint?.Heads.FirstOrDefault(h => h.InstanceId == instanceId) is { } leaf) head = new CheckpointHead(leaf.Sequence, leaf.Hash, checkpoint.CreatedAt);
         await using var c = database.Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = @id";
+        cmd.SetSql("SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = @id");
         cmd.Parameters.AddWithValue("@id", instanceId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
@@ -46,7 +46,7 @@ public sealed class JournalVerifier(WorkflowStore store, EvidenceKeys keys, Chec
         var present = new HashSet<string>(StringComparer.Ordinal);
         await using var c = database.Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Id FROM WorkflowInstances";
+        cmd.SetSql("SELECT Id FROM WorkflowInstances");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) present.Add(r.GetString(0));
         return checkpoint.Heads.Where(h => !present.Contains(h.InstanceId)).Select(h => h.InstanceId).ToList();

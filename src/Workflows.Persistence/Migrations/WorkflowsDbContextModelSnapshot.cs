@@ -17,6 +17,23 @@ namespace Workflows.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -300,7 +317,7 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasIndex("IdNumberHash")
                         .IsUnique()
-                        .HasFilter("IdNumberHash IS NOT NULL");
+                        .HasFilter("\"IdNumberHash\" IS NOT NULL");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
@@ -363,11 +380,11 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasIndex("ResumeAt")
                         .HasDatabaseName("IX_Bookmarks_DueTimers")
-                        .HasFilter("Kind = 'Timer'");
+                        .HasFilter("\"Kind\" = 'Timer'");
 
                     b.HasIndex("Name", "CorrelationKey")
                         .HasDatabaseName("IX_Bookmarks_Events")
-                        .HasFilter("Kind = 'Event'");
+                        .HasFilter("\"Kind\" = 'Event'");
 
                     b.ToTable("Bookmarks", (string)null);
                 });
@@ -596,7 +613,7 @@ namespace Workflows.Persistence.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("BookmarkId")
-                        .HasFilter("BookmarkId IS NOT NULL");
+                        .HasFilter("\"BookmarkId\" IS NOT NULL");
 
                     b.HasIndex("InstanceId", "Sequence")
                         .IsUnique();
@@ -737,7 +754,7 @@ namespace Workflows.Persistence.Migrations
 
                     b.HasIndex("State", "DueAt")
                         .HasDatabaseName("IX_ScheduledWork_Open")
-                        .HasFilter("State IN ('Pending','Scheduled','Queued')");
+                        .HasFilter("\"State\" IN ('Pending','Scheduled','Queued')");
 
                     b.ToTable("ScheduledWork", (string)null);
                 });

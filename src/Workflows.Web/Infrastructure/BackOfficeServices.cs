@@ -37,6 +37,8 @@ public static class BackOfficeServices
         Settings<StudioSettings>(builder, StudioSettings.Section);
         var database = new DatabaseOptions
         {
+            Provider = databaseSettings.Provider,
+            PostgreSqlConnectionString = databaseSettings.ConnectionString,
             Path = Path.GetFullPath(databaseSettings.Path is { Length: > 0 } dbPath ? dbPath : Path.Combine(dataDir, "backoffice.db")),
             Synchronous = databaseSettings.Synchronous,
         };
@@ -85,9 +87,12 @@ public static class BackOfficeServices
             .AddEntityFrameworkStores<WorkflowsDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
-        services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")))
-            .SetApplicationName("Workflows.BackOffice");
+        // The data-protection key ring (cookies, bearer tokens, personal data at rest). PostgreSQL: in the database, so a
+        // token or a protected value made by one node is read by every other; SQLite: in {DataDirectory}/keys as before
+        // (moving it would leave the personal data already protected with those keys unreadable). docs/operations.md.
+        var dataProtection = services.AddDataProtection().SetApplicationName("Workflows.BackOffice");
+        if (database.IsPostgreSql) dataProtection.PersistKeysToDbContext<WorkflowsDbContext>();
+        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
 
         services.AddAuthentication(o =>
             {

@@ -6,10 +6,20 @@ namespace Workflows.Web.Infrastructure;
 // Every default is written out in appsettings.json and listed in docs/operations.md ("Settings"). Paths left empty are
 // placed under DataDirectory (default {content root}/data).
 
-/// <summary>The <c>Database</c> section: the embedded SQLite file.</summary>
-public sealed class DatabaseSettings
+/// <summary>The <c>Database</c> section: the embedded SQLite file (default), or a PostgreSQL server shared by several nodes.</summary>
+public sealed class DatabaseSettings : IValidatableObject
 {
     public const string Section = "Database";
+
+    /// <summary>Sqlite (default: one embedded file) or PostgreSql (several nodes on one server; docs/operations.md).</summary>
+    public Workflows.Persistence.DatabaseProvider Provider { get; set; } = Workflows.Persistence.DatabaseProvider.Sqlite;
+
+    /// <summary>
+    /// The PostgreSQL connection string (Npgsql form: Host=…;Port=5432;Database=…;Username=…;Password=…), required when
+    /// Provider is PostgreSql; keep the password out of files in production (environment variable Database__ConnectionString).
+    /// Quartz and Hangfire use it too unless Scheduling:PostgreSqlConnectionString names another database.
+    /// </summary>
+    public string? ConnectionString { get; set; }
 
     /// <summary>The SQLite file; empty: {DataDirectory}/backoffice.db.</summary>
     public string? Path { get; set; }
@@ -18,6 +28,22 @@ public sealed class DatabaseSettings
     [Required(ErrorMessage = "Database:Synchronous must be OFF, NORMAL, FULL or EXTRA.")]
     [RegularExpression("(?i)OFF|NORMAL|FULL|EXTRA|[0-3]", ErrorMessage = "Database:Synchronous must be OFF, NORMAL, FULL or EXTRA.")]
     public string Synchronous { get; set; } = "NORMAL";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enum.IsDefined(Provider))
+            yield return new ValidationResult("Database:Provider must be Sqlite or PostgreSql.", [nameof(Provider)]);
+        else if (Provider == Workflows.Persistence.DatabaseProvider.PostgreSql && string.IsNullOrWhiteSpace(ConnectionString))
+            yield return new ValidationResult("Database:ConnectionString must be set when Database:Provider is PostgreSql.", [nameof(ConnectionString)]);
+        else if (Provider == Workflows.Persistence.DatabaseProvider.PostgreSql)
+        {
+            string? problem = null;
+            try { _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString); }
+            catch (ArgumentException e) { problem = e.Message; }
+            if (problem is not null)
+                yield return new ValidationResult($"Database:ConnectionString is not a PostgreSQL connection string (Host=…;Database=…;Username=…): {problem}", [nameof(ConnectionString)]);
+        }
+    }
 }
 
 /// <summary>The <c>Evidence</c> section: journal keys, the signing key and signed checkpoints (docs/operations.md, "Evidence").</summary>

@@ -9,7 +9,7 @@ using Workflows.Persistence.Stores;
 
 namespace Workflows.Web.Infrastructure;
 
-/// <summary>What happens before the host serves requests: schema migration (WAL on), roles and demo users, workflows/ import.</summary>
+/// <summary>What happens before the host serves requests, one node at a time: schema migration (WAL on SQLite), the key ring, roles and demo users, workflows/ import.</summary>
 public static class Startup
 {
     public static async Task PrepareAsync(IServiceProvider services, IConfiguration config, IHostEnvironment env, CancellationToken ct = default)
@@ -17,15 +17,28 @@ public static class Startup
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Startup");
         var database = services.GetRequiredService<DatabaseOptions>();
         var seed = services.GetRequiredService<IOptions<SeedSettings>>().Value;
-        // Nodes of a cluster share the file: one prepares it at a time (the second finds it migrated, seeded, imported).
-        using var startupLock = await LockFileAsync(database.Path + ".startup-lock", logger, ct);
-        database.EnsureWal();
-        ClearStaleMigrationLock(database, logger);
+        // Nodes share the database: one prepares it at a time (the next finds it migrated, seeded, imported). SQLite: a
+        // file lock beside the file; PostgreSQL: an advisory lock on the server (nodes on separate machines).
+        await using var startupLock = database.IsPostgreSql
+            ? (IAsyncDisposable)await Workflows.Persistence.PostgreSql.StartupLock.AcquireAsync(database.RequirePostgreSql(), logger, ct)
+            : await LockFileAsync(database.Path + ".startup-lock", logger, ct);
+        if (!database.IsPostgreSql)
+        {
+            database.EnsureWal();
+            ClearStaleMigrationLock(database, logger);
+        }
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<WorkflowsDbContext>();
             await db.Database.MigrateAsync(ct);
-            logger.LogInformation("Database ready at {DatabasePath} (WAL)", database.Path);
+            if (database.IsPostgreSql)
+                logger.LogInformation("Database ready on PostgreSQL {DatabaseHost}/{DatabaseName}", db.Database.GetDbConnection().DataSource, db.Database.GetDbConnection().Database);
+            else
+                logger.LogInformation("Database ready at {DatabasePath} (WAL)", database.Path);
+            // The data-protection key ring (tokens, cookies, personal data): on PostgreSQL it is in the database, shared by
+            // every node; the first node to start creates its first key here, under the lock, so nodes never race to make one.
+            scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
+                .CreateProtector("Workflows.Startup").Protect("key ring ready"u8.ToArray());
             await SeedRolesAsync(scope.ServiceProvider, ct);
             if (seed.DemoUsers)
                 await SeedDemoUsersAsync(scope.ServiceProvider, seed.DemoPassword, logger);

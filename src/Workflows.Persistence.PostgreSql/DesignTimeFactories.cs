@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Workflows.Domain;
+
+namespace Workflows.Persistence.PostgreSql;
+
+/// <summary>
+/// Lets <c>dotnet ef migrations add … --project src/Workflows.Persistence.PostgreSql</c> build both contexts on Npgsql
+/// (no server is contacted to add a migration). docs/operations.md, "Migrations".
+/// </summary>
+internal static class DesignTime
+{
+    public static readonly DatabaseOptions Options = new()
+    {
+        Provider = DatabaseProvider.PostgreSql,
+        PostgreSqlConnectionString = "Host=localhost;Database=workflows_design_time;Username=workflows",
+    };
+}
+
+public sealed class WorkflowsDesignTimeFactory : IDesignTimeDbContextFactory<WorkflowsDbContext>
+{
+    public WorkflowsDbContext CreateDbContext(string[] args)
+    {
+        var builder = new DbContextOptionsBuilder<WorkflowsDbContext>();
+        DesignTime.Options.Configure(builder);
+        return new WorkflowsDbContext(builder.Options);
+    }
+}
+
+public sealed class DomainDesignTimeFactory : IDesignTimeDbContextFactory<DomainDbContext>
+{
+    public DomainDbContext CreateDbContext(string[] args)
+    {
+        var builder = new DbContextOptionsBuilder<DomainDbContext>();
+        DomainDbContext.Configure(builder, DesignTime.Options);
+        return new DomainDbContext(builder.Options);
+    }
+}

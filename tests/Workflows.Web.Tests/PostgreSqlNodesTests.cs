@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Workflows.Domain;
+using Workflows.Persistence;
+using Workflows.Persistence.Entities;
+using Workflows.Web.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Workflows.Web.Tests;
+
+/// <summary>
+/// The back office on PostgreSQL (Database:Provider = PostgreSql): three real host processes, each with its own empty data
+/// folder, started at the same moment on one fresh database, prepare it once (migrations of both contexts, key ring, roles,
+/// demo users and policies, reference data, workflows/ import) under the start-up advisory lock; a bearer token issued by
+/// one node is accepted by the others (the data-protection key ring is in the database); and the append-only tables refuse
+/// changes there as on SQLite.
+/// </summary>
+[Collection(nameof(MultiNode))]
+public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "wf-pgnodes-" + Guid.NewGuid().ToString("N")[..8]);
+    private TestPostgres? _postgres;
+    private readonly List<BackOfficeProcess> _nodes = [];
+
+    public async Task InitializeAsync()
+    {
+        if (TestPostgres.AdminConnectionString is not null) _postgres = await TestPostgres.CreateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes) n.Dispose();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private Task<BackOfficeProcess> StartNode(string name) => BackOfficeProcess.StartAsync(Path.Combine(_root, name),
+        Path.Combine(BackOfficeProcess.RepositoryRoot, "workflows"),
+    [
+        "--Database:Provider", "PostgreSql",
+        "--Database:ConnectionString", _postgres!.ConnectionString,
+        "--Scheduling:NodeName", name,
+        // Shared by every node (docs/operations.md): identity numbers hash to the same look-up key on each.
+        "--Identity:HashKey", Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+    ]);
+
+    private Task<long> Count(string sql) => _postgres!.QueryAsync(sql, r => r.GetInt64(0)).ContinueWith(t => t.Result.Single());
+
+    [PostgresFact]
+    public async Task Three_nodes_started_together_on_one_fresh_database_prepare_it_once_and_share_sign_ins()
+    {
+        var clock = Stopwatch.StartNew();
+        Task<BackOfficeProcess>[] starting = [StartNode("node-1"), StartNode("node-2"), StartNode("node-3")];
+        try { await Task.WhenAll(starting); }
+        finally { _nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result)); }
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: three nodes answer");
+        var nodes = starting.Select(t => t.Result).ToArray();
+
+        // One schema: each context's migrations applied once, its history in its own table.
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM \"{DomainDbContext.HistoryTable}\""));
+        // The start-up lock made the nodes take turns: two of them waited for it (logged), none prepared the database twice.
+        Assert.Equal(2, nodes.Count(n => n.Output.Contains("Another node holds the start-up lock")));
+
+        // One copy of everything seeded: roles, one demo user per role, the two demo policies, reference data version 1,
+        // one version of each workflow file, one data-protection key.
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetRoles\""));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetUsers\""));
+        Assert.Equal(0, await Count("SELECT COUNT(*) FROM (SELECT \"NormalizedUserName\" FROM \"AspNetUsers\" GROUP BY 1 HAVING COUNT(*) > 1) d"));
+        Assert.Equal(2, await Count("SELECT COUNT(*) FROM \"Policies\" WHERE \"PolicyNumber\" LIKE 'DEMO-%'"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"RefDataVersions\""));
+        var files = Directory.GetFiles(Path.Combine(BackOfficeProcess.RepositoryRoot, "workflows"), "*.json").Length;
+        Assert.Equal(files, await Count("SELECT COUNT(DISTINCT \"DefinitionId\") FROM \"WorkflowDefinitions\""));
+        Assert.Equal(files, await Count("SELECT COUNT(*) FROM \"WorkflowDefinitions\""));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"DataProtectionKeys\""));
+        // Tables and columns keep their PascalCase names (quoted), as the raw SQL of the stores expects.
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'WorkflowInstances' AND column_name = 'Id'"));
+        // Quartz (clustered) and Hangfire are on the same database (Scheduling:Store follows Database:Provider).
+        Assert.Equal(["node-1", "node-2", "node-3"], await _postgres!.QueryAsync("SELECT instance_name FROM qrtz_scheduler_state ORDER BY 1", r => r.GetString(0)));
+        Assert.Equal(3, await Count("SELECT COUNT(*) FROM hangfire.server"));
+
+        // A bearer token issued by node 1 works on node 2 and node 3; a made-up one does not.
+        using var one = new HttpClient { BaseAddress = nodes[0].BaseAddress };
+        var token = await BackOfficeFactory.TokenFor(one, "member");
+        foreach (var node in nodes)
+        {
+            using var c = new HttpClient { BaseAddress = node.BaseAddress };
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var me = await c.GetAsync("/api/me");
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            Assert.Equal("member", (await me.Body()).GetProperty("userName").GetString());
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token[..^4] + "AAAA");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await c.GetAsync("/api/me")).StatusCode);
+        }
+        // The sign-in and the reads are in the access trail, on PostgreSQL.
+        Assert.True(await Count("SELECT COUNT(*) FROM \"AccessLog\" WHERE \"Path\" = '/api/me' AND \"StatusCode\" = 200") >= 3);
+
+        // A node that restarts later finds everything prepared and adds nothing.
+        nodes[2].Kill();
+        _nodes.Add(await StartNode("node-3"));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetUsers\""));
+        Assert.Equal(files, await Count("SELECT COUNT(*) FROM \"WorkflowDefinitions\""));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"DataProtectionKeys\""));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: restarted node found the database prepared");
+    }
+
+    [PostgresFact]
+    public async Task The_journal_and_the_other_append_only_tables_refuse_changes_on_PostgreSQL()
+    {
+        var database = new DatabaseOptions { Provider = DatabaseProvider.PostgreSql, PostgreSqlConnectionString = _postgres!.ConnectionString };
+        var engine = new DbContextOptionsBuilder<WorkflowsDbContext>();
+        database.Configure(engine);
+        await using (var db = new WorkflowsDbContext(engine.Options))
+        {
+            await db.Database.MigrateAsync();
+            db.Journal.Add(new JournalRecord
+            {
+                InstanceId = "i1", Sequence = 1, Timestamp = DateTimeOffset.UtcNow, EventName = "WorkflowStarted", DefinitionVersionId = "d1",
+                Version = 1, ActorId = "system", ActorRole = "System", PreviousHash = "", Hash = "h1",
+            });
+            db.AccessLog.Add(new AccessLogRecord { At = DateTimeOffset.UtcNow, UserId = "u1", Roles = "", Method = "GET", Path = "/api/me", StatusCode = 200 });
+            await db.SaveChangesAsync();
+        }
+        var domain = new DbContextOptionsBuilder<DomainDbContext>();
+        DomainDbContext.Configure(domain, database);
+        await using (var db = new DomainDbContext(domain.Options))
+        {
+            await db.Database.MigrateAsync();
+            await Workflows.Domain.ReferenceData.ReferenceDataStore.EnsureFirstVersionAsync(db, TimeProvider.System, CancellationToken.None);
+        }
+
+        await using var c = new NpgsqlConnection(_postgres.ConnectionString);
+        await c.OpenAsync();
+        async Task Refused(string sql, string message)
+        {
+            await using var cmd = new NpgsqlCommand(sql, c);
+            var e = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.RestrictViolation, e.SqlState);
+            Assert.Contains(message, e.MessageText);
+        }
+        await Refused("UPDATE \"JournalEntries\" SET \"Hash\" = 'forged'", "JournalEntries is append-only");
+        await Refused("DELETE FROM \"JournalEntries\"", "JournalEntries is append-only");
+        await Refused("TRUNCATE \"JournalEntries\"", "JournalEntries is append-only");
+        await Refused("UPDATE \"AccessLog\" SET \"UserId\" = 'someone else'", "AccessLog is append-only");
+        await Refused("DELETE FROM \"AccessLog\"", "AccessLog is append-only");
+        await Refused("UPDATE \"RefDataVersions\" SET \"Number\" = 2", "reference data versions are immutable");
+        await Refused("DELETE FROM \"RefDataVersionFiles\"", "reference data versions are immutable");
+        // Nothing changed; appending still works.
+        Assert.Equal(["h1"], await _postgres.QueryAsync("SELECT \"Hash\" FROM \"JournalEntries\"", r => r.GetString(0)));
+        await using (var insert = new NpgsqlCommand("INSERT INTO \"JournalEntries\" (\"InstanceId\", \"Sequence\", \"Timestamp\", \"EventName\", \"DefinitionVersionId\", " +
+                         "\"Version\", \"ActorId\", \"ActorRole\", \"PreviousHash\", \"Hash\") VALUES ('i1', 2, 0, 'X', 'd1', 1, 's', 'S', 'h1', 'h2')", c))
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        // The partial indexes' filters name their columns quoted, so PostgreSQL has them on the PascalCase columns.
+        var filters = await _postgres.QueryAsync("SELECT indexdef FROM pg_indexes WHERE indexname IN ('IX_Bookmarks_DueTimers', 'IX_ScheduledWork_Open')", r => r.GetString(0));
+        Assert.Equal(2, filters.Count);
+        Assert.All(filters, f => Assert.Contains("WHERE", f));
+    }
+}
