@@ -180,5 +180,6 @@ public sealed class DomainDbContext(DbContextOptions<DomainDbContext> options) :
             e.HasIndex(x => x.CaseManager);
         });
         b.Entity<FollowUp.NutritionAssessment>(e => { e.ToTable("NutritionAssessments"); e.HasIndex(x => new { x.ApplicationId, x.AssessedOn }); });
+        if (Database.IsNpgsql()) PostgreSqlNames.Apply(b);
     }
 }

@@ -24,6 +24,7 @@ public static class AppendOnlyTables
     public static void Refuse(MigrationBuilder m, string table, string message, bool update = true)
     {
         var text = message.Replace("'", "''");
+        table = table.ToLowerInvariant(); // PostgreSqlNames: the PostgreSQL tables have lower-case names
         if (update)
             m.Sql($"""CREATE TRIGGER "{table}_NoUpdate" BEFORE UPDATE ON "{table}" FOR EACH ROW EXECUTE FUNCTION {Function}('{text}');""");
         m.Sql($"""CREATE TRIGGER "{table}_NoDelete" BEFORE DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION {Function}('{text}');""");
@@ -33,6 +34,7 @@ public static class AppendOnlyTables
     /// <summary>Drops the triggers of <paramref name="table"/> (in Down, before its table goes).</summary>
     public static void Allow(MigrationBuilder m, string table)
     {
+        table = table.ToLowerInvariant();
         foreach (var name in new[] { "NoUpdate", "NoDelete", "NoTruncate" })
             m.Sql($"""DROP TRIGGER IF EXISTS "{table}_{name}" ON "{table}";""");
     }

@@ -38,8 +38,8 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
-        // Index filters name their columns quoted ("Kind"), which SQLite and PostgreSQL both read as the PascalCase column;
-        // unquoted, PostgreSQL would fold them to lower case and find no such column.
+        // Index filters name their columns quoted ("Kind"): SQLite reads the column; on PostgreSQL PostgreSqlNames
+        // lower-cases them with every other name.
 
         b.Entity<DefinitionRecord>(e =>
         {
@@ -126,6 +126,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasIndex(x => new { x.SubjectKind, x.SubjectId });
         });
         Tasks.TaskSchema.Configure(b);
+        if (Database.IsNpgsql()) PostgreSqlNames.Apply(b);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Workflows.Domain;
@@ -67,17 +68,17 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
 
         // One copy of everything seeded: roles, one demo user per role, the two demo policies, reference data version 1,
         // one version of each workflow file, one data-protection key.
-        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetRoles\""));
-        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetUsers\""));
-        Assert.Equal(0, await Count("SELECT COUNT(*) FROM (SELECT \"NormalizedUserName\" FROM \"AspNetUsers\" GROUP BY 1 HAVING COUNT(*) > 1) d"));
-        Assert.Equal(2, await Count("SELECT COUNT(*) FROM \"Policies\" WHERE \"PolicyNumber\" LIKE 'DEMO-%'"));
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"RefDataVersions\""));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM aspnetroles"));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM aspnetusers"));
+        Assert.Equal(0, await Count("SELECT COUNT(*) FROM (SELECT normalizedusername FROM aspnetusers GROUP BY 1 HAVING COUNT(*) > 1) d"));
+        Assert.Equal(2, await Count("SELECT COUNT(*) FROM policies WHERE policynumber LIKE 'DEMO-%'"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM refdataversions"));
         var files = Directory.GetFiles(Path.Combine(BackOfficeProcess.RepositoryRoot, "workflows"), "*.json").Length;
-        Assert.Equal(files, await Count("SELECT COUNT(DISTINCT \"DefinitionId\") FROM \"WorkflowDefinitions\""));
-        Assert.Equal(files, await Count("SELECT COUNT(*) FROM \"WorkflowDefinitions\""));
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"DataProtectionKeys\""));
-        // Tables and columns keep their PascalCase names (quoted), as the raw SQL of the stores expects.
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'WorkflowInstances' AND column_name = 'Id'"));
+        Assert.Equal(files, await Count("SELECT COUNT(DISTINCT definitionid) FROM workflowdefinitions"));
+        Assert.Equal(files, await Count("SELECT COUNT(*) FROM workflowdefinitions"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM dataprotectionkeys"));
+        // Tables and columns have the lower-cased names of their SQLite twins, which unquoted raw SQL reads on both providers.
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'workflowinstances' AND column_name = 'id'"));
         // Quartz (clustered) and Hangfire are on the same database (Scheduling:Store follows Database:Provider).
         Assert.Equal(["node-1", "node-2", "node-3"], await _postgres!.QueryAsync("SELECT instance_name FROM qrtz_scheduler_state ORDER BY 1", r => r.GetString(0)));
         Assert.Equal(3, await Count("SELECT COUNT(*) FROM hangfire.server"));
@@ -96,15 +97,34 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Equal(HttpStatusCode.Unauthorized, (await c.GetAsync("/api/me")).StatusCode);
         }
         // The sign-in and the reads are in the access trail, on PostgreSQL.
-        Assert.True(await Count("SELECT COUNT(*) FROM \"AccessLog\" WHERE \"Path\" = '/api/me' AND \"StatusCode\" = 200") >= 3);
+        Assert.True(await Count("SELECT COUNT(*) FROM accesslog WHERE path = '/api/me' AND statuscode = 200") >= 3);
 
         // A node that restarts later finds everything prepared and adds nothing.
         nodes[2].Kill();
         _nodes.Add(await StartNode("node-3"));
-        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetUsers\""));
-        Assert.Equal(files, await Count("SELECT COUNT(*) FROM \"WorkflowDefinitions\""));
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"DataProtectionKeys\""));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM aspnetusers"));
+        Assert.Equal(files, await Count("SELECT COUNT(*) FROM workflowdefinitions"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM dataprotectionkeys"));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: restarted node found the database prepared");
+    }
+
+    [PostgresFact]
+    public async Task A_member_signs_in_and_applies_through_HTTP_on_a_fresh_PostgreSQL_database()
+    {
+        var node = await StartNode("node-a");
+        _nodes.Add(node);
+        using var member = new HttpClient { BaseAddress = node.BaseAddress };
+        member.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await BackOfficeFactory.TokenFor(member, "member"));
+        var applied = await member.PostAsJsonAsync("/api/me/applications",
+            new { serviceCode = "cpic-outpatient-green-channel", policyNumber = "DEMO-CPIC-0001", details = new { hospital = "复旦大学附属肿瘤医院" } });
+        Assert.True(applied.StatusCode == HttpStatusCode.Created, await applied.Content.ReadAsStringAsync());
+        var id = (await applied.Body()).GetProperty("id").GetString()!;
+        // Everything is in PostgreSQL: the application, its instance, journal, task and quota use.
+        var instance = (await _postgres!.QueryAsync($"SELECT instanceid FROM serviceapplications WHERE id = '{id}'", r => r.GetString(0))).Single();
+        Assert.True(await Count($"SELECT COUNT(*) FROM journalentries WHERE instanceid = '{instance}'") > 0);
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM workflowinstances WHERE id = '{instance}'"));
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM humantasks WHERE instanceid = '{instance}' AND status = 'Open'"));
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM quotauses WHERE applicationid = '{id}'"));
     }
 
     [PostgresFact]
@@ -141,20 +161,20 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Equal(PostgresErrorCodes.RestrictViolation, e.SqlState);
             Assert.Contains(message, e.MessageText);
         }
-        await Refused("UPDATE \"JournalEntries\" SET \"Hash\" = 'forged'", "JournalEntries is append-only");
-        await Refused("DELETE FROM \"JournalEntries\"", "JournalEntries is append-only");
-        await Refused("TRUNCATE \"JournalEntries\"", "JournalEntries is append-only");
-        await Refused("UPDATE \"AccessLog\" SET \"UserId\" = 'someone else'", "AccessLog is append-only");
-        await Refused("DELETE FROM \"AccessLog\"", "AccessLog is append-only");
-        await Refused("UPDATE \"RefDataVersions\" SET \"Number\" = 2", "reference data versions are immutable");
-        await Refused("DELETE FROM \"RefDataVersionFiles\"", "reference data versions are immutable");
+        await Refused("UPDATE journalentries SET hash = 'forged'", "JournalEntries is append-only");
+        await Refused("DELETE FROM journalentries", "JournalEntries is append-only");
+        await Refused("TRUNCATE journalentries", "JournalEntries is append-only");
+        await Refused("UPDATE accesslog SET userid = 'someone else'", "AccessLog is append-only");
+        await Refused("DELETE FROM accesslog", "AccessLog is append-only");
+        await Refused("UPDATE refdataversions SET number = 2", "reference data versions are immutable");
+        await Refused("DELETE FROM refdataversionfiles", "reference data versions are immutable");
         // Nothing changed; appending still works.
-        Assert.Equal(["h1"], await _postgres.QueryAsync("SELECT \"Hash\" FROM \"JournalEntries\"", r => r.GetString(0)));
-        await using (var insert = new NpgsqlCommand("INSERT INTO \"JournalEntries\" (\"InstanceId\", \"Sequence\", \"Timestamp\", \"EventName\", \"DefinitionVersionId\", " +
-                         "\"Version\", \"ActorId\", \"ActorRole\", \"PreviousHash\", \"Hash\") VALUES ('i1', 2, 0, 'X', 'd1', 1, 's', 'S', 'h1', 'h2')", c))
+        Assert.Equal(["h1"], await _postgres.QueryAsync("SELECT hash FROM journalentries", r => r.GetString(0)));
+        await using (var insert = new NpgsqlCommand("INSERT INTO journalentries (instanceid, sequence, timestamp, eventname, definitionversionid, " +
+                         "version, actorid, actorrole, previoushash, hash) VALUES ('i1', 2, 0, 'X', 'd1', 1, 's', 'S', 'h1', 'h2')", c))
             Assert.Equal(1, await insert.ExecuteNonQueryAsync());
-        // The partial indexes' filters name their columns quoted, so PostgreSQL has them on the PascalCase columns.
-        var filters = await _postgres.QueryAsync("SELECT indexdef FROM pg_indexes WHERE indexname IN ('IX_Bookmarks_DueTimers', 'IX_ScheduledWork_Open')", r => r.GetString(0));
+        // The partial indexes exist with their filters on the lower-case columns.
+        var filters = await _postgres.QueryAsync("SELECT indexdef FROM pg_indexes WHERE indexname IN ('ix_bookmarks_duetimers', 'ix_scheduledwork_open')", r => r.GetString(0));
         Assert.Equal(2, filters.Count);
         Assert.All(filters, f => Assert.Contains("WHERE", f));
     }

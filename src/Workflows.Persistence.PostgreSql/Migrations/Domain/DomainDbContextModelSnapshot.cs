@@ -26,1054 +26,1338 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<long>("At")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("at");
 
                     b.Property<string>("MessageEn")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("messageen");
 
                     b.Property<string>("MessageZh")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("messagezh");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("status");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_applicationevents");
 
-                    b.HasIndex("ApplicationId");
+                    b.HasIndex("ApplicationId")
+                        .HasDatabaseName("ix_applicationevents_applicationid");
 
-                    b.ToTable("ApplicationEvents", (string)null);
+                    b.ToTable("applicationevents", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Applications.MemberConsultation", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("AnswerProtected")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("answerprotected");
 
                     b.Property<long?>("AnsweredAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("answeredat");
 
                     b.Property<string>("AnsweredBy")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("answeredby");
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<long>("AskedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("askedat");
 
                     b.Property<string>("AskedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("askedby");
 
                     b.Property<string>("QuestionProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("questionprotected");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_memberconsultations");
 
-                    b.HasIndex("ApplicationId");
+                    b.HasIndex("ApplicationId")
+                        .HasDatabaseName("ix_memberconsultations_applicationid");
 
-                    b.ToTable("MemberConsultations", (string)null);
+                    b.ToTable("memberconsultations", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaCounter", b =>
                 {
                     b.Property<string>("PolicyId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policyid");
 
                     b.Property<string>("ServiceCode")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("servicecode");
 
                     b.Property<DateOnly>("PeriodStart")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("periodstart");
 
                     b.Property<int>("Used")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("used");
 
-                    b.HasKey("PolicyId", "ServiceCode", "PeriodStart");
+                    b.HasKey("PolicyId", "ServiceCode", "PeriodStart")
+                        .HasName("pk_quotacounters");
 
-                    b.ToTable("QuotaCounters", (string)null);
+                    b.ToTable("quotacounters", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Applications.QuotaUse", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<DateOnly>("PeriodStart")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("periodstart");
 
                     b.Property<string>("PolicyId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policyid");
 
                     b.Property<string>("ServiceCode")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("servicecode");
 
                     b.Property<string>("State")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("state");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("updatedat");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_quotauses");
 
                     b.HasIndex("ApplicationId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_quotauses_applicationid");
 
-                    b.HasIndex("PolicyId", "ServiceCode", "PeriodStart");
+                    b.HasIndex("PolicyId", "ServiceCode", "PeriodStart")
+                        .HasDatabaseName("ix_quotauses_policyid_servicecode_periodstart");
 
-                    b.ToTable("QuotaUses", (string)null);
+                    b.ToTable("quotauses", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Applications.ServiceApplication", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicantRole")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicantrole");
 
                     b.Property<string>("ApplicantUserName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicantusername");
 
                     b.Property<long?>("AppointmentAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("appointmentat");
 
                     b.Property<string>("Channel")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("text")
-                        .HasDefaultValue("app");
+                        .HasDefaultValue("app")
+                        .HasColumnName("channel");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("DetailsJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("detailsjson");
 
                     b.Property<string>("FiledBy")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("filedby");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("MissingDocumentsJson")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("missingdocumentsjson");
 
                     b.Property<string>("PolicyId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policyid");
 
                     b.Property<string>("PolicyNumber")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policynumber");
 
                     b.Property<long>("ReceivedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("receivedat");
 
                     b.Property<string>("ReferenceDataVersion")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("referencedataversion");
 
                     b.Property<string>("RefusalCode")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("refusalcode");
 
                     b.Property<string>("RefusalMessageEn")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("refusalmessageen");
 
                     b.Property<string>("RefusalMessageZh")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("refusalmessagezh");
 
                     b.Property<string>("ServiceCode")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("servicecode");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("status");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("updatedat");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_serviceapplications");
 
-                    b.HasIndex("InstanceId");
+                    b.HasIndex("InstanceId")
+                        .HasDatabaseName("ix_serviceapplications_instanceid");
 
-                    b.HasIndex("PolicyId");
+                    b.HasIndex("PolicyId")
+                        .HasDatabaseName("ix_serviceapplications_policyid");
 
-                    b.HasIndex("PolicyNumber");
+                    b.HasIndex("PolicyNumber")
+                        .HasDatabaseName("ix_serviceapplications_policynumber");
 
-                    b.HasIndex("ApplicantUserName", "CreatedAt");
+                    b.HasIndex("ApplicantUserName", "CreatedAt")
+                        .HasDatabaseName("ix_serviceapplications_applicantusername_createdat");
 
-                    b.HasIndex("ReceivedAt", "Id");
+                    b.HasIndex("ReceivedAt", "Id")
+                        .HasDatabaseName("ix_serviceapplications_receivedat_id");
 
-                    b.HasIndex("ServiceCode", "Status", "ReceivedAt");
+                    b.HasIndex("ServiceCode", "Status", "ReceivedAt")
+                        .HasDatabaseName("ix_serviceapplications_servicecode_status_receivedat");
 
-                    b.ToTable("ServiceApplications", (string)null);
+                    b.ToTable("serviceapplications", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.CareRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<string>("Kind")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
 
                     b.Property<DateOnly>("OccurredOn")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("occurredon");
 
                     b.Property<long>("RecordedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("recordedat");
 
                     b.Property<string>("RecordedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("recordedby");
 
                     b.Property<string>("TitleProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("titleprotected");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_carerecords");
 
-                    b.HasIndex("ApplicationId", "OccurredOn");
+                    b.HasIndex("ApplicationId", "OccurredOn")
+                        .HasDatabaseName("ix_carerecords_applicationid_occurredon");
 
-                    b.ToTable("CareRecords", (string)null);
+                    b.ToTable("carerecords", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.CocAlert", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<string>("DetailProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("detailprotected");
 
                     b.Property<int>("Grade")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("grade");
 
                     b.Property<string>("Handling")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("handling");
 
                     b.Property<long>("RaisedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("raisedat");
 
                     b.Property<string>("RaisedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("raisedby");
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("source");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_cocalerts");
 
-                    b.HasIndex("ApplicationId", "RaisedAt");
+                    b.HasIndex("ApplicationId", "RaisedAt")
+                        .HasDatabaseName("ix_cocalerts_applicationid_raisedat");
 
-                    b.ToTable("CocAlerts", (string)null);
+                    b.ToTable("cocalerts", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.CocCaseManagerAssignment", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<long>("AssignedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("assignedat");
 
                     b.Property<string>("AssignedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("assignedby");
 
                     b.Property<string>("CaseManager")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("casemanager");
 
                     b.Property<string>("CaseManagerName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("casemanagername");
 
                     b.Property<string>("Reason")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_coccasemanagerassignments");
 
-                    b.HasIndex("ApplicationId");
+                    b.HasIndex("ApplicationId")
+                        .HasDatabaseName("ix_coccasemanagerassignments_applicationid");
 
-                    b.HasIndex("CaseManager");
+                    b.HasIndex("CaseManager")
+                        .HasDatabaseName("ix_coccasemanagerassignments_casemanager");
 
-                    b.ToTable("CocCaseManagerAssignments", (string)null);
+                    b.ToTable("coccasemanagerassignments", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.MedicationPlan", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("createdby");
 
                     b.Property<string>("DrugProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("drugprotected");
 
                     b.Property<DateOnly>("EndsOn")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("endson");
 
                     b.Property<DateOnly>("StartsOn")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("startson");
 
                     b.Property<string>("TimesOfDay")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("timesofday");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_medicationplans");
 
-                    b.HasIndex("ApplicationId");
+                    b.HasIndex("ApplicationId")
+                        .HasDatabaseName("ix_medicationplans_applicationid");
 
-                    b.ToTable("MedicationPlans", (string)null);
+                    b.ToTable("medicationplans", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.MonthlySummary", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<string>("ContentProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("contentprotected");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("MemberUserName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("memberusername");
 
                     b.Property<string>("Month")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("month");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_monthlysummaries");
 
                     b.HasIndex("ApplicationId", "Month")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_monthlysummaries_applicationid_month");
 
-                    b.HasIndex("MemberUserName", "Month");
+                    b.HasIndex("MemberUserName", "Month")
+                        .HasDatabaseName("ix_monthlysummaries_memberusername_month");
 
-                    b.ToTable("MonthlySummaries", (string)null);
+                    b.ToTable("monthlysummaries", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.Notification", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<int>("Attempts")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
 
                     b.Property<string>("Channel")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("channel");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("InstanceId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("Key")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("key");
 
                     b.Property<string>("LastError")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("lasterror");
 
                     b.Property<string>("ProviderMessageId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("providermessageid");
 
                     b.Property<string>("RecipientRole")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("recipientrole");
 
                     b.Property<string>("RecipientUserName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("recipientusername");
 
                     b.Property<long?>("SentAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("sentat");
 
                     b.Property<string>("State")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("state");
 
                     b.Property<string>("Template")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("template");
 
                     b.Property<string>("TextProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("textprotected");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_notifications");
 
-                    b.HasIndex("CreatedAt");
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_notifications_createdat");
 
                     b.HasIndex("Key")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_notifications_key");
 
-                    b.HasIndex("RecipientUserName", "CreatedAt");
+                    b.HasIndex("RecipientUserName", "CreatedAt")
+                        .HasDatabaseName("ix_notifications_recipientusername_createdat");
 
-                    b.ToTable("Notifications", (string)null);
+                    b.ToTable("notifications", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.NutritionAssessment", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("AdviceProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("adviceprotected");
 
                     b.Property<string>("ApplicationId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<DateOnly>("AssessedOn")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("assessedon");
 
                     b.Property<string>("Rating")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("rating");
 
                     b.Property<long>("RecordedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("recordedat");
 
                     b.Property<string>("RecordedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("recordedby");
 
                     b.Property<int>("Score")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("score");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_nutritionassessments");
 
-                    b.HasIndex("ApplicationId", "AssessedOn");
+                    b.HasIndex("ApplicationId", "AssessedOn")
+                        .HasDatabaseName("ix_nutritionassessments_applicationid_assessedon");
 
-                    b.ToTable("NutritionAssessments", (string)null);
+                    b.ToTable("nutritionassessments", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FollowUp.SlaBreach", b =>
                 {
                     b.Property<string>("BookmarkId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("bookmarkid");
 
                     b.Property<string>("ActivityType")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activitytype");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<long>("BreachedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("breachedat");
 
                     b.Property<string>("DefinitionId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("definitionid");
 
                     b.Property<long>("DueAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("dueat");
 
                     b.Property<string>("EscalatedTo")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("escalatedto");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("Role")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("role");
 
                     b.Property<string>("TaskTitle")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("tasktitle");
 
-                    b.HasKey("BookmarkId");
+                    b.HasKey("BookmarkId")
+                        .HasName("pk_slabreaches");
 
-                    b.HasIndex("BreachedAt");
+                    b.HasIndex("BreachedAt")
+                        .HasDatabaseName("ix_slabreaches_breachedat");
 
-                    b.ToTable("SlaBreaches", (string)null);
+                    b.ToTable("slabreaches", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.FreeText.TaskText", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("applicationid");
 
                     b.Property<string>("Field")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("field");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("TaskId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("taskid");
 
                     b.Property<string>("TextProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("textprotected");
 
                     b.Property<long>("WrittenAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("writtenat");
 
                     b.Property<string>("WrittenBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("writtenby");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_tasktexts");
 
-                    b.HasIndex("ApplicationId");
+                    b.HasIndex("ApplicationId")
+                        .HasDatabaseName("ix_tasktexts_applicationid");
 
-                    b.HasIndex("InstanceId");
+                    b.HasIndex("InstanceId")
+                        .HasDatabaseName("ix_tasktexts_instanceid");
 
-                    b.ToTable("TaskTexts", (string)null);
+                    b.ToTable("tasktexts", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Policies.DiagnosisEvent", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<bool>("Confirmed")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("confirmed");
 
                     b.Property<string>("DetailProtected")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("detailprotected");
 
                     b.Property<DateOnly>("DiagnosedOn")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("diagnosedon");
 
                     b.Property<string>("Kind")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
 
                     b.Property<string>("PolicyId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policyid");
 
                     b.Property<long>("RecordedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("recordedat");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_diagnosisevents");
 
-                    b.HasIndex("PolicyId");
+                    b.HasIndex("PolicyId")
+                        .HasDatabaseName("ix_diagnosisevents_policyid");
 
-                    b.ToTable("DiagnosisEvents", (string)null);
+                    b.ToTable("diagnosisevents", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Policies.Policy", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<DateOnly?>("CoolingOffEnd")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("coolingoffend");
 
                     b.Property<DateOnly>("EffectiveDate")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("effectivedate");
 
                     b.Property<DateOnly>("EndDate")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("enddate");
 
                     b.Property<string>("GuardianIdNumberProtected")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("guardianidnumberprotected");
 
                     b.Property<string>("GuardianName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("guardianname");
 
                     b.Property<string>("GuardianPhoneProtected")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("guardianphoneprotected");
 
                     b.Property<string>("GuardianRelation")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("guardianrelation");
 
                     b.Property<string>("GuardianUserName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("guardianusername");
 
                     b.Property<long>("ImportedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("importedat");
 
                     b.Property<string>("ImportedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("importedby");
 
                     b.Property<DateOnly?>("InsuredBirthDate")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("insuredbirthdate");
 
                     b.Property<string>("InsuredIdNumberProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("insuredidnumberprotected");
 
                     b.Property<string>("InsuredName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("insuredname");
 
                     b.Property<string>("InsuredPhoneProtected")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("insuredphoneprotected");
 
                     b.Property<string>("InsuredUserName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("insuredusername");
 
                     b.Property<string>("Insurer")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("insurer");
 
                     b.Property<string>("PolicyNumber")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policynumber");
 
                     b.Property<string>("PreviousPolicyNumber")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("previouspolicynumber");
 
                     b.Property<string>("Product")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("product");
 
                     b.Property<bool>("SpecialtyDrugCover")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("specialtydrugcover");
 
                     b.Property<DateOnly?>("TerminatedOn")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("terminatedon");
 
                     b.Property<string>("TerminationReason")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("terminationreason");
 
                     b.Property<string>("Variant")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("variant");
 
                     b.Property<int>("Version")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
-                        .HasDefaultValue(1);
+                        .HasDefaultValue(1)
+                        .HasColumnName("version");
 
                     b.Property<DateOnly?>("WaitingPeriodEnd")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("waitingperiodend");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_policies");
 
-                    b.HasIndex("GuardianUserName");
+                    b.HasIndex("GuardianUserName")
+                        .HasDatabaseName("ix_policies_guardianusername");
 
-                    b.HasIndex("InsuredName");
+                    b.HasIndex("InsuredName")
+                        .HasDatabaseName("ix_policies_insuredname");
 
-                    b.HasIndex("InsuredUserName");
+                    b.HasIndex("InsuredUserName")
+                        .HasDatabaseName("ix_policies_insuredusername");
 
                     b.HasIndex("PolicyNumber")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_policies_policynumber");
 
-                    b.ToTable("Policies", (string)null);
+                    b.ToTable("policies", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Policies.PolicyVersion", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Change")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("change");
 
                     b.Property<long>("ChangedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("changedat");
 
                     b.Property<string>("ChangedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("changedby");
 
                     b.Property<string>("PolicyId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policyid");
 
                     b.Property<string>("PolicyNumber")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("policynumber");
 
                     b.Property<string>("SnapshotProtected")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("snapshotprotected");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_policyversions");
 
                     b.HasIndex("PolicyId", "Version")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_policyversions_policyid_version");
 
-                    b.ToTable("PolicyVersions", (string)null);
+                    b.ToTable("policyversions", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.DesignatedHospital", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("City")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("city");
 
                     b.Property<string>("Hospital")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("hospital");
 
                     b.Property<string>("NameKey")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("namekey");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("note");
 
                     b.Property<string>("Province")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("province");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_refdesignatedhospitals");
 
-                    b.HasIndex("NameKey");
+                    b.HasIndex("NameKey")
+                        .HasDatabaseName("ix_refdesignatedhospitals_namekey");
 
-                    b.ToTable("RefDesignatedHospitals", (string)null);
+                    b.ToTable("refdesignatedhospitals", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.EscortCity", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("City")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("city");
 
                     b.Property<string>("CityKey")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("citykey");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("note");
 
                     b.Property<string>("Province")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("province");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_refescortcities");
 
-                    b.HasIndex("CityKey");
+                    b.HasIndex("CityKey")
+                        .HasDatabaseName("ix_refescortcities_citykey");
 
-                    b.ToTable("RefEscortCities", (string)null);
+                    b.ToTable("refescortcities", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.GreenChannelHospital", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("City")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("city");
 
                     b.Property<string>("Hospital")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("hospital");
 
                     b.Property<string>("NameKey")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("namekey");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("note");
 
                     b.Property<string>("Province")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("province");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_refgreenchannelhospitals");
 
-                    b.HasIndex("City");
+                    b.HasIndex("City")
+                        .HasDatabaseName("ix_refgreenchannelhospitals_city");
 
-                    b.HasIndex("NameKey");
+                    b.HasIndex("NameKey")
+                        .HasDatabaseName("ix_refgreenchannelhospitals_namekey");
 
-                    b.ToTable("RefGreenChannelHospitals", (string)null);
+                    b.ToTable("refgreenchannelhospitals", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.ListedDrug", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("BrandName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("brandname");
 
                     b.Property<string>("GenericKey")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("generickey");
 
                     b.Property<string>("GenericName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("genericname");
 
                     b.Property<string>("Indication")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("indication");
 
                     b.Property<string>("List")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("list");
 
                     b.Property<string>("ListName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("listname");
 
                     b.Property<string>("Manufacturer")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("manufacturer");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("note");
 
                     b.Property<int?>("Seq")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("seq");
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("source");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_refdrugs");
 
-                    b.HasIndex("GenericKey");
+                    b.HasIndex("GenericKey")
+                        .HasDatabaseName("ix_refdrugs_generickey");
 
-                    b.HasIndex("Source", "List");
+                    b.HasIndex("Source", "List")
+                        .HasDatabaseName("ix_refdrugs_source_list");
 
-                    b.ToTable("RefDrugs", (string)null);
+                    b.ToTable("refdrugs", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.PharmacyCity", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("City")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("city");
 
                     b.Property<string>("CityKey")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("citykey");
 
                     b.Property<string>("ExamplePharmacy")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("examplepharmacy");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("note");
 
                     b.Property<int?>("PharmacyCount")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("pharmacycount");
 
                     b.Property<string>("Province")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("province");
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("source");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_refpharmacycities");
 
-                    b.HasIndex("Source", "CityKey");
+                    b.HasIndex("Source", "CityKey")
+                        .HasDatabaseName("ix_refpharmacycities_source_citykey");
 
-                    b.ToTable("RefPharmacyCities", (string)null);
+                    b.ToTable("refpharmacycities", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.ReferenceDataUpload", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<int>("BaseVersion")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("baseversion");
 
                     b.Property<string>("FileName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("filename");
 
                     b.Property<string>("List")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("list");
 
                     b.Property<int?>("PublishedVersion")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("publishedversion");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("text");
 
                     b.Property<long>("UploadedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("uploadedat");
 
                     b.Property<string>("UploadedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("uploadedby");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_refdatauploads");
 
-                    b.HasIndex("UploadedAt");
+                    b.HasIndex("UploadedAt")
+                        .HasDatabaseName("ix_refdatauploads_uploadedat");
 
-                    b.ToTable("RefDataUploads", (string)null);
+                    b.ToTable("refdatauploads", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.ReferenceDataVersion", b =>
                 {
                     b.Property<int>("Number")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
 
                     b.Property<int>("Added")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("added");
 
                     b.Property<int>("Changed")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("changed");
 
                     b.Property<string>("ChangedList")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("changedlist");
 
                     b.Property<DateOnly>("EffectiveDate")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("effectivedate");
 
                     b.Property<long>("PublishedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("publishedat");
 
                     b.Property<string>("PublishedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("publishedby");
 
                     b.Property<int>("Removed")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("removed");
 
                     b.Property<string>("UploadId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("uploadid");
 
-                    b.HasKey("Number");
+                    b.HasKey("Number")
+                        .HasName("pk_refdataversions");
 
                     b.HasIndex("UploadId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_refdataversions_uploadid");
 
-                    b.ToTable("RefDataVersions", (string)null);
+                    b.ToTable("refdataversions", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.ReferenceData.ReferenceDataVersionFile", b =>
                 {
                     b.Property<int>("Version")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
                     b.Property<string>("File")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("file");
 
                     b.Property<string>("Sha256")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("sha256");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("text");
 
-                    b.HasKey("Version", "File");
+                    b.HasKey("Version", "File")
+                        .HasName("pk_refdataversionfiles");
 
-                    b.ToTable("RefDataVersionFiles", (string)null);
+                    b.ToTable("refdataversionfiles", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Domain.Policies.DiagnosisEvent", b =>
@@ -1082,7 +1366,8 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                         .WithMany("Diagnoses")
                         .HasForeignKey("PolicyId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_diagnosisevents_policies_policyid");
                 });
 
             modelBuilder.Entity("Workflows.Domain.Policies.Policy", b =>

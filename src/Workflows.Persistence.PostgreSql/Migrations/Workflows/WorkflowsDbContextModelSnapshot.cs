@@ -26,1025 +26,1297 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("FriendlyName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("friendlyname");
 
                     b.Property<string>("Xml")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_dataprotectionkeys");
 
-                    b.ToTable("DataProtectionKeys");
+                    b.ToTable("dataprotectionkeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("concurrencystamp");
 
                     b.Property<string>("Name")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
 
                     b.Property<string>("NormalizedName")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalizedname");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_aspnetroles");
 
                     b.HasIndex("NormalizedName")
                         .IsUnique()
-                        .HasDatabaseName("RoleNameIndex");
+                        .HasDatabaseName("rolenameindex");
 
-                    b.ToTable("AspNetRoles", (string)null);
+                    b.ToTable("aspnetroles", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("ClaimType")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("claimtype");
 
                     b.Property<string>("ClaimValue")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("claimvalue");
 
                     b.Property<string>("RoleId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("roleid");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_aspnetroleclaims");
 
-                    b.HasIndex("RoleId");
+                    b.HasIndex("RoleId")
+                        .HasDatabaseName("ix_aspnetroleclaims_roleid");
 
-                    b.ToTable("AspNetRoleClaims", (string)null);
+                    b.ToTable("aspnetroleclaims", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("ClaimType")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("claimtype");
 
                     b.Property<string>("ClaimValue")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("claimvalue");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("userid");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_aspnetuserclaims");
 
-                    b.HasIndex("UserId");
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_aspnetuserclaims_userid");
 
-                    b.ToTable("AspNetUserClaims", (string)null);
+                    b.ToTable("aspnetuserclaims", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
                 {
                     b.Property<string>("LoginProvider")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("loginprovider");
 
                     b.Property<string>("ProviderKey")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("providerkey");
 
                     b.Property<string>("ProviderDisplayName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("providerdisplayname");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("userid");
 
-                    b.HasKey("LoginProvider", "ProviderKey");
+                    b.HasKey("LoginProvider", "ProviderKey")
+                        .HasName("pk_aspnetuserlogins");
 
-                    b.HasIndex("UserId");
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_aspnetuserlogins_userid");
 
-                    b.ToTable("AspNetUserLogins", (string)null);
+                    b.ToTable("aspnetuserlogins", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserRole<string>", b =>
                 {
                     b.Property<string>("UserId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("userid");
 
                     b.Property<string>("RoleId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("roleid");
 
-                    b.HasKey("UserId", "RoleId");
+                    b.HasKey("UserId", "RoleId")
+                        .HasName("pk_aspnetuserroles");
 
-                    b.HasIndex("RoleId");
+                    b.HasIndex("RoleId")
+                        .HasDatabaseName("ix_aspnetuserroles_roleid");
 
-                    b.ToTable("AspNetUserRoles", (string)null);
+                    b.ToTable("aspnetuserroles", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
                 {
                     b.Property<string>("UserId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("userid");
 
                     b.Property<string>("LoginProvider")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("loginprovider");
 
                     b.Property<string>("Name")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("name");
 
                     b.Property<string>("Value")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("value");
 
-                    b.HasKey("UserId", "LoginProvider", "Name");
+                    b.HasKey("UserId", "LoginProvider", "Name")
+                        .HasName("pk_aspnetusertokens");
 
-                    b.ToTable("AspNetUserTokens", (string)null);
+                    b.ToTable("aspnetusertokens", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.AccessLogRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<long>("At")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("at");
 
                     b.Property<string>("Detail")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
 
                     b.Property<string>("InstanceId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("Method")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("method");
 
                     b.Property<string>("Path")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("path");
 
                     b.Property<string>("Roles")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("roles");
 
                     b.Property<int>("StatusCode")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("statuscode");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("userid");
 
                     b.Property<string>("UserName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("username");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_accesslog");
 
-                    b.HasIndex("At");
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_accesslog_at");
 
-                    b.HasIndex("InstanceId");
+                    b.HasIndex("InstanceId")
+                        .HasDatabaseName("ix_accesslog_instanceid");
 
-                    b.ToTable("AccessLog", (string)null);
+                    b.ToTable("accesslog", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.AdminAuditRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Action")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("action");
 
                     b.Property<string>("Actor")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("actor");
 
                     b.Property<long>("At")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("at");
 
                     b.Property<string>("Detail")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
 
                     b.Property<string>("Target")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("target");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_adminaudit");
 
-                    b.HasIndex("At");
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_adminaudit_at");
 
-                    b.HasIndex("Target");
+                    b.HasIndex("Target")
+                        .HasDatabaseName("ix_adminaudit_target");
 
-                    b.ToTable("AdminAudit", (string)null);
+                    b.ToTable("adminaudit", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.AppUser", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<int>("AccessFailedCount")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("accessfailedcount");
 
                     b.Property<long?>("ActivatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("activatedat");
 
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("concurrencystamp");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<long?>("DisabledAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("disabledat");
 
                     b.Property<string>("DisplayName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("displayname");
 
                     b.Property<string>("Email")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("email");
 
                     b.Property<bool>("EmailConfirmed")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("emailconfirmed");
 
                     b.Property<string>("IdNumberHash")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("idnumberhash");
 
                     b.Property<long?>("LastSignInAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("lastsigninat");
 
                     b.Property<bool>("LockoutEnabled")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("lockoutenabled");
 
                     b.Property<long?>("LockoutEnd")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("lockoutend");
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalizedemail");
 
                     b.Property<string>("NormalizedUserName")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalizedusername");
 
                     b.Property<string>("PasswordHash")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("passwordhash");
 
                     b.Property<string>("PhoneNumber")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("phonenumber");
 
                     b.Property<bool>("PhoneNumberConfirmed")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("phonenumberconfirmed");
 
                     b.Property<string>("SecurityStamp")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("securitystamp");
 
                     b.Property<bool>("TwoFactorEnabled")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("twofactorenabled");
 
                     b.Property<string>("UserName")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("username");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_aspnetusers");
 
                     b.HasIndex("IdNumberHash")
                         .IsUnique()
-                        .HasFilter("\"IdNumberHash\" IS NOT NULL");
+                        .HasDatabaseName("ix_aspnetusers_idnumberhash")
+                        .HasFilter("\"idnumberhash\" IS NOT NULL");
 
                     b.HasIndex("NormalizedEmail")
-                        .HasDatabaseName("EmailIndex");
+                        .HasDatabaseName("emailindex");
 
                     b.HasIndex("NormalizedUserName")
                         .IsUnique()
-                        .HasDatabaseName("UserNameIndex");
+                        .HasDatabaseName("usernameindex");
 
-                    b.ToTable("AspNetUsers", (string)null);
+                    b.ToTable("aspnetusers", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.BookmarkRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ActivityId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activityid");
 
                     b.Property<string>("ActivityInstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activityinstanceid");
 
                     b.Property<string>("ActivityNodeId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activitynodeid");
 
                     b.Property<string>("ActivityType")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activitytype");
 
                     b.Property<string>("CorrelationKey")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("correlationkey");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("Kind")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("name");
 
                     b.Property<string>("PayloadJson")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("payloadjson");
 
                     b.Property<long?>("ResumeAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("resumeat");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_bookmarks");
 
-                    b.HasIndex("InstanceId");
+                    b.HasIndex("InstanceId")
+                        .HasDatabaseName("ix_bookmarks_instanceid");
 
                     b.HasIndex("ResumeAt")
-                        .HasDatabaseName("IX_Bookmarks_DueTimers")
-                        .HasFilter("\"Kind\" = 'Timer'");
+                        .HasDatabaseName("ix_bookmarks_duetimers")
+                        .HasFilter("\"kind\" = 'Timer'");
 
                     b.HasIndex("Name", "CorrelationKey")
-                        .HasDatabaseName("IX_Bookmarks_Events")
-                        .HasFilter("\"Kind\" = 'Event'");
+                        .HasDatabaseName("ix_bookmarks_events")
+                        .HasFilter("\"kind\" = 'Event'");
 
-                    b.ToTable("Bookmarks", (string)null);
+                    b.ToTable("bookmarks", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.CommandRecord", b =>
                 {
                     b.Property<string>("Key")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("key");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("Fingerprint")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("fingerprint");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("ResultJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("resultjson");
 
-                    b.HasKey("Key");
+                    b.HasKey("Key")
+                        .HasName("pk_commandkeys");
 
-                    b.ToTable("CommandKeys", (string)null);
+                    b.ToTable("commandkeys", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.DefinitionRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ContentHash")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("contenthash");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("createdby");
 
                     b.Property<string>("DefinitionId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("definitionid");
 
                     b.Property<string>("Description")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("description");
 
                     b.Property<bool>("IsLatest")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("islatest");
 
                     b.Property<bool>("IsPublished")
-                        .HasColumnType("boolean");
+                        .HasColumnType("boolean")
+                        .HasColumnName("ispublished");
 
                     b.Property<string>("Json")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("json");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("name");
 
                     b.Property<long?>("PublishedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("publishedat");
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("source");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_workflowdefinitions");
 
-                    b.HasIndex("DefinitionId", "IsPublished");
+                    b.HasIndex("DefinitionId", "IsPublished")
+                        .HasDatabaseName("ix_workflowdefinitions_definitionid_ispublished");
 
                     b.HasIndex("DefinitionId", "Version")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_workflowdefinitions_definitionid_version");
 
-                    b.HasIndex("IsLatest", "Name");
+                    b.HasIndex("IsLatest", "Name")
+                        .HasDatabaseName("ix_workflowdefinitions_islatest_name");
 
-                    b.ToTable("WorkflowDefinitions", (string)null);
+                    b.ToTable("workflowdefinitions", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.InstanceRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("CorrelationId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("correlationid");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("DefinitionId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("definitionid");
 
                     b.Property<string>("DefinitionVersionId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("definitionversionid");
 
                     b.Property<long?>("FinishedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("finishedat");
 
                     b.Property<string>("IncidentJson")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("incidentjson");
 
                     b.Property<long>("JournalSequence")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("journalsequence");
 
                     b.Property<string>("LastJournalHash")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("lastjournalhash");
 
                     b.Property<string>("Name")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("name");
 
                     b.Property<long>("Revision")
                         .IsConcurrencyToken()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
 
                     b.Property<string>("StateJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("statejson");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("status");
 
                     b.Property<string>("SubStatus")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("substatus");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("updatedat");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_workflowinstances");
 
-                    b.HasIndex("CorrelationId");
+                    b.HasIndex("CorrelationId")
+                        .HasDatabaseName("ix_workflowinstances_correlationid");
 
-                    b.HasIndex("DefinitionId");
+                    b.HasIndex("DefinitionId")
+                        .HasDatabaseName("ix_workflowinstances_definitionid");
 
-                    b.HasIndex("UpdatedAt");
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_workflowinstances_updatedat");
 
-                    b.HasIndex("Status", "SubStatus");
+                    b.HasIndex("Status", "SubStatus")
+                        .HasDatabaseName("ix_workflowinstances_status_substatus");
 
-                    b.ToTable("WorkflowInstances", (string)null);
+                    b.ToTable("workflowinstances", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.JournalRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("ActivityId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activityid");
 
                     b.Property<string>("ActivityInstanceId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activityinstanceid");
 
                     b.Property<string>("ActivityName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activityname");
 
                     b.Property<string>("ActivityNodeId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activitynodeid");
 
                     b.Property<string>("ActivityType")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activitytype");
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("actorid");
 
                     b.Property<string>("ActorRole")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("actorrole");
 
                     b.Property<string>("BookmarkId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("bookmarkid");
 
                     b.Property<string>("DefinitionVersionId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("definitionversionid");
 
                     b.Property<string>("EventName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("eventname");
 
                     b.Property<string>("Hash")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("hash");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("Message")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("message");
 
                     b.Property<string>("PayloadJson")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("payloadjson");
 
                     b.Property<string>("PreviousHash")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("previoushash");
 
                     b.Property<long>("Sequence")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
 
                     b.Property<long>("Timestamp")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("timestamp");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_journalentries");
 
                     b.HasIndex("BookmarkId")
-                        .HasFilter("\"BookmarkId\" IS NOT NULL");
+                        .HasDatabaseName("ix_journalentries_bookmarkid")
+                        .HasFilter("\"bookmarkid\" IS NOT NULL");
 
                     b.HasIndex("InstanceId", "Sequence")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_journalentries_instanceid_sequence");
 
-                    b.ToTable("JournalEntries", (string)null);
+                    b.ToTable("journalentries", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.LegalHoldRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<long>("PlacedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("placedat");
 
                     b.Property<string>("PlacedBy")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("placedby");
 
                     b.Property<string>("Reason")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
 
                     b.Property<string>("ReleaseReason")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("releasereason");
 
                     b.Property<long?>("ReleasedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("releasedat");
 
                     b.Property<string>("ReleasedBy")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("releasedby");
 
                     b.Property<string>("SubjectId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("subjectid");
 
                     b.Property<string>("SubjectKind")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("subjectkind");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_legalholds");
 
-                    b.HasIndex("SubjectKind", "SubjectId");
+                    b.HasIndex("SubjectKind", "SubjectId")
+                        .HasDatabaseName("ix_legalholds_subjectkind_subjectid");
 
-                    b.ToTable("LegalHolds", (string)null);
+                    b.ToTable("legalholds", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.OneTimeCodeRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("CodeHash")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("codehash");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("expiresat");
 
                     b.Property<int>("FailedAttempts")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("failedattempts");
 
                     b.Property<string>("Purpose")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("purpose");
 
                     b.Property<long?>("UsedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("usedat");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("userid");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_onetimecodes");
 
-                    b.HasIndex("UserId", "Purpose", "CreatedAt");
+                    b.HasIndex("UserId", "Purpose", "CreatedAt")
+                        .HasDatabaseName("ix_onetimecodes_userid_purpose_createdat");
 
-                    b.ToTable("OneTimeCodes", (string)null);
+                    b.ToTable("onetimecodes", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.ScheduledWorkRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<int>("Attempts")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<long?>("DoneAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("doneat");
 
                     b.Property<long>("DueAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("dueat");
 
                     b.Property<string>("Key")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("key");
 
                     b.Property<string>("Kind")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
 
                     b.Property<string>("LastError")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("lasterror");
 
                     b.Property<string>("PayloadJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("payloadjson");
 
                     b.Property<string>("Result")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("result");
 
                     b.Property<string>("State")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("state");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("updatedat");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_scheduledwork");
 
                     b.HasIndex("Key")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_scheduledwork_key");
 
-                    b.HasIndex("Kind", "DoneAt");
+                    b.HasIndex("Kind", "DoneAt")
+                        .HasDatabaseName("ix_scheduledwork_kind_doneat");
 
                     b.HasIndex("State", "DueAt")
-                        .HasDatabaseName("IX_ScheduledWork_Open")
-                        .HasFilter("\"State\" IN ('Pending','Scheduled','Queued')");
+                        .HasDatabaseName("ix_scheduledwork_open")
+                        .HasFilter("\"state\" IN ('Pending','Scheduled','Queued')");
 
-                    b.ToTable("ScheduledWork", (string)null);
+                    b.ToTable("scheduledwork", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Entities.StateSnapshotRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<long>("At")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("at");
 
                     b.Property<string>("Incident")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("incident");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<long>("Sequence")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("status");
 
                     b.Property<string>("SubStatus")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("substatus");
 
                     b.Property<string>("VariablesJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("variablesjson");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_statesnapshots");
 
                     b.HasIndex("InstanceId", "Sequence")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_statesnapshots_instanceid_sequence");
 
-                    b.ToTable("StateSnapshots", (string)null);
+                    b.ToTable("statesnapshots", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Tasks.HumanTaskRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("id");
 
                     b.Property<string>("ActivityId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activityid");
 
                     b.Property<string>("ActivityType")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("activitytype");
 
                     b.Property<string>("Assignee")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("assignee");
 
                     b.Property<string>("CandidateRole")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("candidaterole");
 
                     b.Property<string>("CaseId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("caseid");
 
                     b.Property<long?>("ClosedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("closedat");
 
                     b.Property<string>("ClosedBy")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("closedby");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("DefinitionId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("definitionid");
 
                     b.Property<long?>("DueAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("dueat");
 
                     b.Property<long>("DueKey")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("duekey");
 
                     b.Property<long?>("EscalatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("escalatedat");
 
                     b.Property<string>("EscalatedTo")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("escalatedto");
 
                     b.Property<long?>("FollowUpAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("followupat");
 
                     b.Property<string>("Hours")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("hours");
 
                     b.Property<string>("InstanceId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instanceid");
 
                     b.Property<string>("Instructions")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("instructions");
 
                     b.Property<string>("OutcomesJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("outcomesjson");
 
                     b.Property<int>("Priority")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("priority");
 
                     b.Property<string>("Reference")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("reference");
 
                     b.Property<long>("RemainingKey")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("remainingkey");
 
                     b.Property<long>("Revision")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
 
                     b.Property<string>("ServiceCode")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("servicecode");
 
                     b.Property<string>("ServiceName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("servicename");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
 
                     b.Property<string>("SubjectName")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("subjectname");
 
                     b.Property<string>("SubjectUserId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("subjectuserid");
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("title");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_humantasks");
 
                     b.HasIndex("CaseId")
-                        .HasDatabaseName("IX_HumanTasks_CaseId");
+                        .HasDatabaseName("ix_humantasks_caseid");
 
-                    b.HasIndex("InstanceId");
+                    b.HasIndex("InstanceId")
+                        .HasDatabaseName("ix_humantasks_instanceid");
 
                     b.HasIndex("Reference")
-                        .HasDatabaseName("IX_HumanTasks_Reference")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_reference")
+                        .HasFilter("\"status\" = 'Open'");
 
-                    b.HasIndex("SubjectUserId", "Status");
+                    b.HasIndex("SubjectUserId", "Status")
+                        .HasDatabaseName("ix_humantasks_subjectuserid_status");
 
                     b.HasIndex(new[] { "Id" }, "IX_HumanTasks_All_Created")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_all_created")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "DueKey", "Id" }, "IX_HumanTasks_All_Due")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_all_due")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "Priority", "DueKey", "Id" }, "IX_HumanTasks_All_Priority")
                         .IsDescending(true, false, false)
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_all_priority")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_All_Remaining")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_all_remaining")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "Assignee", "Id" }, "IX_HumanTasks_Assignee_Created")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_assignee_created")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "Assignee", "DueKey", "Id" }, "IX_HumanTasks_Assignee_Due")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_assignee_due")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "Assignee", "Priority", "DueKey", "Id" }, "IX_HumanTasks_Assignee_Priority")
                         .IsDescending(false, true, false, false)
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_assignee_priority")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "Assignee", "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_Assignee_Remaining")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_assignee_remaining")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "EscalatedTo", "Assignee", "Id" }, "IX_HumanTasks_Escalated_Created")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_escalated_created")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "EscalatedTo", "Assignee", "DueKey", "Id" }, "IX_HumanTasks_Escalated_Due")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_escalated_due")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "EscalatedTo", "Assignee", "Priority", "DueKey", "Id" }, "IX_HumanTasks_Escalated_Priority")
                         .IsDescending(false, false, true, false, false)
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_escalated_priority")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "EscalatedTo", "Assignee", "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_Escalated_Remaining")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_escalated_remaining")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "CandidateRole", "Assignee", "Id" }, "IX_HumanTasks_Role_Created")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_role_created")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "CandidateRole", "Assignee", "DueKey", "Id" }, "IX_HumanTasks_Role_Due")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_role_due")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "CandidateRole", "Assignee", "Priority", "DueKey", "Id" }, "IX_HumanTasks_Role_Priority")
                         .IsDescending(false, false, true, false, false)
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_role_priority")
+                        .HasFilter("\"status\" = 'Open'");
 
                     b.HasIndex(new[] { "CandidateRole", "Assignee", "Hours", "RemainingKey", "Id" }, "IX_HumanTasks_Role_Remaining")
-                        .HasFilter("\"Status\" = 'Open'");
+                        .HasDatabaseName("ix_humantasks_role_remaining")
+                        .HasFilter("\"status\" = 'Open'");
 
-                    b.ToTable("HumanTasks", (string)null);
+                    b.ToTable("humantasks", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Tasks.SavedTaskFilterRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("name");
 
                     b.Property<string>("QueryJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("queryjson");
 
                     b.Property<string>("UserName")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("username");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_savedtaskfilters");
 
                     b.HasIndex("UserName", "Name")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("ix_savedtaskfilters_username_name");
 
-                    b.ToTable("SavedTaskFilters", (string)null);
+                    b.ToTable("savedtaskfilters", (string)null);
                 });
 
             modelBuilder.Entity("Workflows.Persistence.Tasks.TaskDelegationRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint");
+                        .HasColumnType("bigint")
+                        .HasColumnName("createdat");
 
                     b.Property<string>("Delegate")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("delegate");
 
                     b.Property<string>("Delegator")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("delegator");
 
                     b.Property<string>("DelegatorRoles")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("delegatorroles");
 
                     b.Property<DateOnly>("From")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("from");
 
                     b.Property<DateOnly>("To")
-                        .HasColumnType("date");
+                        .HasColumnType("date")
+                        .HasColumnName("to");
 
-                    b.HasKey("Id");
+                    b.HasKey("Id")
+                        .HasName("pk_taskdelegations");
 
-                    b.HasIndex("Delegate", "To");
+                    b.HasIndex("Delegate", "To")
+                        .HasDatabaseName("ix_taskdelegations_delegate_to");
 
-                    b.HasIndex("Delegator", "To");
+                    b.HasIndex("Delegator", "To")
+                        .HasDatabaseName("ix_taskdelegations_delegator_to");
 
-                    b.ToTable("TaskDelegations", (string)null);
+                    b.ToTable("taskdelegations", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -1053,7 +1325,8 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                         .WithMany()
                         .HasForeignKey("RoleId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_aspnetroleclaims_aspnetroles_roleid");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
@@ -1062,7 +1335,8 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_aspnetuserclaims_aspnetusers_userid");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
@@ -1071,7 +1345,8 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_aspnetuserlogins_aspnetusers_userid");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserRole<string>", b =>
@@ -1080,13 +1355,15 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                         .WithMany()
                         .HasForeignKey("RoleId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_aspnetuserroles_aspnetroles_roleid");
 
                     b.HasOne("Workflows.Persistence.Entities.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_aspnetuserroles_aspnetusers_userid");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
@@ -1095,7 +1372,8 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .IsRequired()
+                        .HasConstraintName("fk_aspnetusertokens_aspnetusers_userid");
                 });
 #pragma warning restore 612, 618
         }
