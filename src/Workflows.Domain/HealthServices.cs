@@ -18,7 +18,9 @@ public static class HealthServices
 {
     public static IServiceCollection AddHealthServices(this IServiceCollection services, DatabaseOptions database)
     {
-        services.AddDbContextFactory<DomainDbContext>(b => DomainDbContext.Configure(b, database), ServiceLifetime.Singleton);
+        // Pooled: an application's request uses two or three contexts (the apply check, the eligibility step); a pooled
+        // context is reset and reused instead of being built with its services each time (docs/operations.md, HTTP path).
+        services.AddPooledDbContextFactory<DomainDbContext>(b => DomainDbContext.Configure(b, database));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<DomainDbContext>>().CreateDbContext());
         services.AddSingleton(ServiceCatalogue.Default);
         services.AddSingleton(BusinessCalendar.Default);

@@ -31,6 +31,8 @@ using Workflows.Persistence.Stores;
 /// The host is the built Workflows.Web.dll (build it first: dotnet build src/Workflows.Web -c Release), started as its own
 /// process on a fresh data folder; the demo member applies for the JD drug consultation (no quota) on the demo JD policy.
 /// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- http [--seconds 5] [--rounds 3] [--connections 2,16] [--rates 200]
+///        [--warm-up 20] [--warm-up-count 1500]   (closed loop before measuring, at least this long and this many applications
+///                                                 (at most 5 min), so the JIT has finished tiering up)
 ///        [--out file.json] [--pause-for-trace]   (prints the host's pid and waits for Enter, to attach dotnet-trace)
 ///        [--web folder]                          (another build of the host, e.g. the previous commit's, for a before/after)
 /// </summary>
@@ -56,8 +58,24 @@ static class HttpBenchmark
         Console.WriteLine($"host pid {host.Id} at {baseAddress}; {Environment.ProcessorCount} cores; {rounds} rounds of {seconds:0.#} s per measurement");
 
         var sent = new Counts();
-        Console.WriteLine("warm-up…");
-        await ClosedLoopAsync(http, 4, 3, sent);
+        // Long enough for tiered compilation to finish: after a 3-second warm-up most of the path still ran unoptimised
+        // (tier-0) code and the JIT's background thread took a fifth of the host's CPU, so the first round measured the JIT.
+        // On a loaded machine the JIT needs more calls (and more time) to finish, so the warm-up also runs until a number
+        // of applications has been made (at most five minutes).
+        var warmUp = Bench.Arg(args, "--warm-up", 20);
+        var warmUpCount = Bench.Arg(args, "--warm-up-count", 1500);
+        Console.WriteLine($"warm-up (≥ {warmUp:0.#} s and ≥ {warmUpCount:0} applications at {connectionCounts.Max()} connections)…");
+        var warmStart = Stopwatch.StartNew();
+        double warmed = 0;
+        while (warmStart.Elapsed.TotalSeconds < warmUp || (warmed < warmUpCount && warmStart.Elapsed.TotalMinutes < 5))
+        {
+            host.Refresh();
+            var warmCpu = host.TotalProcessorTime;
+            var warm = await ClosedLoopAsync(http, connectionCounts.Max(), 5, sent);
+            host.Refresh();
+            warmed += warm.Rate * warm.Elapsed;
+            Console.WriteLine($"  warm-up: {warm.Rate:F0} applications/s, host CPU {(host.TotalProcessorTime - warmCpu).TotalMilliseconds / (warm.Rate * warm.Elapsed):F2} ms/application");
+        }
         if (args.Contains("--pause-for-trace"))
         {
             Console.WriteLine($"attach now, e.g.: dotnet-trace collect -p {host.Id} --duration 00:00:00:{seconds:00}; press Enter to start");

@@ -26,10 +26,18 @@ public sealed class ApplicationTaskSubjects(ServiceCatalogue catalogue, IDbConte
             return null;
         }
         var serviceName = catalogue.TryGet(input.ServiceCode, out var service) ? service.NameZh : null;
+        // The step that applies has just read the policy (PolicyReads); anything else (a resume, a timer) reads the name.
         string? name;
-        using (var ctx = db.CreateDbContext())
-            name = ctx.Policies.AsNoTracking().Where(p => p.PolicyNumber == input.PolicyNumber).Select(p => p.InsuredName).FirstOrDefault();
+        if (PolicyReads.Offered(input.PolicyNumber) is { } offered) name = offered.InsuredName;
+        else
+            using (var ctx = db.CreateDbContext())
+                name = InsuredName(ctx, input.PolicyNumber);
         return new TaskSubject(input.ServiceCode, serviceName, input.ApplicationId, input.PolicyNumber,
             name is null ? null : PersonalDataProtector.MaskName(name), input.Applicant);
     }
+
+    /// <summary>The insured's name on a policy, compiled once: every task a service workflow opens outside an application's first step reads it.</summary>
+    private static readonly Func<DomainDbContext, string, string?> InsuredName =
+        EF.CompileQuery((DomainDbContext ctx, string policyNumber) =>
+            ctx.Policies.AsNoTracking().Where(p => p.PolicyNumber == policyNumber).Select(p => p.InsuredName).FirstOrDefault());
 }
