@@ -87,7 +87,7 @@ public sealed class HttpPathTests
         var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "u1"), new Claim(ClaimTypes.Name, "member"), new Claim(ClaimTypes.Role, "Member")], "test"));
         using (var connections = new SqliteConnections(db))
         {
-            var writer = new AccessTrailWriter(connections, db, NullLogger<AccessTrailWriter>.Instance);
+            var writer = new AccessTrailWriter(connections, NullLogger<AccessTrailWriter>.Instance);
             await writer.StartAsync(CancellationToken.None);
             // 3,000 rows queued at once (more than a batch), none awaited before the stop: the stop writes them all.
             var pending = Enumerable.Range(0, 3000)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Workflows.Domain;
@@ -47,7 +48,10 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         "--Identity:HashKey", Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     ]);
 
-    private Task<long> Count(string sql) => _postgres!.QueryAsync(sql, r => r.GetInt64(0)).ContinueWith(t => t.Result.Single());
+    private Task<long> Count(string sql) => _postgres!.QueryAsync(Pg(sql), r => r.GetInt64(0)).ContinueWith(t => t.Result.Single());
+
+    /// <summary>Raw SQL as the product writes it (PascalCase names unquoted), quoted for PostgreSQL by the product's dialect.</summary>
+    private static string Pg(string sql) => Workflows.Persistence.PostgreSqlDialect.Instance.Sql(sql);
 
     [PostgresFact]
     public async Task Three_nodes_started_together_on_one_fresh_database_prepare_it_once_and_share_sign_ins()
@@ -67,16 +71,16 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
 
         // One copy of everything seeded: roles, one demo user per role, the two demo policies, reference data version 1,
         // one version of each workflow file, one data-protection key.
-        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetRoles\""));
-        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetUsers\""));
-        Assert.Equal(0, await Count("SELECT COUNT(*) FROM (SELECT \"NormalizedUserName\" FROM \"AspNetUsers\" GROUP BY 1 HAVING COUNT(*) > 1) d"));
-        Assert.Equal(2, await Count("SELECT COUNT(*) FROM \"Policies\" WHERE \"PolicyNumber\" LIKE 'DEMO-%'"));
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"RefDataVersions\""));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM AspNetRoles"));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM AspNetUsers"));
+        Assert.Equal(0, await Count("SELECT COUNT(*) FROM (SELECT NormalizedUserName FROM AspNetUsers GROUP BY 1 HAVING COUNT(*) > 1) d"));
+        Assert.Equal(2, await Count("SELECT COUNT(*) FROM Policies WHERE PolicyNumber LIKE 'DEMO-%'"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM RefDataVersions"));
         var files = Directory.GetFiles(Path.Combine(BackOfficeProcess.RepositoryRoot, "workflows"), "*.json").Length;
-        Assert.Equal(files, await Count("SELECT COUNT(DISTINCT \"DefinitionId\") FROM \"WorkflowDefinitions\""));
-        Assert.Equal(files, await Count("SELECT COUNT(*) FROM \"WorkflowDefinitions\""));
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"DataProtectionKeys\""));
-        // Tables and columns keep their PascalCase names (quoted), as the raw SQL of the stores expects.
+        Assert.Equal(files, await Count("SELECT COUNT(DISTINCT DefinitionId) FROM WorkflowDefinitions"));
+        Assert.Equal(files, await Count("SELECT COUNT(*) FROM WorkflowDefinitions"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM DataProtectionKeys"));
+        // Tables and columns keep EF's PascalCase names (quoted); the PostgreSQL dialect quotes them in raw SQL.
         Assert.Equal(1, await Count("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'WorkflowInstances' AND column_name = 'Id'"));
         // Quartz (clustered) and Hangfire are on the same database (Scheduling:Store follows Database:Provider).
         Assert.Equal(["node-1", "node-2", "node-3"], await _postgres!.QueryAsync("SELECT instance_name FROM qrtz_scheduler_state ORDER BY 1", r => r.GetString(0)));
@@ -96,15 +100,34 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Equal(HttpStatusCode.Unauthorized, (await c.GetAsync("/api/me")).StatusCode);
         }
         // The sign-in and the reads are in the access trail, on PostgreSQL.
-        Assert.True(await Count("SELECT COUNT(*) FROM \"AccessLog\" WHERE \"Path\" = '/api/me' AND \"StatusCode\" = 200") >= 3);
+        Assert.True(await Count("SELECT COUNT(*) FROM AccessLog WHERE Path = '/api/me' AND StatusCode = 200") >= 3);
 
         // A node that restarts later finds everything prepared and adds nothing.
         nodes[2].Kill();
         _nodes.Add(await StartNode("node-3"));
-        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM \"AspNetUsers\""));
-        Assert.Equal(files, await Count("SELECT COUNT(*) FROM \"WorkflowDefinitions\""));
-        Assert.Equal(1, await Count("SELECT COUNT(*) FROM \"DataProtectionKeys\""));
+        Assert.Equal(Roles.All.Length, await Count("SELECT COUNT(*) FROM AspNetUsers"));
+        Assert.Equal(files, await Count("SELECT COUNT(*) FROM WorkflowDefinitions"));
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM DataProtectionKeys"));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: restarted node found the database prepared");
+    }
+
+    [PostgresFact]
+    public async Task A_member_signs_in_and_applies_through_HTTP_on_a_fresh_PostgreSQL_database()
+    {
+        var node = await StartNode("node-a");
+        _nodes.Add(node);
+        using var member = new HttpClient { BaseAddress = node.BaseAddress };
+        member.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await BackOfficeFactory.TokenFor(member, "member"));
+        var applied = await member.PostAsJsonAsync("/api/me/applications",
+            new { serviceCode = "cpic-outpatient-green-channel", policyNumber = "DEMO-CPIC-0001", details = new { hospital = "复旦大学附属肿瘤医院" } });
+        Assert.True(applied.StatusCode == HttpStatusCode.Created, await applied.Content.ReadAsStringAsync());
+        var id = (await applied.Body()).GetProperty("id").GetString()!;
+        // Everything is in PostgreSQL: the application, its instance, journal, task and quota use.
+        var instance = (await _postgres!.QueryAsync(Pg($"SELECT InstanceId FROM ServiceApplications WHERE Id = '{id}'"), r => r.GetString(0))).Single();
+        Assert.True(await Count($"SELECT COUNT(*) FROM JournalEntries WHERE InstanceId = '{instance}'") > 0);
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM WorkflowInstances WHERE Id = '{instance}'"));
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM HumanTasks WHERE InstanceId = '{instance}' AND Status = 'Open'"));
+        Assert.Equal(1, await Count($"SELECT COUNT(*) FROM QuotaUses WHERE ApplicationId = '{id}'"));
     }
 
     [PostgresFact]
@@ -136,24 +159,24 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         await c.OpenAsync();
         async Task Refused(string sql, string message)
         {
-            await using var cmd = new NpgsqlCommand(sql, c);
+            await using var cmd = new NpgsqlCommand(Pg(sql), c);
             var e = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
             Assert.Equal(PostgresErrorCodes.RestrictViolation, e.SqlState);
             Assert.Contains(message, e.MessageText);
         }
-        await Refused("UPDATE \"JournalEntries\" SET \"Hash\" = 'forged'", "JournalEntries is append-only");
-        await Refused("DELETE FROM \"JournalEntries\"", "JournalEntries is append-only");
-        await Refused("TRUNCATE \"JournalEntries\"", "JournalEntries is append-only");
-        await Refused("UPDATE \"AccessLog\" SET \"UserId\" = 'someone else'", "AccessLog is append-only");
-        await Refused("DELETE FROM \"AccessLog\"", "AccessLog is append-only");
-        await Refused("UPDATE \"RefDataVersions\" SET \"Number\" = 2", "reference data versions are immutable");
-        await Refused("DELETE FROM \"RefDataVersionFiles\"", "reference data versions are immutable");
+        await Refused("UPDATE JournalEntries SET Hash = 'forged'", "JournalEntries is append-only");
+        await Refused("DELETE FROM JournalEntries", "JournalEntries is append-only");
+        await Refused("TRUNCATE JournalEntries", "JournalEntries is append-only");
+        await Refused("UPDATE AccessLog SET UserId = 'someone else'", "AccessLog is append-only");
+        await Refused("DELETE FROM AccessLog", "AccessLog is append-only");
+        await Refused("UPDATE RefDataVersions SET Number = 2", "reference data versions are immutable");
+        await Refused("DELETE FROM RefDataVersionFiles", "reference data versions are immutable");
         // Nothing changed; appending still works.
-        Assert.Equal(["h1"], await _postgres.QueryAsync("SELECT \"Hash\" FROM \"JournalEntries\"", r => r.GetString(0)));
-        await using (var insert = new NpgsqlCommand("INSERT INTO \"JournalEntries\" (\"InstanceId\", \"Sequence\", \"Timestamp\", \"EventName\", \"DefinitionVersionId\", " +
-                         "\"Version\", \"ActorId\", \"ActorRole\", \"PreviousHash\", \"Hash\") VALUES ('i1', 2, 0, 'X', 'd1', 1, 's', 'S', 'h1', 'h2')", c))
+        Assert.Equal(["h1"], await _postgres.QueryAsync(Pg("SELECT Hash FROM JournalEntries"), r => r.GetString(0)));
+        await using (var insert = new NpgsqlCommand(Pg("INSERT INTO JournalEntries (InstanceId, Sequence, Timestamp, EventName, DefinitionVersionId, " +
+                         "Version, ActorId, ActorRole, PreviousHash, Hash) VALUES ('i1', 2, 0, 'X', 'd1', 1, 's', 'S', 'h1', 'h2')"), c))
             Assert.Equal(1, await insert.ExecuteNonQueryAsync());
-        // The partial indexes' filters name their columns quoted, so PostgreSQL has them on the PascalCase columns.
+        // The partial indexes exist with their filters on the quoted columns.
         var filters = await _postgres.QueryAsync("SELECT indexdef FROM pg_indexes WHERE indexname IN ('IX_Bookmarks_DueTimers', 'IX_ScheduledWork_Open')", r => r.GetString(0));
         Assert.Equal(2, filters.Count);
         Assert.All(filters, f => Assert.Contains("WHERE", f));

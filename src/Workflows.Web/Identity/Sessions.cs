@@ -58,11 +58,10 @@ public sealed class PasswordSignIn(UserManager<AppUser> users, MemberAccounts me
 /// current security stamp and disabled flag: a sign-out, a password change or reset, disabling the user, or a change of
 /// roles renews the stamp, so every cookie and token issued before stops working with the next request (401), on every node.
 /// </summary>
-public sealed class SessionValidation(RequestDelegate next, StoreConnections connections, DatabaseOptions database, IOptions<IdentityOptions> options)
+public sealed class SessionValidation(RequestDelegate next, StoreConnections connections, IOptions<IdentityOptions> options)
 {
     // One indexed read per authenticated request, on a reader connection with the statement prepared once (no DbContext):
     // the check stays exact (no cache that a sign-out elsewhere would have to wait out) and costs tens of microseconds.
-    // On PostgreSQL the same statement runs on a pooled connection (Npgsql prepares it automatically once it recurs).
     private const string StampQuery = "SELECT \"SecurityStamp\", \"DisabledAt\" FROM \"AspNetUsers\" WHERE \"Id\" = @id";
 
     public async Task InvokeAsync(HttpContext http)
@@ -70,13 +69,11 @@ public sealed class SessionValidation(RequestDelegate next, StoreConnections con
         if (http.User.Identity?.IsAuthenticated == true && http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId)
         {
             var stamp = http.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
-            var current = database.IsPostgreSql
-                ? await ReadPostgreSql(userId, http.RequestAborted)
-                : await connections.ReadAsync(async c =>
-                {
-                    await using var r = await c.Command(StampQuery, null, ("@id", userId)).ExecuteReaderAsync(http.RequestAborted);
-                    return await Read(r, http.RequestAborted);
-                });
+            var current = await connections.ReadAsync(async c =>
+            {
+                await using var r = await c.Command(StampQuery, null, ("@id", userId)).ExecuteReaderAsync(http.RequestAborted);
+                return await r.ReadAsync(http.RequestAborted) ? (Stamp: r.IsDBNull(0) ? null : r.GetString(0), Disabled: !r.IsDBNull(1)) : ((string? Stamp, bool Disabled)?)null;
+            });
             if (current is not { Disabled: false } user || stamp is null || user.Stamp != stamp)
             {
                 http.User = new ClaimsPrincipal(new ClaimsIdentity());
@@ -86,19 +83,6 @@ public sealed class SessionValidation(RequestDelegate next, StoreConnections con
         }
         await next(http);
     }
-
-    private async Task<(string? Stamp, bool Disabled)?> ReadPostgreSql(string userId, CancellationToken ct)
-    {
-        await using var c = database.CreatePostgreSqlConnection();
-        await c.OpenAsync(ct);
-        await using var cmd = new Npgsql.NpgsqlCommand(StampQuery, c);
-        cmd.Parameters.AddWithValue("id", userId);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await Read(r, ct);
-    }
-
-    private static async Task<(string? Stamp, bool Disabled)?> Read(System.Data.Common.DbDataReader r, CancellationToken ct) =>
-        await r.ReadAsync(ct) ? (Stamp: r.IsDBNull(0) ? null : r.GetString(0), Disabled: !r.IsDBNull(1)) : null;
 }
 
 /// <summary>

@@ -24,14 +24,11 @@ public sealed record AccessEntry(DateTimeOffset At, string UserId, string? UserN
 /// Nothing is dropped: a full queue makes callers wait (back-pressure), a failed batch is retried row by row, and on a
 /// graceful stop the queue is drained before the host ends; a row recorded after that is written on its own.
 /// </summary>
-/// On PostgreSQL the batches go through a pooled connection of their own: the server takes concurrent writers, and every
-/// node keeps its own queue.
-public sealed class AccessTrailWriter(StoreConnections connections, DatabaseOptions database, ILogger<AccessTrailWriter> logger) : IHostedService, IAsyncDisposable
+public sealed class AccessTrailWriter(StoreConnections connections, ILogger<AccessTrailWriter> logger) : IHostedService, IAsyncDisposable
 {
     public const int MaxBatch = 512;
     private const int Capacity = 10_000;
 
-    // Provider-neutral: quoted identifiers and @name parameters read the same on SQLite and PostgreSQL.
     private const string Insert = """
         INSERT INTO "AccessLog" ("At", "UserId", "UserName", "Roles", "Method", "Path", "StatusCode", "InstanceId", "Detail")
         VALUES (@at, @uid, @uname, @roles, @method, @path, @status, @inst, @detail)
@@ -61,7 +58,7 @@ public sealed class AccessTrailWriter(StoreConnections connections, DatabaseOpti
             catch (ChannelClosedException)
             {
                 // The host is stopping and the queue was drained: this row is written on its own.
-                await WriteAsync([pending]).ConfigureAwait(false);
+                await connections.WriteAsync(c => Task.FromResult(WriteBatch(c, [pending])), CancellationToken.None).ConfigureAwait(false);
                 return;
             }
         }
@@ -74,45 +71,13 @@ public sealed class AccessTrailWriter(StoreConnections connections, DatabaseOpti
     /// </summary>
     public static void WriteOne(DatabaseOptions db, AccessEntry e)
     {
+        // SQLite: a connection of its own on the file; PostgreSQL: one from Npgsql's pool.
         using var c = db.IsPostgreSql ? db.CreatePostgreSqlConnection() : (System.Data.Common.DbConnection)db.Open();
         if (c.State != System.Data.ConnectionState.Open) c.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = Insert;
-        AddParameters(cmd, e);
+        foreach (var (name, value) in Parameters(e)) cmd.AddWithValue(name, value);
         cmd.ExecuteNonQuery();
-    }
-
-    private static void AddParameters(System.Data.Common.DbCommand cmd, AccessEntry e)
-    {
-        foreach (var (name, value) in Parameters(e))
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            cmd.Parameters.Add(p);
-        }
-    }
-
-    /// <summary>Writes rows in one transaction: SQLite through the store's single writer, PostgreSQL on a pooled connection.</summary>
-    private async Task WriteAsync(IReadOnlyList<Pending> rows)
-    {
-        if (!database.IsPostgreSql)
-        {
-            await connections.WriteAsync(c => Task.FromResult(WriteBatch(c, rows)), CancellationToken.None);
-            return;
-        }
-        await using var c = database.CreatePostgreSqlConnection();
-        await c.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
-        await using var batch = new Npgsql.NpgsqlBatch(c, tx);
-        foreach (var (e, _) in rows)
-        {
-            var cmd = new Npgsql.NpgsqlBatchCommand(Insert);
-            foreach (var (name, value) in Parameters(e)) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            batch.BatchCommands.Add(cmd);
-        }
-        await batch.ExecuteNonQueryAsync();
-        await tx.CommitAsync();
     }
 
     private static (string, object?)[] Parameters(AccessEntry e) =>
@@ -153,7 +118,7 @@ public sealed class AccessTrailWriter(StoreConnections connections, DatabaseOpti
             while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
             try
             {
-                await WriteAsync(batch);
+                await connections.WriteAsync(c => Task.FromResult(WriteBatch(c, batch)), CancellationToken.None);
                 foreach (var p in batch) p.Done.TrySetResult();
             }
             catch (Exception e)
@@ -164,7 +129,7 @@ public sealed class AccessTrailWriter(StoreConnections connections, DatabaseOpti
                 {
                     try
                     {
-                        await WriteAsync([p]);
+                        await connections.WriteAsync(c => Task.FromResult(WriteBatch(c, [p])), CancellationToken.None);
                         p.Done.TrySetResult();
                     }
                     catch (Exception one)

@@ -56,6 +56,67 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                     b.ToTable("ApplicationEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Workflows.Domain.Applications.DirectBillingAccount", b =>
+                {
+                    b.Property<string>("PolicyId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("PolicyNumber")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("SumInsuredFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UsedFen")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("PolicyId");
+
+                    b.ToTable("DirectBillingAccounts", (string)null);
+                });
+
+            modelBuilder.Entity("Workflows.Domain.Applications.DirectBillingAdvance", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ApplicationId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId");
+
+                    b.HasIndex("PolicyId");
+
+                    b.ToTable("DirectBillingAdvances", (string)null);
+                });
+
             modelBuilder.Entity("Workflows.Domain.Applications.MemberConsultation", b =>
                 {
                     b.Property<string>("Id")
@@ -714,6 +775,9 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
 
                     b.Property<bool>("SpecialtyDrugCover")
                         .HasColumnType("boolean");
+
+                    b.Property<decimal?>("SpecialtyDrugSumInsured")
+                        .HasColumnType("numeric");
 
                     b.Property<DateOnly?>("TerminatedOn")
                         .HasColumnType("date");

@@ -12,8 +12,8 @@ using Workflows.Persistence;
 namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
 {
     [DbContext(typeof(WorkflowsDbContext))]
-    [Migration("20261128134832_MatrixTimersClaims")]
-    partial class MatrixTimersClaims
+    [Migration("20261128135845_PostgreSqlInitial")]
+    partial class PostgreSqlInitial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

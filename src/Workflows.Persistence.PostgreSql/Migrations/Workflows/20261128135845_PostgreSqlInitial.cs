@@ -1,6 +1,5 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Workflows.Persistence.PostgreSql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
@@ -8,7 +7,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
 {
     /// <inheritdoc />
-    public partial class PgefInitial : Migration
+    public partial class PostgreSqlInitial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -284,7 +283,9 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Workflows
                     Result = table.Column<string>(type: "text", nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
                     UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
-                    DoneAt = table.Column<long>(type: "bigint", nullable: true)
+                    DoneAt = table.Column<long>(type: "bigint", nullable: true),
+                    ClaimedBy = table.Column<string>(type: "text", nullable: true),
+                    LockedUntil = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {

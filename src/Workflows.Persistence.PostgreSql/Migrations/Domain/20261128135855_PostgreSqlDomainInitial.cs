@@ -1,6 +1,5 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Workflows.Persistence.PostgreSql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
@@ -8,7 +7,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Workflows.Persistence.PostgreSql.Migrations.Domain
 {
     /// <inheritdoc />
-    public partial class PgefDomainInitial : Migration
+    public partial class PostgreSqlDomainInitial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -81,6 +80,39 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_CocCaseManagerAssignments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DirectBillingAccounts",
+                columns: table => new
+                {
+                    PolicyId = table.Column<string>(type: "text", nullable: false),
+                    PolicyNumber = table.Column<string>(type: "text", nullable: false),
+                    SumInsuredFen = table.Column<long>(type: "bigint", nullable: false),
+                    UsedFen = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DirectBillingAccounts", x => x.PolicyId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DirectBillingAdvances",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    PolicyId = table.Column<string>(type: "text", nullable: false),
+                    ApplicationId = table.Column<string>(type: "text", nullable: false),
+                    AmountFen = table.Column<long>(type: "bigint", nullable: false),
+                    State = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DirectBillingAdvances", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -188,6 +220,7 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                     Product = table.Column<string>(type: "text", nullable: false),
                     Variant = table.Column<string>(type: "text", nullable: true),
                     SpecialtyDrugCover = table.Column<bool>(type: "boolean", nullable: false),
+                    SpecialtyDrugSumInsured = table.Column<decimal>(type: "numeric", nullable: true),
                     EffectiveDate = table.Column<DateOnly>(type: "date", nullable: false),
                     EndDate = table.Column<DateOnly>(type: "date", nullable: false),
                     PreviousPolicyNumber = table.Column<string>(type: "text", nullable: true),
@@ -530,6 +563,16 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
                 column: "PolicyId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_DirectBillingAdvances_ApplicationId",
+                table: "DirectBillingAdvances",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DirectBillingAdvances_PolicyId",
+                table: "DirectBillingAdvances",
+                column: "PolicyId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_MedicationPlans_ApplicationId",
                 table: "MedicationPlans",
                 column: "ApplicationId");
@@ -725,6 +768,12 @@ namespace Workflows.Persistence.PostgreSql.Migrations.Domain
 
             migrationBuilder.DropTable(
                 name: "DiagnosisEvents");
+
+            migrationBuilder.DropTable(
+                name: "DirectBillingAccounts");
+
+            migrationBuilder.DropTable(
+                name: "DirectBillingAdvances");
 
             migrationBuilder.DropTable(
                 name: "MedicationPlans");
