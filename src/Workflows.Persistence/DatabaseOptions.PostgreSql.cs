@@ -47,13 +47,4 @@ public sealed partial record DatabaseOptions
         await c.OpenAsync(ct);
         return c;
     }
-
-    /// <summary>The same, for the few callers that cannot await (service factories).</summary>
-    public System.Data.Common.DbConnection OpenConnection()
-    {
-        if (!IsPostgreSql) return Open();
-        var c = CreatePostgreSqlConnection();
-        c.Open();
-        return c;
-    }
 }

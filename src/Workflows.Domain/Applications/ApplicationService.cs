@@ -5,7 +5,6 @@ using Workflows.Domain.Calendar;
 using Workflows.Domain.Catalogue;
 using Workflows.Domain.Eligibility;
 using Workflows.Engine.Runtime;
-using Workflows.Persistence;
 
 namespace Workflows.Domain.Applications;
 
@@ -148,15 +147,17 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> FaultedAsync(IReadOnlyList<string> instanceIds, CancellationToken ct = default)
     {
         if (instanceIds.Count == 0) return new Dictionary<string, DateTimeOffset>();
-        // Raw SQL (the instances are the engine's table, outside this context's model), written once for both providers:
-        // one parameter per id (json_each is SQLite's only) and EF's PascalCase names quoted on PostgreSQL by the dialect.
-        var placeholders = string.Join(", ", instanceIds.Select((_, i) => $"{{{i}}}"));
-        var sql = SqlDialect.For(db.Database.GetDbConnection())
-            .Sql($"SELECT Id, UpdatedAt FROM WorkflowInstances WHERE SubStatus = 'Faulted' AND Id IN ({placeholders})");
-#pragma warning disable EF1002 // the text holds only numbered placeholders; every id is a parameter
-        var rows = await db.Database.SqlQueryRaw<FaultedRow>(sql, instanceIds.Cast<object>().ToArray()).ToListAsync(ct);
-#pragma warning restore EF1002
-        return rows.ToDictionary(r => r.Id, r => new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero));
+        // Provider-neutral: quoted names and one parameter per id (SQLite and PostgreSQL alike; no json_each).
+        var result = new Dictionary<string, DateTimeOffset>();
+        foreach (var chunk in instanceIds.Distinct().Chunk(500))
+        {
+            var placeholders = string.Join(", ", chunk.Select((_, i) => $"{{{i}}}"));
+            var sql = System.Runtime.CompilerServices.FormattableStringFactory.Create(
+                $"SELECT \"Id\", \"UpdatedAt\" FROM \"WorkflowInstances\" WHERE \"SubStatus\" = 'Faulted' AND \"Id\" IN ({placeholders})", chunk.Cast<object>().ToArray());
+            foreach (var r in await db.Database.SqlQuery<FaultedRow>(sql).ToListAsync(ct))
+                result[r.Id] = new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero);
+        }
+        return result;
     }
 
     private sealed record FaultedRow(string Id, long UpdatedAt);
