@@ -1,3 +1,4 @@
+using Workflows.Persistence;
 using Workflows.Persistence.Evidence;
 using Workflows.Persistence.Stores;
 
@@ -90,9 +91,9 @@ public static class Commands
         if (ids.Length == 0 || ids is ["--all"])
         {
             var db = app.Services.GetRequiredService<Workflows.Persistence.DatabaseOptions>();
-            await using var c = db.Open();
+            await using var c = await db.OpenConnectionAsync();
             await using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt";
+            cmd.SetSql("SELECT Id FROM WorkflowInstances ORDER BY CreatedAt");
             var all = new List<string>();
             await using (var r = await cmd.ExecuteReaderAsync())
                 while (await r.ReadAsync()) all.Add(r.GetString(0));
@@ -134,9 +135,9 @@ public static class Commands
         if (ids is ["--all"])
         {
             var db = app.Services.GetRequiredService<Workflows.Persistence.DatabaseOptions>();
-            await using var c = db.Open();
+            await using var c = await db.OpenConnectionAsync();
             await using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id";
+            cmd.SetSql("SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id");
             var all = new List<string>();
             await using (var r = await cmd.ExecuteReaderAsync())
                 while (await r.ReadAsync()) all.Add(r.GetString(0));

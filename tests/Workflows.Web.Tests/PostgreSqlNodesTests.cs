@@ -128,6 +128,13 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(1, await Count($"SELECT COUNT(*) FROM WorkflowInstances WHERE Id = '{instance}'"));
         Assert.Equal(1, await Count($"SELECT COUNT(*) FROM HumanTasks WHERE InstanceId = '{instance}' AND Status = 'Open'"));
         Assert.Equal(1, await Count($"SELECT COUNT(*) FROM QuotaUses WHERE ApplicationId = '{id}'"));
+        // The member reads it back, alone and in their list (the delayed-case check runs on PostgreSQL too).
+        var one = await member.GetAsync($"/api/me/applications/{id}");
+        Assert.True(one.StatusCode == HttpStatusCode.OK, await one.Content.ReadAsStringAsync());
+        Assert.Equal(id, (await one.Body()).GetProperty("id").GetString());
+        var list = await member.GetAsync("/api/me/applications");
+        Assert.True(list.StatusCode == HttpStatusCode.OK, await list.Content.ReadAsStringAsync());
+        Assert.Contains(id, await list.Content.ReadAsStringAsync());
     }
 
     [PostgresFact]

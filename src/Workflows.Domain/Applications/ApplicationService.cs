@@ -147,10 +147,17 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> FaultedAsync(IReadOnlyList<string> instanceIds, CancellationToken ct = default)
     {
         if (instanceIds.Count == 0) return new Dictionary<string, DateTimeOffset>();
-        var ids = JsonSerializer.Serialize(instanceIds);
-        var rows = await db.Database.SqlQuery<FaultedRow>(
-            $"SELECT Id, UpdatedAt FROM WorkflowInstances WHERE SubStatus = 'Faulted' AND Id IN (SELECT value FROM json_each({ids}))").ToListAsync(ct);
-        return rows.ToDictionary(r => r.Id, r => new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero));
+        // Provider-neutral: quoted names and one parameter per id (SQLite and PostgreSQL alike; no json_each).
+        var result = new Dictionary<string, DateTimeOffset>();
+        foreach (var chunk in instanceIds.Distinct().Chunk(500))
+        {
+            var placeholders = string.Join(", ", chunk.Select((_, i) => $"{{{i}}}"));
+            var sql = System.Runtime.CompilerServices.FormattableStringFactory.Create(
+                $"SELECT \"Id\", \"UpdatedAt\" FROM \"WorkflowInstances\" WHERE \"SubStatus\" = 'Faulted' AND \"Id\" IN ({placeholders})", chunk.Cast<object>().ToArray());
+            foreach (var r in await db.Database.SqlQuery<FaultedRow>(sql).ToListAsync(ct))
+                result[r.Id] = new DateTimeOffset(r.UpdatedAt, TimeSpan.Zero);
+        }
+        return result;
     }
 
     private sealed record FaultedRow(string Id, long UpdatedAt);

@@ -73,7 +73,7 @@ public sealed class CheckpointStore(EvidenceOptions options, EvidenceKeys keys, 
         try
         {
             var heads = new List<CheckpointLeaf>();
-            await using (var c = database.Open())
+            await using (var c = await database.OpenConnectionAsync(ct))
             await using (var cmd = c.CreateCommand())
             {
                 cmd.SetSql("SELECT Id, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE JournalSequence > 0 ORDER BY Id");

@@ -24,13 +24,14 @@ public static class EvidenceServices
         var heads = new List<(string, long, string)>();
         try
         {
-            using var c = database.Open();
+            using var c = database.OpenConnectionAsync().GetAwaiter().GetResult(); // start-up, before the host serves
             using var cmd = c.CreateCommand();
             cmd.SetSql("SELECT Id, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE JournalSequence > 0");
             using var r = cmd.ExecuteReader();
             while (r.Read()) heads.Add((r.GetString(0), r.GetInt64(1), r.GetString(2)));
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 1) { } // no such table: a new database has no unkeyed chains
+        catch (System.Data.Common.DbException e) when (e.SqlState == "42P01") { } // the same on PostgreSQL (undefined_table)
         return heads;
     }
 }

@@ -23,10 +23,10 @@ public sealed class JournalVerifier(WorkflowStore store, EvidenceKeys keys, Chec
             return ChainVerification.Broken(instanceId, entries.Count, 0, $"The newest signed checkpoint cannot be trusted: {problem}.");
         CheckpointHead? head = null;
         if (checkpoint?.Heads.FirstOrDefault(h => h.InstanceId == instanceId) is { } leaf) head = new CheckpointHead(leaf.Sequence, leaf.Hash, checkpoint.CreatedAt);
-        await using var c = database.Open();
+        await using var c = await database.OpenConnectionAsync(ct);
         await using var cmd = c.CreateCommand();
         cmd.SetSql("SELECT JournalSequence, LastJournalHash FROM WorkflowInstances WHERE Id = @id");
-        cmd.Parameters.AddWithValue("@id", instanceId);
+        cmd.AddWithValue("@id", instanceId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
         {
@@ -44,7 +44,7 @@ public sealed class JournalVerifier(WorkflowStore store, EvidenceKeys keys, Chec
         var (checkpoint, problem, _) = checkpoints.Latest();
         if (checkpoint is null || problem is not null) return [];
         var present = new HashSet<string>(StringComparer.Ordinal);
-        await using var c = database.Open();
+        await using var c = await database.OpenConnectionAsync(ct);
         await using var cmd = c.CreateCommand();
         cmd.SetSql("SELECT Id FROM WorkflowInstances");
         await using var r = await cmd.ExecuteReaderAsync(ct);
