@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Hangfire;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Workflows.Engine.Activities;
 using Workflows.Engine.Descriptors;
 using Workflows.Engine.Expressions;
@@ -33,6 +35,10 @@ using Workflows.Scheduling;
 /// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- timers [--timers 100000] [--rounds 1] [--warmup 1000]
 ///        [--lead seconds (creation start → due instant; estimated from the warm-up when absent)] [--keep]
 ///        [--Scheduling:Workers 4 ...: any SchedulingOptions]
+///        [--provider PostgreSql --connection "Host=...;Username=...;Password=...;Database=postgres"]: the same on PostgreSQL: a
+///        fresh database (wf_timers_xxxxxxxx, created through --connection, migrated under the start-up lock as the host
+///        does, dropped at the end unless --keep) holding the workflow store, the outbox, Quartz (clustered) and Hangfire,
+///        as Database:Provider = PostgreSql wires a node.
 /// </summary>
 static class TimersBenchmark
 {
@@ -45,12 +51,44 @@ static class TimersBenchmark
         var warmup = (int)Bench.Arg(args, "--warmup", 1_000);
         var lead = Bench.Arg(args, "--lead", 0);
 
-        var dir = Path.Combine(Path.GetTempPath(), "wf-timers-" + Guid.CreateVersion7().ToString("N")[..8]);
-        var db = new DatabaseOptions { Path = Path.Combine(dir, "bench.db") };
-        db.EnsureWal();
-        var ctxOptions = new DbContextOptionsBuilder<WorkflowsDbContext>();
-        db.Configure(ctxOptions);
-        await using (var ctx = new WorkflowsDbContext(ctxOptions.Options)) await ctx.Database.MigrateAsync();
+        var postgres = Bench.ArgS(args, "--provider", "Sqlite").Equals("PostgreSql", StringComparison.OrdinalIgnoreCase);
+        var suffix = Guid.CreateVersion7().ToString("N")[^8..];
+        var dir = Path.Combine(Path.GetTempPath(), "wf-timers-" + suffix);
+        DatabaseOptions db;
+        string? server = null, database = null;
+        if (postgres)
+        {
+            server = Bench.ArgS(args, "--connection", "");
+            if (server.Length == 0) { Console.Error.WriteLine("--provider PostgreSql needs --connection \"Host=...;Username=...;Password=...;Database=...\""); return 2; }
+            database = "wf_timers_" + suffix;
+            await using (var admin = new NpgsqlConnection(server))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+            db = new DatabaseOptions
+            {
+                Provider = DatabaseProvider.PostgreSql,
+                PostgreSqlConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString,
+            };
+        }
+        else
+        {
+            db = new DatabaseOptions { Path = Path.Combine(dir, "bench.db") };
+            db.EnsureWal();
+        }
+        {
+            // As the host's start-up (Startup.PrepareAsync): PostgreSQL is migrated under the advisory start-up lock.
+            await using var startupLock = postgres
+                ? await Workflows.Persistence.PostgreSql.StartupLock.AcquireAsync(db.RequirePostgreSql(),
+                    Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None)
+                : null;
+            var ctxOptions = new DbContextOptionsBuilder<WorkflowsDbContext>();
+            db.Configure(ctxOptions);
+            await using var ctx = new WorkflowsDbContext(ctxOptions.Options);
+            await ctx.Database.MigrateAsync();
+        }
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddCommandLine(args);
@@ -65,9 +103,13 @@ static class TimersBenchmark
         await host.Services.GetRequiredService<WorkDispatcher>().Recovered;
 
         var failed = false;
-        await using (var run = new Run(host.Services, db))
+        await using (var run = await Run.CreateAsync(host.Services, db))
         {
-            Console.WriteLine($"{Environment.ProcessorCount} cores; SQLite {run.Raw.ServerVersion} WAL; Hangfire workers {run.Options.Workers}, " +
+            var where = postgres
+                ? $"PostgreSQL {run.Raw.ServerVersion} (fsync={await run.Setting("fsync")}, synchronous_commit={await run.Setting("synchronous_commit")}; " +
+                  $"Npgsql pool max {new NpgsqlConnectionStringBuilder(db.PostgreSqlConnectionString).MaxPoolSize})"
+                : $"SQLite {run.Raw.ServerVersion} WAL";
+            Console.WriteLine($"{Environment.ProcessorCount} cores; {where}; Hangfire workers {run.Options.Workers}, " +
                               $"Quartz threads {run.Options.QuartzThreads}; {rounds} round(s) of {n:N0} timers after a warm-up of {warmup:N0}");
             var w = await run.RoundAsync("warmup", warmup, TimeSpan.FromSeconds(10 + warmup / 200.0));
             failed |= w.Problems.Count > 0;
@@ -94,9 +136,24 @@ static class TimersBenchmark
             Console.WriteLine(failed ? "CHECK FAILED (see above)" : "checks: every timer resumed exactly once, all work Done after one attempt, no per-work triggers, no failed jobs");
         }
         await host.StopAsync();
-        SqliteConnection.ClearAllPools();
-        if (args.Contains("--keep")) Console.WriteLine($"database kept: {db.Path}");
-        else Directory.Delete(dir, recursive: true);
+        if (postgres)
+        {
+            NpgsqlConnection.ClearAllPools();
+            if (args.Contains("--keep")) Console.WriteLine($"database kept: {database}");
+            else
+            {
+                await using var admin = new NpgsqlConnection(server);
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE {database} WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
+        }
+        else
+        {
+            SqliteConnection.ClearAllPools();
+            if (args.Contains("--keep")) Console.WriteLine($"database kept: {db.Path}");
+            else Directory.Delete(dir, recursive: true);
+        }
         return failed ? 1 : 0;
     }
 
@@ -123,9 +180,28 @@ static class TimersBenchmark
     sealed record Result(TimeSpan Created, TimeSpan Handed, (long WorkingSet, long Heap) Waiting, double Rate, double RatePerSecondMedian,
         double Baseline, double BaselinePerSecondMedian, List<string> Problems);
 
-    sealed class Run(IServiceProvider sp, DatabaseOptions db) : IAsyncDisposable
+    sealed class Run(IServiceProvider sp, DatabaseOptions db, DbConnection raw) : IAsyncDisposable
     {
-        public SqliteConnection Raw { get; } = db.Open();
+        public static async Task<Run> CreateAsync(IServiceProvider sp, DatabaseOptions db) => new(sp, db, await db.OpenConnectionAsync());
+
+        /// <summary>The checks' own connection; its SQL is written once with EF's names and quoted for PostgreSQL by the dialect.</summary>
+        public DbConnection Raw { get; } = raw;
+        private readonly SqlDialect _dialect = SqlDialect.For(raw);
+
+        public async Task<string> Setting(string name)
+        {
+            await using var cmd = Raw.CreateCommand();
+            cmd.CommandText = $"SHOW {name}";
+            return (string)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        private void Bind(DbCommand cmd, string name, object value)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            cmd.Parameters.Add(p);
+        }
         public SchedulingOptions Options { get; } = sp.GetRequiredService<IOptions<SchedulingOptions>>().Value;
         private readonly WorkflowRuntime _runtime = sp.GetRequiredService<WorkflowRuntime>();
 
@@ -234,8 +310,8 @@ static class TimersBenchmark
         private async Task<List<double>> DoneAtSeconds(DateTimeOffset due)
         {
             await using var cmd = Raw.CreateCommand();
-            cmd.CommandText = "SELECT DoneAt FROM ScheduledWork WHERE DueAt = @due AND DoneAt IS NOT NULL";
-            cmd.Parameters.AddWithValue("@due", due.UtcTicks);
+            cmd.CommandText = _dialect.Sql("SELECT DoneAt FROM ScheduledWork WHERE DueAt = @due AND DoneAt IS NOT NULL");
+            Bind(cmd, "@due", due.UtcTicks);
             var list = new List<double>();
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync()) list.Add((r.GetInt64(0) - due.UtcTicks) / (double)TimeSpan.TicksPerSecond);
@@ -245,11 +321,12 @@ static class TimersBenchmark
         private async Task<long> Scalar(string sql, DateTimeOffset? due = null, string? definitionId = null, string? node = null)
         {
             await using var cmd = Raw.CreateCommand();
-            cmd.CommandText = sql;
-            if (due is { } d) cmd.Parameters.AddWithValue("@due", d.UtcTicks);
-            if (definitionId is not null) cmd.Parameters.AddWithValue("@def", definitionId);
-            if (node is not null) cmd.Parameters.AddWithValue("@node", node);
-            return await cmd.ExecuteScalarAsync() is long v ? v : 0;
+            cmd.CommandText = _dialect.Sql(sql);
+            if (due is { } d) Bind(cmd, "@due", d.UtcTicks);
+            if (definitionId is not null) Bind(cmd, "@def", definitionId);
+            if (node is not null) Bind(cmd, "@node", node);
+            // COUNT is a long on both; PostgreSQL's SUM of a bigint is numeric.
+            return await cmd.ExecuteScalarAsync() is { } v and not DBNull ? Convert.ToInt64(v) : 0;
         }
 
         public ValueTask DisposeAsync() => Raw.DisposeAsync();
