@@ -16,8 +16,8 @@ public static class EngineServices
         services.AddSingleton(new JavaScriptSandbox(new JavaScriptLimits()));
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
-        // The store on the configured provider: with Database:Provider = PostgreSql and no AddPostgreSqlStore call the host
-        // still opened the SQLite file for its workflow store (found by the PostgreSQL leg of the test matrix).
+        // The store, and every StoreConnections user (tasks, outbox, access trail, domain effects), on the configured
+        // provider (Database:Provider): the one place that chooses it.
         services.TryAddSingleton<StoreConnections>(sp => sp.GetRequiredService<DatabaseOptions>() is var db && db.IsPostgreSql
             ? new PostgreSqlConnections(db.RequirePostgreSql())
             : new SqliteConnections(db));
@@ -27,17 +27,6 @@ public static class EngineServices
         services.AddSingleton<IWorkflowStore>(sp => sp.GetRequiredService<WorkflowStore>());
         services.AddSingleton<WorkflowRuntime>();
         services.AddSingleton<WorkflowReplayer>();
-        return services;
-    }
-
-    /// <summary>
-    /// Puts the workflow store (and every <see cref="StoreConnections"/> user: tasks, outbox, access trail, domain
-    /// effects) on PostgreSQL instead of the SQLite file; call it when <c>Database:Provider</c> is PostgreSql, before or
-    /// after <see cref="AddWorkflowEngine"/>.
-    /// </summary>
-    public static IServiceCollection AddPostgreSqlStore(this IServiceCollection services, string connectionString)
-    {
-        services.Replace(ServiceDescriptor.Singleton<StoreConnections>(_ => new PostgreSqlConnections(connectionString)));
         return services;
     }
 }

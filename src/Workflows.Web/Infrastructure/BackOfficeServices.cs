@@ -48,8 +48,6 @@ public static class BackOfficeServices
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkflowsDbContext>>().CreateDbContext());
 
         // Engine
-        // PostgreSQL: the workflow store and every raw-SQL user (tasks, outbox, access trail, domain effects) on the server.
-        if (database.IsPostgreSql) services.AddPostgreSqlStore(database.RequirePostgreSql());
         services.AddWorkflowEngine(new ActivityRegistry()
             .AddFromAssembly(typeof(ActivityRegistry).Assembly)
             .AddFromAssembly(typeof(Workflows.Domain.Activities.CheckEligibility).Assembly));
