@@ -149,9 +149,21 @@ public sealed class TimerClaimTests(TimerClaimFactory factory) : IClassFixture<T
         // the same time, each running its own claims in-process.
         var later = new SettableClock(due + TimeSpan.FromSeconds(1));
         var (b, c) = (Node("node-b", later), Node("node-c", later));
-        var claimed = await Task.WhenAll(Task.Run(() => b.ClaimAndRunAsync(10, CancellationToken.None)), Task.Run(() => c.ClaimAndRunAsync(10, CancellationToken.None)));
+        var lease = due + Options.ClaimLease;
+        // Each node's first batch is claimed at the same moment (a thread each, released together), so both hold claims
+        // whatever the scheduler does next: the batches never overlap.
+        using var start = new Barrier(2);
+        var first = await Task.WhenAll(
+            Task.Run(() => { start.SignalAndWait(); return Work.ClaimDueAsync("node-b", later.GetUtcNow(), lease, 10); }),
+            Task.Run(() => { start.SignalAndWait(); return Work.ClaimDueAsync("node-c", later.GetUtcNow(), lease, 10); }));
+        Assert.All(first, batch => Assert.Equal(10, batch.Count));
+        Assert.Empty(first[0].Select(w => w.Id).Intersect(first[1].Select(w => w.Id)));
+        // Then both run what they hold and go on claiming the rest in batches of 10, at the same time.
+        var rest = await Task.WhenAll(
+            Task.Run(async () => { await b.RunClaimedAsync(first[0], CancellationToken.None); return await b.ClaimAndRunAsync(10, CancellationToken.None); }),
+            Task.Run(async () => { await c.RunClaimedAsync(first[1], CancellationToken.None); return await c.ClaimAndRunAsync(10, CancellationToken.None); }));
+        var claimed = new[] { first[0].Count + rest[0], first[1].Count + rest[1] };
         Assert.Equal(120, claimed.Sum());
-        Assert.True(claimed.All(n => n > 0), $"both nodes should have claimed some: {claimed[0]} and {claimed[1]}");
 
         foreach (var w in work)
         {
