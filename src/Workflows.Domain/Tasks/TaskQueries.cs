@@ -168,7 +168,7 @@ internal sealed class TaskSql
             TaskSort.Priority => $"Priority {Dir(true)}, DueKey {Dir(false)}, Id {Dir(false)}",
             _ => $"SortKey {Dir(false)}, Id {Dir(false)}",
         };
-        return $"SELECT * FROM (\n{string.Join("\nUNION ALL\n", parts)}\n) ORDER BY {outerOrder} LIMIT {limit}";
+        return $"SELECT * FROM (\n{string.Join("\nUNION ALL\n", parts)}\n) AS page ORDER BY {outerOrder} LIMIT {limit}";
     }
 
     /// <summary>
@@ -208,12 +208,12 @@ internal sealed class TaskSql
         }
         // Due today: each queue's due-time index gives that queue's tasks due today (a day's worth), sorted and cut; merged.
         var parts = queues.Select(queue =>
-            $"SELECT * FROM (SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE Status = 'Open' AND {queue}{conditions}{keyset} ORDER BY {order} LIMIT {limit})");
-        return $"SELECT * FROM (\n{string.Join("\nUNION ALL\n", parts)}\n) ORDER BY {order} LIMIT {limit}";
+            $"SELECT * FROM (SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE Status = 'Open' AND {queue}{conditions}{keyset} ORDER BY {order} LIMIT {limit}) AS queue");
+        return $"SELECT * FROM (\n{string.Join("\nUNION ALL\n", parts)}\n) AS page ORDER BY {order} LIMIT {limit}";
     }
 
     private static string Part(string queue, string conditions, string keyset, string order, string sortKey, string limit) =>
-        $"SELECT * FROM (SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE Status = 'Open' AND {queue}{conditions}{keyset} ORDER BY {order} LIMIT {limit})";
+        $"SELECT * FROM (SELECT {Columns}, {sortKey} AS SortKey FROM HumanTasks WHERE Status = 'Open' AND {queue}{conditions}{keyset} ORDER BY {order} LIMIT {limit}) AS queue";
 
     private static long Saturating(long a, long b)
     {
