@@ -191,7 +191,7 @@ public sealed class WorkflowStore(StoreConnections connections, IEnumerable<ISte
 
     public Task<IReadOnlyList<Bookmark>> FindEventBookmarksAsync(string eventName, string? correlationKey, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<Bookmark>>(async c => await ReadBookmarks(c.Command(
-            BookmarkSelect + " WHERE Kind = 'Event' AND Name = @name AND (@key IS NULL OR CorrelationKey IS NULL OR CorrelationKey = @key) ORDER BY CreatedAt", null,
+            BookmarkSelect + " WHERE Kind = 'Event' AND Name = @name AND (CAST(@key AS TEXT) IS NULL OR CorrelationKey IS NULL OR CorrelationKey = @key) ORDER BY CreatedAt", null,
             ("@name", eventName), ("@key", correlationKey)), ct));
 
     public Task<IReadOnlyList<JournalEntry>> GetJournalAsync(string instanceId, CancellationToken ct = default) =>
