@@ -36,6 +36,8 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting("Database:Provider", "PostgreSql");
             builder.UseSetting("Database:ConnectionString", PostgreSqlConnectionString);
+            // A command run on this data folder (create-admin, verify-journal) runs on this host's database.
+            BackOfficeProcess.UseDatabase(DataDirectory, PostgreSqlConnectionString);
         }
     }
 
@@ -95,7 +97,11 @@ public class BackOfficeFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
-        if (PostgreSqlConnectionString is not null) Workflows.Tests.TestDatabase.DropPostgreSqlDatabase(PostgreSqlConnectionString);
+        if (PostgreSqlConnectionString is not null)
+        {
+            BackOfficeProcess.ForgetDatabase(DataDirectory);
+            Workflows.Tests.TestDatabase.DropPostgreSqlDatabase(PostgreSqlConnectionString);
+        }
         if (DeleteDataOnDispose) DeleteData();
     }
 

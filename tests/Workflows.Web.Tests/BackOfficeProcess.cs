@@ -99,6 +99,33 @@ public sealed class BackOfficeProcess : IDisposable
         return ["--Database:Provider", "PostgreSql", "--Database:ConnectionString", cs];
     }
 
+    /// <summary>
+    /// The PostgreSQL leg: a host started on <paramref name="dataDirectory"/> (and a command run on it) uses
+    /// <paramref name="connectionString"/>, the database an in-process host (<see cref="BackOfficeFactory"/>) already has
+    /// for that folder. The owner drops it (<see cref="ForgetDatabase"/>).
+    /// </summary>
+    public static void UseDatabase(string dataDirectory, string connectionString)
+    {
+        lock (Databases) Databases[Path.GetFullPath(dataDirectory)] = connectionString;
+    }
+
+    public static void ForgetDatabase(string dataDirectory)
+    {
+        lock (Databases) Databases.Remove(Path.GetFullPath(dataDirectory));
+    }
+
+    /// <summary>
+    /// The database of the host started (or to be started) on <paramref name="dataDirectory"/>, for a test's own reads and
+    /// writes: its SQLite file, or in the PostgreSQL leg the database <see cref="StartAsync"/> gives that folder.
+    /// </summary>
+    public static Workflows.Persistence.DatabaseOptions DatabaseFor(string dataDirectory)
+    {
+        var settings = DatabaseSettings(dataDirectory, null).ToArray();
+        return settings.Length == 0
+            ? new Workflows.Persistence.DatabaseOptions { Path = Path.Combine(dataDirectory, "backoffice.db") }
+            : new Workflows.Persistence.DatabaseOptions { Path = Path.Combine(dataDirectory, "backoffice.db"), Provider = Workflows.Persistence.DatabaseProvider.PostgreSql, PostgreSqlConnectionString = settings[^1] };
+    }
+
     private static void DropDatabases()
     {
         lock (Databases) foreach (var cs in Databases.Values) Workflows.Tests.TestDatabase.DropPostgreSqlDatabase(cs);

@@ -121,12 +121,8 @@ public sealed class EvidenceBundleTests(BackOfficeFactory factory) : IClassFixtu
         Assert.Equal("auditor", hold.GetProperty("placedBy").GetString());
         Assert.True(await factory.Services.GetRequiredService<Workflows.Web.Evidence.LegalHolds>().IsHeldAsync("Case", id, default));
 
-        using (var c = factory.Database.Open())
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "DELETE FROM LegalHolds";
-            Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => cmd.ExecuteNonQuery());
-        }
+        // The database itself refuses to delete a hold (SQLite: a RAISE(ABORT) trigger; PostgreSQL: a trigger raising restrict_violation).
+        Assert.Contains("never deleted", Assert.ThrowsAny<System.Data.Common.DbException>(() => factory.Database.Execute("DELETE FROM LegalHolds")).Message);
         var released = await (await auditor.SendAsync(Json.Post($"/api/legal-holds/{hold.GetProperty("id").GetString()}/release", new { reason = "争议已结案" }))).Body();
         Assert.Equal("auditor", released.GetProperty("releasedBy").GetString());
         Assert.False(await factory.Services.GetRequiredService<Workflows.Web.Evidence.LegalHolds>().IsHeldAsync("Case", id, default));

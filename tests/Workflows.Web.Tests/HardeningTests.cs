@@ -84,17 +84,13 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
 
     private long AccessStatus(string method, string path)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT StatusCode FROM AccessLog WHERE Method = @m AND Path = @p ORDER BY Id DESC LIMIT 1";
-        cmd.Parameters.AddWithValue("@m", method);
-        cmd.Parameters.AddWithValue("@p", path);
-        return (long)(cmd.ExecuteScalar() ?? -1L);
+        var status = factory.Database.Scalar("SELECT StatusCode FROM AccessLog WHERE Method = @m AND Path = @p ORDER BY Id DESC LIMIT 1", ("@m", method), ("@p", path));
+        return status is null ? -1L : Convert.ToInt64(status);
     }
 
     // ---- 1. A start after a kill during migrations ----
 
-    [Fact]
+    [Workflows.Tests.SqliteFact("EF Core's SQLite migration lock is a row in the database file that a kill leaves behind; on PostgreSQL the lock belongs to the session, and the server releases it when the killed process's connection ends")]
     public async Task A_start_after_a_kill_during_migrations_comes_up_and_clears_the_stale_lock()
     {
         // What a kill -9 during migrations leaves: EF Core's lock row in a database where nothing else was committed.
@@ -462,48 +458,10 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
     ];
 
     /// <summary>For a failure message: the tables and columns whose text holds <paramref name="value"/>.</summary>
-    private string TablesHolding(string value)
-    {
-        using var c = factory.Database.Open();
-        var found = new List<string>();
-        var tables = new List<string>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) tables.Add(r.GetString(0));
-        }
-        foreach (var t in tables)
-        {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM \"{t}\"";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-                for (var i = 0; i < r.FieldCount; i++)
-                    if (!r.IsDBNull(i) && r.GetValue(i) is string v && v.Contains(value, StringComparison.Ordinal))
-                        found.Add($"{t}.{r.GetName(i)} ({v[Math.Max(0, v.IndexOf(value, StringComparison.Ordinal) - 300)..Math.Min(v.Length, v.IndexOf(value, StringComparison.Ordinal) + 100)]})");
-        }
-        return string.Join(", ", found.Distinct());
-    }
+    private string TablesHolding(string value) => factory.Database.TablesHolding(value);
 
-    private string DatabaseText()
-    {
-        SqliteConnection.ClearAllPools();
-        using (var c = factory.Database.Open())
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "PRAGMA wal_checkpoint(FULL)";
-            cmd.ExecuteNonQuery();
-        }
-        var path = factory.Database.Path;
-        var text = new StringBuilder();
-        foreach (var file in new[] { path, path + "-wal" }.Where(File.Exists))
-        {
-            using var s = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            text.Append(Encoding.UTF8.GetString(new BinaryReader(s).ReadBytes((int)s.Length)));
-        }
-        return text.ToString();
-    }
+    /// <summary>What the database holds at rest: the SQLite file and its WAL, or every value of every PostgreSQL table (<see cref="TestSql.TextAtRest"/>).</summary>
+    private string DatabaseText() => factory.Database.TextAtRest();
 
     [Fact]
     public async Task A_members_note_is_ciphertext_in_the_database_file_and_the_workflow_holds_only_a_reference()

@@ -57,17 +57,13 @@ public sealed class HttpPathTests
         // Every status the test expects was really produced, so the comparison below covers each kind of outcome.
         Assert.Equal([200, 201, 400, 401, 403, 404], sent.Keys.Select(k => k.Status).Distinct().Order());
         var recorded = new Dictionary<(string, string, int), int>();
-        using (var c = new SqliteConnection($"Data Source={Path.Combine(data, "backoffice.db")};Mode=ReadOnly;Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = """
+        var database = BackOfficeProcess.DatabaseFor(data);
+        foreach (var r in database.Rows("""
                 SELECT Method, Path, StatusCode, COUNT(*) FROM AccessLog
                 WHERE Path IN ('/api/me/applications', '/api/workflow-instances') GROUP BY Method, Path, StatusCode
-                """;
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) recorded[(r.GetString(0), r.GetString(1), r.GetInt32(2))] = r.GetInt32(3);
-        }
+                """))
+            recorded[((string)r[0]!, (string)r[1]!, Convert.ToInt32(r[2]))] = Convert.ToInt32(r[3]);
+        SqliteConnection.ClearAllPools();
         Assert.Equal(sent.OrderBy(kv => kv.Key.ToString()).Select(kv => $"{kv.Key}: {kv.Value}"),
             recorded.OrderBy(kv => kv.Key.ToString()).Select(kv => $"{kv.Key}: {kv.Value}"));
         Assert.Equal(90, recorded.Values.Sum());
@@ -79,13 +75,13 @@ public sealed class HttpPathTests
     {
         var dir = Path.Combine(Path.GetTempPath(), "wf-trailw-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        var db = new DatabaseOptions { Path = Path.Combine(dir, "trail.db") };
-        db.EnsureWal();
+        var db = Workflows.Tests.TestDatabase.Fresh(dir, "trail.db");
+        if (!db.IsPostgreSql) db.EnsureWal();
         var options = new DbContextOptionsBuilder<WorkflowsDbContext>();
         db.Configure(options);
         using (var ctx = new WorkflowsDbContext(options.Options)) ctx.Database.Migrate();
         var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "u1"), new Claim(ClaimTypes.Name, "member"), new Claim(ClaimTypes.Role, "Member")], "test"));
-        using (var connections = new SqliteConnections(db))
+        using (StoreConnections connections = db.IsPostgreSql ? new PostgreSqlConnections(db.RequirePostgreSql()) : new SqliteConnections(db))
         {
             var writer = new AccessTrailWriter(connections, NullLogger<AccessTrailWriter>.Instance);
             await writer.StartAsync(CancellationToken.None);
@@ -98,29 +94,21 @@ public sealed class HttpPathTests
             // A request that ends after the stop is still recorded (on its own).
             await writer.RecordAsync(AccessEntry.For(user, DateTimeOffset.UtcNow, "POST", "/api/late", 201, null, new string('x', 600)));
         }
-        using var c = db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*), COUNT(DISTINCT Path), SUM(StatusCode = 201), MAX(length(Detail)), MIN(UserName), MIN(Roles) FROM AccessLog";
-        using var r = cmd.ExecuteReader();
-        Assert.True(r.Read());
-        Assert.Equal(3001, r.GetInt64(0));
-        Assert.Equal(3001, r.GetInt64(1));
-        Assert.Equal(1000 + 1, r.GetInt64(2));
-        Assert.Equal(500, r.GetInt64(3)); // details are cut at 500 characters, as before
-        Assert.Equal("member", r.GetString(4));
-        Assert.Equal("Member", r.GetString(5));
-        r.Close();
-        c.Close();
+        var r = Assert.Single(db.Rows("SELECT COUNT(*), COUNT(DISTINCT Path), SUM(CASE WHEN StatusCode = 201 THEN 1 ELSE 0 END), MAX(length(Detail)), MIN(UserName), MIN(Roles) FROM AccessLog"));
+        Assert.Equal(3001, Convert.ToInt64(r[0]));
+        Assert.Equal(3001, Convert.ToInt64(r[1]));
+        Assert.Equal(1000 + 1, Convert.ToInt64(r[2]));
+        Assert.Equal(500, Convert.ToInt64(r[3])); // details are cut at 500 characters, as before
+        Assert.Equal("member", r[4]);
+        Assert.Equal("Member", r[5]);
         SqliteConnection.ClearAllPools();
+        Workflows.Tests.TestDatabase.Drop(db);
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
     }
 
     private static long Count(DatabaseOptions db)
     {
-        using var c = db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM AccessLog";
-        return (long)cmd.ExecuteScalar()!;
+        return db.Long("SELECT COUNT(*) FROM AccessLog");
     }
 
     [Fact]

@@ -3,7 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Workflows.Web.Tests;
 
-/// <summary>Edit or delete journal rows directly in the SQLite file (as someone with file access could): verification names the broken entry.</summary>
+/// <summary>
+/// Edit or delete journal rows directly in the database (as someone with file or database rights could, getting past the
+/// append-only triggers): verification names the broken entry.
+/// </summary>
 public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixture<BackOfficeFactory>
 {
     private async Task<string> RunAnInstanceAsync()
@@ -15,14 +18,8 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
         return started.GetProperty("instanceId").GetString()!;
     }
 
-    private void Sql(string sql, string instanceId)
-    {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("@i", instanceId);
-        cmd.ExecuteNonQuery();
-    }
+    /// <summary>Runs a change the journal's triggers would refuse, past them (<see cref="TestSql.Tamper"/>); returns the rows changed.</summary>
+    private int Tamper(string sql, string instanceId) => factory.Database.Tamper(["JournalEntries"], sql, ("@i", instanceId));
 
     private async Task<JsonElement> VerifyAsync(string instanceId) =>
         await (await (await factory.ClientAs("Auditor")).GetAsync($"/api/workflow-instances/{instanceId}/journal/verify")).Body();
@@ -33,9 +30,7 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
         var id = await RunAnInstanceAsync();
         Assert.True((await VerifyAsync(id)).GetProperty("isValid").GetBoolean());
 
-        Sql("DROP TRIGGER JournalEntries_NoUpdate", id);
-        Sql("UPDATE JournalEntries SET ActorId = 'someone-else' WHERE InstanceId = @i AND Sequence = 4", id);
-        Sql("CREATE TRIGGER JournalEntries_NoUpdate BEFORE UPDATE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;", id);
+        Assert.Equal(1, Tamper("UPDATE JournalEntries SET ActorId = 'someone-else' WHERE InstanceId = @i AND Sequence = 4", id));
 
         var result = await VerifyAsync(id);
         Assert.False(result.GetProperty("isValid").GetBoolean());
@@ -49,10 +44,8 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
     {
         var middle = await RunAnInstanceAsync();
         var tail = await RunAnInstanceAsync();
-        Sql("DROP TRIGGER JournalEntries_NoDelete", middle);
-        Sql("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence = 2", middle);
-        Sql("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence = (SELECT MAX(Sequence) FROM JournalEntries WHERE InstanceId = @i)", tail);
-        Sql("CREATE TRIGGER JournalEntries_NoDelete BEFORE DELETE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;", middle);
+        Assert.Equal(1, Tamper("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence = 2", middle));
+        Assert.Equal(1, Tamper("DELETE FROM JournalEntries WHERE InstanceId = @i AND Sequence = (SELECT MAX(Sequence) FROM JournalEntries WHERE InstanceId = @i)", tail));
 
         var m = await VerifyAsync(middle);
         Assert.Equal(2, m.GetProperty("brokenSequence").GetInt64());
@@ -66,9 +59,7 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
     public async Task The_verify_journal_command_names_the_broken_entry_and_fails()
     {
         var id = await RunAnInstanceAsync();
-        Sql("DROP TRIGGER JournalEntries_NoUpdate", id);
-        Sql("UPDATE JournalEntries SET PayloadJson = '{\"outcome\":\"NoShow\"}' WHERE InstanceId = @i AND EventName = 'BookmarkResumed'", id);
-        Sql("CREATE TRIGGER JournalEntries_NoUpdate BEFORE UPDATE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;", id);
+        Assert.Equal(1, Tamper("UPDATE JournalEntries SET PayloadJson = '{\"outcome\":\"NoShow\"}' WHERE InstanceId = @i AND EventName = 'BookmarkResumed'", id));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         var (exit, output) = await BackOfficeProcess.RunCommandAsync("verify-journal", id, "--DataDirectory", factory.DataDirectory);
@@ -94,23 +85,8 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
         return started.GetProperty("instanceId").GetString()!;
     }
 
-    private void Sql(string sql, params (string, object?)[] args)
-    {
-        using var c = factory.Database.Open();
-        foreach (var t in new[] { "JournalEntries_NoUpdate", "JournalEntries_NoDelete" })
-            Exec(c, $"DROP TRIGGER IF EXISTS {t}");
-        Exec(c, sql, args);
-        Exec(c, "CREATE TRIGGER JournalEntries_NoUpdate BEFORE UPDATE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;");
-        Exec(c, "CREATE TRIGGER JournalEntries_NoDelete BEFORE DELETE ON JournalEntries BEGIN SELECT RAISE(ABORT, 'JournalEntries is append-only'); END;");
-    }
-
-    private static void Exec(Microsoft.Data.Sqlite.SqliteConnection c, string sql, params (string, object?)[] args)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
-    }
+    /// <summary>A change past the journal's append-only triggers (<see cref="TestSql.Tamper"/>).</summary>
+    private void Sql(string sql, params (string, object?)[] args) => factory.Database.Tamper(["JournalEntries"], sql, args);
 
     private async Task<JsonElement> VerifyAsync(string instanceId) =>
         await (await (await factory.ClientAs("Auditor")).GetAsync($"/api/workflow-instances/{instanceId}/journal/verify")).Body();

@@ -68,18 +68,13 @@ public sealed class MemberIdentityTests(ScenarioFactory factory) : IClassFixture
         await ImportAsync(Policy(renewal, id));
 
         // One identity, matched by a keyed hash: the plain ID number is nowhere in the users table.
-        using (var c = factory.Database.Open())
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT COUNT(*) FROM AspNetUsers WHERE IdNumberHash IS NOT NULL AND DisplayName = '王会员'";
-            Assert.True((long)cmd.ExecuteScalar()! >= 1);
-            cmd.CommandText = "SELECT COUNT(*) FROM AspNetUsers WHERE instr(coalesce(UserName,'') || coalesce(IdNumberHash,'') || coalesce(NormalizedUserName,''), @id) > 0";
-            cmd.Parameters.AddWithValue("@id", id);
-            Assert.Equal(0L, (long)cmd.ExecuteScalar()!);
-            cmd.CommandText = "SELECT COUNT(DISTINCT InsuredUserName) FROM Policies WHERE PolicyNumber IN (@a, @b, @c)";
-            cmd.Parameters.AddWithValue("@a", cpic); cmd.Parameters.AddWithValue("@b", jd); cmd.Parameters.AddWithValue("@c", renewal);
-            Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
-        }
+        var db = factory.Database;
+        Assert.True(db.Long("SELECT COUNT(*) FROM AspNetUsers WHERE IdNumberHash IS NOT NULL AND DisplayName = '王会员'") >= 1);
+        // strpos on PostgreSQL is instr on SQLite: the plain ID number is in none of the identifying columns.
+        Assert.Equal(0L, db.Long(db.IsPostgreSql
+            ? "SELECT COUNT(*) FROM AspNetUsers WHERE strpos(coalesce(UserName,'') || coalesce(IdNumberHash,'') || coalesce(NormalizedUserName,''), @id) > 0"
+            : "SELECT COUNT(*) FROM AspNetUsers WHERE instr(coalesce(UserName,'') || coalesce(IdNumberHash,'') || coalesce(NormalizedUserName,''), @id) > 0", ("@id", id)));
+        Assert.Equal(1L, db.Long("SELECT COUNT(DISTINCT InsuredUserName) FROM Policies WHERE PolicyNumber IN (@a, @b, @c)", ("@a", cpic), ("@b", jd), ("@c", renewal)));
 
         var anonymous = factory.CreateClient();
         // Not activated: cannot sign in (the same answer as a wrong password).
@@ -97,11 +92,8 @@ public sealed class MemberIdentityTests(ScenarioFactory factory) : IClassFixture
         var code = Assert.Single(await CodesAsync(id));
         Assert.Matches(@"^\d{6}$", code);
         // Only the keyed hash of the code is stored.
-        using (var c = factory.Database.Open())
-        using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT CodeHash FROM OneTimeCodes ORDER BY CreatedAt DESC LIMIT 1";
-            var stored = (string)cmd.ExecuteScalar()!;
+            var stored = (string)factory.Database.Scalar("SELECT CodeHash FROM OneTimeCodes ORDER BY CreatedAt DESC LIMIT 1")!;
             Assert.Equal(64, stored.Length);
             Assert.DoesNotContain(code, stored);
         }

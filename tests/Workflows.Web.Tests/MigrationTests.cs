@@ -93,10 +93,8 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private List<TaskRow> Tasks()
     {
-        using var c = _host.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Id, InstanceId, ActivityId, DueAt, Status FROM HumanTasks WHERE DefinitionId = @d";
-        cmd.Parameters.AddWithValue("@d", DefinitionId);
+        using var c = _host.Database.Connect();
+        using var cmd = c.Command("SELECT Id, InstanceId, ActivityId, DueAt, Status FROM HumanTasks WHERE DefinitionId = @d", ("@d", DefinitionId));
         using var r = cmd.ExecuteReader();
         var list = new List<TaskRow>();
         while (r.Read()) list.Add(new TaskRow(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetString(4)));
@@ -105,10 +103,8 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private Dictionary<string, InstanceRow> Instances()
     {
-        using var c = _host.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Id, Version, Revision, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE DefinitionId = @d";
-        cmd.Parameters.AddWithValue("@d", DefinitionId);
+        using var c = _host.Database.Connect();
+        using var cmd = c.Command("SELECT Id, Version, Revision, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE DefinitionId = @d", ("@d", DefinitionId));
         using var r = cmd.ExecuteReader();
         var map = new Dictionary<string, InstanceRow>();
         while (r.Read()) map[r.GetString(0)] = new InstanceRow(r.GetString(0), r.GetInt32(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4));
@@ -117,10 +113,8 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private Dictionary<string, (string ActivityId, long? ResumeAt, string Payload)> Bookmarks()
     {
-        using var c = _host.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT b.Id, b.ActivityId, b.ResumeAt, b.PayloadJson FROM Bookmarks b JOIN WorkflowInstances i ON i.Id = b.InstanceId WHERE i.DefinitionId = @d";
-        cmd.Parameters.AddWithValue("@d", DefinitionId);
+        using var c = _host.Database.Connect();
+        using var cmd = c.Command("SELECT b.Id, b.ActivityId, b.ResumeAt, b.PayloadJson FROM Bookmarks b JOIN WorkflowInstances i ON i.Id = b.InstanceId WHERE i.DefinitionId = @d", ("@d", DefinitionId));
         using var r = cmd.ExecuteReader();
         var map = new Dictionary<string, (string, long?, string)>();
         while (r.Read()) map[r.GetString(0)] = (r.GetString(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.GetString(3));

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Domain.ReferenceData;
 
@@ -161,12 +161,10 @@ public sealed class ReferenceDataVersionTests(ScenarioFactory factory) : IClassF
         Assert.NotNull((await store.AtVersionAsync("1"))!.FindJdDrug("可瑞达"));
         Assert.Null((await store.AtVersionAsync("2"))!.FindJdDrug("可瑞达"));
         Assert.Null(await store.AtVersionAsync("3"));
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE RefDataVersions SET EffectiveDate = '2026-06-10' WHERE Number = 2";
-        Assert.Contains("immutable", Assert.Throws<SqliteException>(() => cmd.ExecuteNonQuery()).Message);
-        cmd.CommandText = "DELETE FROM RefDataVersionFiles WHERE Version = 1";
-        Assert.Throws<SqliteException>(() => cmd.ExecuteNonQuery());
+        // The database itself refuses it (SQLite: RAISE(ABORT) triggers; PostgreSQL: triggers raising restrict_violation).
+        Assert.Contains("immutable", Assert.ThrowsAny<DbException>(() => factory.Database.Execute("UPDATE RefDataVersions SET EffectiveDate = '2026-06-10' WHERE Number = 2")).Message);
+        Assert.Contains("immutable", Assert.ThrowsAny<DbException>(() => factory.Database.Execute("DELETE FROM RefDataVersionFiles WHERE Version = 1")).Message);
+        Assert.Equal(2L, factory.Database.Long("SELECT COUNT(*) FROM RefDataVersions WHERE Number IN (1, 2)"));
     }
 
     [Fact]

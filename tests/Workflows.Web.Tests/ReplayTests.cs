@@ -80,13 +80,7 @@ public sealed class ReplayScenarioTests(ITestOutputHelper output)
 
     private static List<string> Ids(BackOfficeFactory factory)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id";
-        using var r = cmd.ExecuteReader();
-        var ids = new List<string>();
-        while (r.Read()) ids.Add(r.GetString(0));
-        return ids;
+        return factory.Database.Rows("SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id").Select(r => (string)r[0]!).ToList();
     }
 
     [Fact]
@@ -119,13 +113,7 @@ public sealed class ReplayScenarioTests(ITestOutputHelper output)
 
         // The eligibility check now behaves differently for the same inputs: the policy's recurrence is gone (as if the
         // rule read other data). Replay must name the eligibility decision and show both sides.
-        using (var c = factory.Database.Open())
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "DELETE FROM DiagnosisEvents WHERE PolicyId = (SELECT Id FROM Policies WHERE PolicyNumber = @p)";
-            cmd.Parameters.AddWithValue("@p", policy);
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        Assert.Equal(1, factory.Database.Execute("DELETE FROM DiagnosisEvents WHERE PolicyId = (SELECT Id FROM Policies WHERE PolicyNumber = @p)", ("@p", policy)));
         var report = (await replay.ReplayAsync(instanceId))!;
         var journal = await factory.Services.GetRequiredService<IWorkflowStore>().GetJournalAsync(instanceId);
         var decided = journal.Single(e => e.EventName == JournalEvents.ActivityCompleted && e.ActivityType == "Health.CheckEligibility");

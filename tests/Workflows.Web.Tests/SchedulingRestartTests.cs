@@ -41,30 +41,14 @@ public sealed class SchedulingRestartTests : IDisposable
         return c;
     }
 
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection($"Data Source={Path.Combine(_data, "backoffice.db")};Default Timeout=30");
-        c.Open();
-        return c;
-    }
+    /// <summary>The host's database: its SQLite file (with the host's busy timeout) or, in the PostgreSQL leg, its database.</summary>
+    private Workflows.Persistence.DatabaseOptions Database => BackOfficeProcess.DatabaseFor(_data);
 
-    private long Scalar(string sql, params (string, object)[] args)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        return Convert.ToInt64(cmd.ExecuteScalar());
-    }
+    private long Scalar(string sql, params (string, object)[] args) =>
+        Database.Long(sql, [.. args.Select(a => (a.Item1, (object?)a.Item2))]);
 
-    private void Execute(string sql, params (string, object)[] args)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        cmd.ExecuteNonQuery();
-    }
+    private void Execute(string sql, params (string, object)[] args) =>
+        Database.Execute(sql, [.. args.Select(a => (a.Item1, (object?)a.Item2))]);
 
     /// <summary>A per-work trigger as earlier versions scheduled them (group "work", on the durable scheduled-work job), due an hour ago.</summary>
     private void AddLegacyTrigger(string key)
@@ -104,20 +88,28 @@ public sealed class SchedulingRestartTests : IDisposable
         Assert.Equal(6, Scalar("SELECT COUNT(*) FROM ScheduledWork WHERE Kind = 'workflow.timer' AND State = 'Pending'"));
         Assert.Equal(0, Scalar("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'work'"));
 
-        // While it is down, put three timers where a crash can leave them: one claimed by the dead process with a lease
-        // that runs for another hour (killed between claim and resume), one queued in the lost in-memory Hangfire queue,
-        // and one as an earlier version left it: Scheduled, with a Quartz trigger of its own.
+        // While it is down, put three timers where a crash can leave them: one claimed by the dead process and not yet
+        // resumed, one handed on and lost, and one as an earlier version left it: Scheduled, with a Quartz trigger of its own.
         var keys = new List<string>();
-        using (var c = Open())
-        using (var cmd = c.CreateCommand())
+        keys.AddRange(Database.Rows("SELECT Key FROM ScheduledWork WHERE Kind = 'workflow.timer' ORDER BY Key").Select(r => (string)r[0]!));
+        if (!Database.IsPostgreSql)
         {
-            cmd.CommandText = "SELECT Key FROM ScheduledWork WHERE Kind = 'workflow.timer' ORDER BY Key";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) keys.Add(r.GetString(0));
+            // One node, Hangfire in memory: a claim with a lease that runs for another hour, and work queued in the
+            // in-memory Hangfire queue that died with the process. The starting node releases both at once.
+            Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = @until WHERE Key = @k",
+                ("@k", keys[0]), ("@until", DateTimeOffset.UtcNow.AddHours(1).UtcTicks));
+            Execute("UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL WHERE Key = @k", ("@k", keys[1]));
         }
-        Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = @until WHERE Key = @k",
-            ("@k", keys[0]), ("@until", DateTimeOffset.UtcNow.AddHours(1).UtcTicks));
-        Execute("UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL WHERE Key = @k", ("@k", keys[1]));
+        else
+        {
+            // PostgreSQL: a starting node cannot tell a dead node's claim from a live one's, and Hangfire's queue is durable
+            // (nothing is lost with the process), so claims are taken again when their lease runs out
+            // (docs/operations.md): one whose lease runs out 10 s from now, one whose lease ran out while the host was down.
+            Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = @until WHERE Key = @k",
+                ("@k", keys[0]), ("@until", DateTimeOffset.UtcNow.AddSeconds(10).UtcTicks));
+            Execute("UPDATE ScheduledWork SET State = 'Queued', ClaimedBy = 'dead-node', LockedUntil = @until WHERE Key = @k",
+                ("@k", keys[1]), ("@until", DateTimeOffset.UtcNow.AddMinutes(-1).UtcTicks));
+        }
         Execute("UPDATE ScheduledWork SET State = 'Scheduled' WHERE Key = @k", ("@k", keys[2]));
         AddLegacyTrigger(keys[2]);
 

@@ -81,12 +81,8 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
 
     private string CronState()
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT TRIGGER_NAME || ' ' || TRIGGER_STATE || ' ' || COALESCE(NEXT_FIRE_TIME, 'null') || ' ' || COALESCE(PREV_FIRE_TIME, 'null') || ' start ' || START_TIME FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'cron'";
-        var rows = new List<string>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) rows.Add(r.GetString(0));
+        var rows = factory.Database.Rows("SELECT TRIGGER_NAME, TRIGGER_STATE, NEXT_FIRE_TIME, PREV_FIRE_TIME, START_TIME FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'cron'")
+            .Select(r => $"{r[0]} {r[1]} {r[2] ?? "null"} {r[3] ?? "null"} start {r[4]}").ToList();
         return string.Join(", ", rows) + $" (now {factory.Clock.GetUtcNow().UtcTicks})";
     }
 
@@ -99,23 +95,13 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
 
     protected long Scalar(string sql, params (string, object)[] args)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        return Convert.ToInt64(cmd.ExecuteScalar());
+        return factory.Database.Long(sql, [.. args.Select(a => (a.Item1, (object?)a.Item2))]);
     }
 
     /// <summary>Simulates a crash after the work's effect committed but before it was marked Done, then runs its Hangfire job again.</summary>
     protected async Task RunAgainAsync(ScheduledWork work)
     {
-        using (var c = factory.Database.Open())
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "UPDATE ScheduledWork SET State = 'Queued' WHERE Id = @id";
-            cmd.Parameters.AddWithValue("@id", work.Id);
-            cmd.ExecuteNonQuery();
-        }
+        factory.Database.Execute("UPDATE ScheduledWork SET State = 'Queued' WHERE Id = @id", ("@id", work.Id));
         using var scope = factory.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<WorkRunner>().RunAsync(work.Id, CancellationToken.None);
     }
@@ -510,7 +496,9 @@ public sealed class HangfireDashboardTests(BackOfficeFactory factory) : IClassFi
         var page = await admin.GetAsync("/hangfire");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("Hangfire", await page.Content.ReadAsStringAsync());
-        var work = await (await admin.GetAsync("/api/scheduled-work")).Body();
+        var response = await admin.GetAsync("/api/scheduled-work");
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var work = await response.Body();
         Assert.Equal(JsonValueKind.Object, work.GetProperty("counts").ValueKind);
     }
 }

@@ -66,11 +66,7 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
 
     private long Versions(string definitionId)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM WorkflowDefinitions WHERE DefinitionId = @id";
-        cmd.Parameters.AddWithValue("@id", definitionId);
-        return (long)cmd.ExecuteScalar()!;
+        return factory.Database.Long("SELECT COUNT(*) FROM WorkflowDefinitions WHERE DefinitionId = @id", ("@id", definitionId));
     }
 
     /// <summary>
@@ -471,18 +467,9 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
 
         var instance = await Execute(Template);
         await Ok(await auditor.GetAsync($"{Api}/workflow-instances/{instance}"));
-        using var c = factory.Database.Open();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT UserName, StatusCode, InstanceId FROM AccessLog WHERE Path = @p";
-            cmd.Parameters.AddWithValue("@p", $"{Api}/workflow-instances/{instance}");
-            using var r = cmd.ExecuteReader();
-            Assert.True(r.Read());
-            Assert.Equal(("auditor", 200, instance), (r.GetString(0), r.GetInt32(1), r.GetString(2)));
-        }
-        using var refused = c.CreateCommand();
-        refused.CommandText = "SELECT COUNT(*) FROM AccessLog WHERE Path LIKE '/elsa/api/%' AND StatusCode = 403 AND UserName = 'member'";
-        Assert.True((long)refused.ExecuteScalar()! >= 2);
+        var row = factory.Database.Rows("SELECT UserName, StatusCode, InstanceId FROM AccessLog WHERE Path = @p", ("@p", $"{Api}/workflow-instances/{instance}")).First();
+        Assert.Equal(("auditor", 200, instance), ((string)row[0]!, Convert.ToInt32(row[1]), (string)row[2]!));
+        Assert.True(factory.Database.Long("SELECT COUNT(*) FROM AccessLog WHERE Path LIKE '/elsa/api/%' AND StatusCode = 403 AND UserName = 'member'") >= 2);
     }
 
     [Fact]

@@ -62,11 +62,7 @@ public sealed class TimerClaimTests(TimerClaimFactory factory) : IClassFixture<T
 
     private long Scalar(string sql, params (string, object)[] args)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        return Convert.ToInt64(cmd.ExecuteScalar());
+        return factory.Database.Long(sql, [.. args.Select(a => (a.Item1, (object?)a.Item2))]);
     }
 
     private long Resumes(string bookmarkId) =>
@@ -177,10 +173,6 @@ public sealed class TimerClaimTests(TimerClaimFactory factory) : IClassFixture<T
 
     private object Scalar2(string sql, string id)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("@id", id);
-        return cmd.ExecuteScalar()!;
+        return factory.Database.Scalar(sql, ("@id", id))!;
     }
 }

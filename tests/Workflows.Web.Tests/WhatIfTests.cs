@@ -27,12 +27,8 @@ public sealed class WhatIfTests(ScenarioFactory factory, ITestOutputHelper outpu
 
     private (string Id, string Role, string Type)? OpenTask(string instanceId)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT Id, CandidateRole, ActivityType FROM HumanTasks WHERE InstanceId = @i AND Status = 'Open'";
-        cmd.Parameters.AddWithValue("@i", instanceId);
-        using var r = cmd.ExecuteReader();
-        return r.Read() ? (r.GetString(0), r.GetString(1), r.GetString(2)) : null;
+        var row = factory.Database.Rows("SELECT Id, CandidateRole, ActivityType FROM HumanTasks WHERE InstanceId = @i AND Status = 'Open'", ("@i", instanceId)).FirstOrDefault();
+        return row is null ? null : ((string)row[0]!, (string)row[1]!, (string)row[2]!);
     }
 
     private string InstanceOf(string applicationId)

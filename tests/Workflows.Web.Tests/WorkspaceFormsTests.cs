@@ -77,20 +77,16 @@ public sealed class WorkspaceFormsTests(ScenarioFactory factory) : IClassFixture
     /// <summary>Everything a completion could change: the instance row, its journal, bookmarks, the application and its timeline, idempotency records.</summary>
     private string Snapshot(string instanceId, string applicationId)
     {
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            SELECT (SELECT Revision || '|' || Status || '|' || SubStatus || '|' || StateJson || '|' || COALESCE(IncidentJson, '') FROM WorkflowInstances WHERE Id = @i)
-                || '#' || (SELECT COUNT(*) || ':' || COALESCE(MAX(Hash), '') FROM JournalEntries WHERE InstanceId = @i)
-                || '#' || (SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(Id), '') FROM Bookmarks WHERE InstanceId = @i)
-                || '#' || (SELECT Status || '|' || UpdatedAt || '|' || COALESCE(AppointmentAt, '') FROM ServiceApplications WHERE Id = @a)
-                || '#' || (SELECT COUNT(*) FROM ApplicationEvents WHERE ApplicationId = @a)
-                || '#' || (SELECT COUNT(*) FROM CommandKeys)
-                || '#' || (SELECT COUNT(*) FROM ScheduledWork)
-            """;
-        cmd.Parameters.AddWithValue("@i", instanceId);
-        cmd.Parameters.AddWithValue("@a", applicationId);
-        return (string)cmd.ExecuteScalar()!;
+        var db = factory.Database;
+        string Text(string sql) => string.Join("\n", db.Rows(sql, ("@i", instanceId), ("@a", applicationId)).Select(r => string.Join("|", r.Select(v => v ?? ""))));
+        return string.Join("#",
+            Text("SELECT Revision, Status, SubStatus, StateJson, IncidentJson FROM WorkflowInstances WHERE Id = @i"),
+            Text("SELECT COUNT(*), MAX(Hash) FROM JournalEntries WHERE InstanceId = @i"),
+            Text("SELECT Id FROM Bookmarks WHERE InstanceId = @i ORDER BY Id"),
+            Text("SELECT Status, UpdatedAt, AppointmentAt FROM ServiceApplications WHERE Id = @a"),
+            Text("SELECT COUNT(*) FROM ApplicationEvents WHERE ApplicationId = @a"),
+            Text("SELECT COUNT(*) FROM CommandKeys"),
+            Text("SELECT COUNT(*) FROM ScheduledWork"));
     }
 
     [Fact]
@@ -275,13 +271,8 @@ public sealed class WorkspaceFormsTests(ScenarioFactory factory) : IClassFixture
         var revealed = await (await specialist.SendAsync(Json.Post($"/api/cases/{app}/reveal", new { field = "idNumber", reason = "会员来电核实身份" }))).Body();
         Assert.Equal("110101198005010011", revealed.GetProperty("value").GetString());
 
-        using var c = factory.Database.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT UserName, Detail, InstanceId, StatusCode FROM AccessLog WHERE Path = @p ORDER BY Id";
-        cmd.Parameters.AddWithValue("@p", $"/api/cases/{app}/reveal");
-        var rows = new List<(string User, string? Detail, string? Instance, long Status)>();
-        using (var reader = cmd.ExecuteReader())
-            while (reader.Read()) rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3)));
+        var rows = factory.Database.Rows("SELECT UserName, Detail, InstanceId, StatusCode FROM AccessLog WHERE Path = @p ORDER BY Id", ("@p", $"/api/cases/{app}/reveal"))
+            .Select(r => (User: (string)r[0]!, Detail: (string?)r[1], Instance: (string?)r[2], Status: Convert.ToInt64(r[3]))).ToList();
         var granted = rows.Single(r => r.Status == 200);
         Assert.Equal("specialist", granted.User);
         Assert.Contains("idNumber", granted.Detail);
