@@ -83,11 +83,13 @@ public sealed class ConsultationAnswerTests(ScenarioFactory factory) : IClassFix
 
         // On disk: the answer (and the question) only as ciphertext — in the database files and the logs — while a
         // non-sensitive value written alongside (the policy number) is found, so the search itself works.
-        var files = Directory.EnumerateFiles(factory.DataDirectory, "*", SearchOption.AllDirectories).ToList();
-        var databases = files.Where(f => !f.StartsWith(factory.LogDirectory, StringComparison.Ordinal)).Select(f => (f, Bytes: ReadShared(f))).ToList();
+        // On PostgreSQL the database is not in the data folder: every value of every table is read as a dump would hold it.
+        var files = Directory.EnumerateFiles(factory.DataDirectory, "*", SearchOption.AllDirectories).Select(f => (f, Bytes: ReadShared(f))).ToList();
+        if (factory.Database.IsPostgreSql) files.Add(("the PostgreSQL database", Encoding.UTF8.GetBytes(factory.Database.TextAtRest())));
+        var databases = files.Where(d => !d.f.StartsWith(factory.LogDirectory, StringComparison.Ordinal)).ToList();
         Assert.Contains(databases, d => Contains(d.Bytes, number));
         Assert.Contains(databases, d => Contains(d.Bytes, consultationId));
-        foreach (var (file, bytes) in files.Select(f => (f, ReadShared(f))))
+        foreach (var (file, bytes) in files)
         {
             Assert.False(Contains(bytes, "ANSWERMARK7Q"), $"the answer is in plain text in {file}");
             Assert.False(Contains(bytes, "神经毒性"), $"the answer is in plain text in {file}");
