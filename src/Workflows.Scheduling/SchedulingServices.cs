@@ -73,7 +73,7 @@ public static class SchedulingServices
                 }
                 else store.UseSqlite(o =>
                 {
-                    o.ConnectionString = database.ConnectionString;
+                    o.ConnectionString = database.DataSource().ConnectionString;
                     o.DataSourceFactory = _ => database.DataSource(); // our pragmas (busy_timeout, synchronous) on Quartz's connections too
                 });
             });

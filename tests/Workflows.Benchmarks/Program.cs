@@ -91,7 +91,7 @@ async Task<int> Completions(TimeSpan d)
 }
 
 // (c) the same write per step, straight through Microsoft.Data.Sqlite.
-await using var raw = db.Open();
+await using var raw = db.OpenSqlite();
 await using (var seed = raw.CreateCommand())
 {
     seed.CommandText = "INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Status, SubStatus, StateJson, Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt) VALUES ('raw', 'raw', 'raw', 1, 'Running', 'Suspended', '{}', 0, 0, '', 0, 0)";

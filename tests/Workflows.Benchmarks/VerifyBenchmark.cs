@@ -56,7 +56,7 @@ static class VerifyBenchmark
         db.Configure(ctxOptions);
         using (var ctx = new WorkflowsDbContext(ctxOptions.Options)) ctx.Database.Migrate();
         var load = Stopwatch.StartNew();
-        await using (var c = db.Open())
+        await using (var c = db.OpenSqlite())
         {
             await using var tx = (SqliteTransaction)await c.BeginTransactionAsync();
             var ins = c.CreateCommand();
