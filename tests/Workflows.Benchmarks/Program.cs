@@ -33,7 +33,7 @@ var rounds = (int)Arg("--rounds", 5.0);
 var synchronous = ArgS("--synchronous", "NORMAL");
 var outFile = ArgS("--out", "");
 
-var dir = Path.Combine(Path.GetTempPath(), "wf-bench-" + Guid.CreateVersion7().ToString("N")[..8]);
+var dir = Path.Combine(Path.GetTempPath(), "wf-bench-" + Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(dir);
 var db = new DatabaseOptions { Path = Path.Combine(dir, "bench.db"), Synchronous = synchronous };
 db.EnsureWal();
