@@ -47,9 +47,7 @@ static class HttpBenchmark
         var connectionCounts = Bench.ArgS(args, "--connections", "2,16").Split(',').Select(int.Parse).ToArray();
         var rates = Bench.ArgS(args, "--rates", "200").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var outFile = Bench.ArgS(args, "--out", "");
-        // A random name: a time-ordered id cut to 8 characters changes only every 65 s, and two runs started in the same minute
-        // (another engineer's, on a shared machine) then shared one data folder: two hosts on one database, one deleting it.
-        var dir = Path.Combine(Path.GetTempPath(), "wf-http-bench-" + Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(Path.GetTempPath(), "wf-http-bench-" + Guid.NewGuid().ToString("N")); // not a v7 prefix: that is its timestamp, shared by runs started within a minute
         Directory.CreateDirectory(dir);
 
         var host = StartHost(dir, Bench.ArgS(args, "--web", ""), Bench.ArgS(args, "--host-env", ""), out var baseAddress);
