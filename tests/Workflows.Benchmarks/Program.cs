@@ -27,6 +27,7 @@ if (args is ["http", ..]) return await HttpBenchmark.RunAsync(args);
 if (args is ["verify", ..]) return await VerifyBenchmark.RunAsync(args);
 if (args is ["replay", ..]) return await ReplayBenchmark.RunAsync(args);
 if (args is ["inbox", ..]) return await InboxBenchmark.RunAsync(args);
+if (args is ["completions", ..]) return await CompletionsBenchmark.RunAsync(args);
 
 var seconds = Arg("--seconds", 3.0);
 var rounds = (int)Arg("--rounds", 5.0);
