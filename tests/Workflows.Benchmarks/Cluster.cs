@@ -137,8 +137,24 @@ sealed class Cluster : IAsyncDisposable
         }).ToArray();
     }
 
-    /// <summary>The host processes' CPU time, all nodes together.</summary>
-    public TimeSpan Cpu => Nodes.Aggregate(TimeSpan.Zero, (s, n) => s + n.Cpu);
+    /// <summary>The CPU time of the first <paramref name="count"/> nodes together (those a measurement sends its load to).</summary>
+    public TimeSpan CpuOf(int count) => Nodes.Take(count).Aggregate(TimeSpan.Zero, (s, n) => s + n.Cpu);
+
+    /// <summary>
+    /// Warm-up until the JIT has tiered up on every node: at least <paramref name="seconds"/> and at least
+    /// <paramref name="count"/> operations (at most five minutes), in closed-loop slices of 5 s.
+    /// </summary>
+    public static async Task WarmUpAsync(double seconds, double count, Func<double, Task<Run>> slice, string unit)
+    {
+        var clock = Stopwatch.StartNew();
+        long done = 0;
+        while (clock.Elapsed.TotalSeconds < seconds || (done < count && clock.Elapsed.TotalMinutes < 5))
+        {
+            var r = await slice(5);
+            done += r.Count;
+            Console.WriteLine($"  warm-up: {r.Rate:F0} {unit}/s, errors {r.Errors}, nodes' CPU {r.CpuMs:F2} ms each");
+        }
+    }
 
     public async Task<NpgsqlConnection> OpenAsync()
     {

@@ -18,7 +18,7 @@ using Npgsql;
 /// n in --nodes:
 ///   (e) engine through HTTP: n × --connections-per-node clients in a closed loop, client j sending to node (j mod n), each
 ///       completing the open task of its own cases in turn (POST /api/tasks/{id}/complete, a new Idempotency-Key each);
-///       the answer names the next task. Rate, latency p50/p99, the hosts' CPU per completion.
+///       the answer names the next task. Rate, latency p50/p99, the CPU of the nodes that served them per completion.
 ///   (r) raw PostgreSQL, the same transaction shape at the same concurrency: what the store's completion commit sends,
 ///       statement for statement (read from the server's log with log_statement=all, docs/operations.md): BEGIN (read
 ///       committed); INSERT CommandKeys; the guarded UPDATE WorkflowInstances (revision check); DELETE Bookmarks; INSERT
@@ -37,7 +37,8 @@ using Npgsql;
 /// a sample of journals verifies through the API; after a graceful stop the access trail holds one row per request.
 /// Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- completions --provider PostgreSql
 ///        --connection "Host=…;Username=…;Password=…;Database=postgres" [--nodes 1,3] [--seconds 5] [--rounds 3]
-///        [--connections-per-node 4] [--instances 240] [--warm-up 15] [--keep] [--out file.json]
+///        [--connections-per-node 4] [--instances 240] [--warm-up 20] [--warm-up-count 1500] [--keep] [--out file.json]
+///        (the warm-up runs at least that long and that many completions, at most 5 minutes, so every node's JIT has tiered up)
 /// </summary>
 static class CompletionsBenchmark
 {
@@ -65,7 +66,8 @@ static class CompletionsBenchmark
         var rounds = (int)Bench.Arg(args, "--rounds", 3);
         var perNode = (int)Bench.Arg(args, "--connections-per-node", 4);
         var instances = (int)Bench.Arg(args, "--instances", 240);
-        var warmUp = Bench.Arg(args, "--warm-up", 15);
+        var warmUp = Bench.Arg(args, "--warm-up", 20);
+        var warmUpCount = Bench.Arg(args, "--warm-up-count", 1500);
         var outFile = Bench.ArgS(args, "--out", "");
         var maxNodes = nodeCounts.Max();
         var settings = await Cluster.ServerSettingsAsync(server);
@@ -111,7 +113,7 @@ static class CompletionsBenchmark
         {
             var latencies = new ConcurrentBag<double>();
             var errors = 0;
-            var cpu = cluster.Cpu;
+            var cpu = cluster.CpuOf(nodes);
             var stop = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, clients).Select(async j =>
             {
@@ -138,13 +140,12 @@ static class CompletionsBenchmark
                 }
             }));
             var elapsed = stop.Elapsed.TotalSeconds;
-            return Cluster.Run.Of(latencies, elapsed, errors, (cluster.Cpu - cpu).TotalMilliseconds);
+            return Cluster.Run.Of(latencies, elapsed, errors, (cluster.CpuOf(nodes) - cpu).TotalMilliseconds);
         }
 
         // Warm-up (JIT tiering on every node, caches), then the raw copy of the benchmark's rows.
-        Console.WriteLine($"warm-up {warmUp:0.#} s on {maxNodes} nodes…");
-        var warm = await Completions(maxNodes, maxClients, warmUp);
-        Console.WriteLine($"  warm-up: {warm.Rate:F0} completions/s, errors {warm.Errors}");
+        Console.WriteLine($"warm-up ≥ {warmUp:0.#} s and ≥ {warmUpCount:0} completions on {maxNodes} nodes…");
+        await Cluster.WarmUpAsync(warmUp, warmUpCount, d => Completions(maxNodes, maxClients, d), "completions");
         await using var raw = await RawCommitShape.PrepareAsync(cluster, "bench-loop");
         await raw.RunAsync(maxClients, Math.Min(3, warmUp));
 
@@ -162,10 +163,14 @@ static class CompletionsBenchmark
                 var r = await raw.RunAsync(n * perNode, seconds);
                 engineRuns.Add((round, n, e));
                 rawRuns.Add((round, n, r));
-                Console.WriteLine($"  {n} node(s), {n * perNode,2} clients: HTTP {e.Rate,6:F0} completions/s p50 {e.P50,6:F1} ms p99 {e.P99,6:F1} ms errors {e.Errors}, hosts' CPU {e.CpuMs,5:F2} ms/completion" +
+                Console.WriteLine($"  {n} node(s), {n * perNode,2} clients: HTTP {e.Rate,6:F0} completions/s p50 {e.P50,6:F1} ms p99 {e.P99,6:F1} ms errors {e.Errors}, nodes' CPU {e.CpuMs,5:F2} ms/completion" +
                                   $" | raw {r.Rate,6:F0} txns/s p50 {r.P50,5:F1} ms p99 {r.P99,6:F1} ms | HTTP/raw {e.Rate / r.Rate,6:P1}");
             }
         }
+
+        // What the nodes hold open on the server after the load (pools keep idle connections): for sizing max_connections.
+        var held = await cluster.CountAsync($"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{cluster.Database}' AND application_name <> 'raw-replay'") - 1;
+        Console.WriteLine($"connections the {maxNodes} nodes hold on the server after the load: {held} ({held / (double)maxNodes:F0} per node; the raw replay's not counted)");
 
         Console.WriteLine();
         Console.WriteLine($"medians over {rounds} rounds (load average at the rounds' starts: {string.Join("; ", loads)}); {settings}:");
@@ -183,7 +188,7 @@ static class CompletionsBenchmark
             };
         }).ToList();
         foreach (var s in summary)
-            Console.WriteLine($"  {s.nodes} node(s), {s.clients,2} clients: HTTP {s.completionsPerSecond,6:F0} completions/s  p50 {s.p50Ms,6:F1} ms  p99 {s.p99Ms,6:F1} ms  hosts' CPU {s.hostCpuMsPerCompletion:F2} ms/completion" +
+            Console.WriteLine($"  {s.nodes} node(s), {s.clients,2} clients: HTTP {s.completionsPerSecond,6:F0} completions/s  p50 {s.p50Ms,6:F1} ms  p99 {s.p99Ms,6:F1} ms  nodes' CPU {s.hostCpuMsPerCompletion:F2} ms/completion" +
                               $"  | raw same shape {s.rawPerSecond,6:F0} txns/s (p50 {s.rawP50Ms:F1} ms)  | HTTP/raw {s.httpOverRaw:P1}");
         double? scale = null;
         if (nodeCounts.Length > 1)
@@ -255,7 +260,7 @@ static class CompletionsBenchmark
             await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new
             {
                 measuredAt = DateTimeOffset.UtcNow, server = settings, cores = Environment.ProcessorCount, seconds, rounds, perNode, instances, loadAverages = loads,
-                summary, nodesRatio = scale,
+                summary, nodesRatio = scale, connectionsHeld = held,
                 rounds_ = engineRuns.Zip(rawRuns, (e, r) => new { e.Round, e.Nodes, http = e.Run, raw = r.Run }), failures,
             }, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine(failures.Count == 0 ? "all checks passed" : $"{failures.Count} checks FAILED");
@@ -324,7 +329,7 @@ sealed class RawCommitShape : IAsyncDisposable
             }
             await Exec("ANALYZE raw.\"WorkflowInstances\", raw.\"Bookmarks\", raw.\"HumanTasks\", raw.\"JournalEntries\", raw.\"StateSnapshots\", raw.\"CommandKeys\"");
         }
-        var b = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { SearchPath = "raw", MaxAutoPrepare = 64 };
+        var b = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { SearchPath = "raw", MaxAutoPrepare = 64, ApplicationName = "raw-replay" };
         var source = NpgsqlDataSource.Create(b.ConnectionString);
         var cases = new List<Case>();
         await using (var c = await source.OpenConnectionAsync())

@@ -35,11 +35,14 @@ using Workflows.Persistence.Stores;
 ///                                                 (at most 5 min), so the JIT has finished tiering up)
 ///        [--out file.json] [--pause-for-trace]   (prints the host's pid and waits for Enter, to attach dotnet-trace)
 ///        [--web folder]                          (another build of the host, e.g. the previous commit's, for a before/after)
+///        [--provider PostgreSql --connection "…"] (N nodes on one PostgreSQL database instead: HttpNodesBenchmark.cs)
 /// </summary>
 static class HttpBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // On PostgreSQL: N nodes on one database, 1 and 3 nodes in the same run (HttpNodesBenchmark.cs).
+        if (Bench.ArgS(args, "--provider", "Sqlite").Equals("PostgreSql", StringComparison.OrdinalIgnoreCase)) return await HttpNodesBenchmark.RunAsync(args);
         var seconds = Bench.Arg(args, "--seconds", 5);
         var rounds = (int)Bench.Arg(args, "--rounds", 3);
         var connectionCounts = Bench.ArgS(args, "--connections", "2,16").Split(',').Select(int.Parse).ToArray();
