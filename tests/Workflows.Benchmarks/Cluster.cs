@@ -11,7 +11,7 @@ using Npgsql;
 /// N back-office nodes on one PostgreSQL database, as docs/operations.md ("Several nodes on PostgreSQL") runs them: the
 /// built Workflows.Web.dll started N times, each with its own empty data folder, Database:Provider=PostgreSql on one fresh
 /// database (created through the admin connection string, dropped at the end unless --keep), its own Scheduling:NodeName,
-/// the same Identity:HashKey and the same provisioned evidence keys (one copy per node, as a secrets volume would be).
+/// the same Identity:HashKey and DataProtection:KeyRingKey and the same provisioned evidence keys (one copy per node, as a secrets volume would be).
 /// The nodes start at the same moment, as ThreeNodeTests starts them.
 /// </summary>
 sealed class Cluster : IAsyncDisposable
@@ -71,6 +71,7 @@ sealed class Cluster : IAsyncDisposable
         cluster.ProvisionEvidenceKeys(count);
 
         var hashKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var keyRingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         for (var i = 1; i <= count; i++)
         {
             var name = $"node-{i}";
@@ -80,7 +81,7 @@ sealed class Cluster : IAsyncDisposable
             var info = new ProcessStartInfo("dotnet") { WorkingDirectory = bin, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in (string[])["Workflows.Web.dll", "--urls", $"http://127.0.0.1:{port}", "--DataDirectory", Path.Combine(cluster.Root, "data", name),
                          "--Workflows:Directory", workflows, "--Database:Provider", "PostgreSql", "--Database:ConnectionString", cluster.ConnectionString,
-                         "--Scheduling:NodeName", name, "--Identity:HashKey", hashKey, "--Evidence:KeyDirectory", cluster.KeyDirectory(name), .. hostSettings])
+                         "--Scheduling:NodeName", name, "--Identity:HashKey", hashKey, "--DataProtection:KeyRingKey", keyRingKey, "--Evidence:KeyDirectory", cluster.KeyDirectory(name), .. hostSettings])
                 info.ArgumentList.Add(a);
             info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
             var p = Process.Start(info)!;
