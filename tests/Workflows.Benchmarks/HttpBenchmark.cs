@@ -37,11 +37,14 @@ using Workflows.Persistence.Stores;
 ///        [--web folder]                          (another build of the host, e.g. the previous commit's, for a before/after)
 ///        [--host-env NAME=VALUE,…]                (environment for the host: runtime knobs such as DOTNET_gcServer=0, measured without a rebuild)
 /// Next to the host's CPU per application the harness prints its own (the generator's): on a 2-core machine the two share the cores.
+///        [--provider PostgreSql --connection "…"] (N nodes on one PostgreSQL database instead: HttpNodesBenchmark.cs)
 /// </summary>
 static class HttpBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // On PostgreSQL: N nodes on one database, 1 and 3 nodes in the same run (HttpNodesBenchmark.cs).
+        if (Bench.ArgS(args, "--provider", "Sqlite").Equals("PostgreSql", StringComparison.OrdinalIgnoreCase)) return await HttpNodesBenchmark.RunAsync(args);
         var seconds = Bench.Arg(args, "--seconds", 5);
         var rounds = (int)Bench.Arg(args, "--rounds", 3);
         var connectionCounts = Bench.ArgS(args, "--connections", "2,16").Split(',').Select(int.Parse).ToArray();
