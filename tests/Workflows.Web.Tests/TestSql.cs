@@ -101,7 +101,7 @@ public static class TestSql
         if (!db.IsPostgreSql)
         {
             SqliteConnection.ClearAllPools();
-            using (var c = db.Open())
+            using (var c = db.OpenSqlite())
             using (var cmd = c.CreateCommand())
             {
                 cmd.CommandText = "PRAGMA wal_checkpoint(FULL)";
