@@ -91,6 +91,9 @@ public abstract class StoreConnections : IDisposable
 {
     public abstract SqlDialect Dialect { get; }
 
+    /// <summary>True when writes are serialized through one connection (SQLite): the store then commits concurrent steps in groups.</summary>
+    public virtual bool SingleWriter => false;
+
     /// <summary>Runs <paramref name="work"/> on a connection that may write (SQLite: the one writer, exclusively).</summary>
     public abstract Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct);
 
@@ -113,6 +116,7 @@ public sealed class SqliteConnections(DatabaseOptions db) : StoreConnections
     private int _idleReaders;
 
     public override SqlDialect Dialect => SqliteDialect.Instance;
+    public override bool SingleWriter => true;
 
     public override async Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct)
     {

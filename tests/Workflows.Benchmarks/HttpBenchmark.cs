@@ -45,7 +45,7 @@ static class HttpBenchmark
         var connectionCounts = Bench.ArgS(args, "--connections", "2,16").Split(',').Select(int.Parse).ToArray();
         var rates = Bench.ArgS(args, "--rates", "200").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var outFile = Bench.ArgS(args, "--out", "");
-        var dir = Path.Combine(Path.GetTempPath(), "wf-http-bench-" + Guid.CreateVersion7().ToString("N")[..8]);
+        var dir = Path.Combine(Path.GetTempPath(), "wf-http-bench-" + Guid.NewGuid().ToString("N")); // not a v7 prefix: that is its timestamp, shared by runs started within a minute
         Directory.CreateDirectory(dir);
 
         var host = StartHost(dir, Bench.ArgS(args, "--web", ""), out var baseAddress);
