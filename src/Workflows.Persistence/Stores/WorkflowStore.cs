@@ -256,8 +256,12 @@ public sealed class WorkflowStore(StoreConnections connections, IEnumerable<ISte
         }
     }
 
+    /// <summary>The most steps one transaction has committed or refused together so far (1 when commits never overlapped).</summary>
+    public int LargestCommitGroup { get; private set; }
+
     private void CommitGroup(PreparedConnection c, List<PendingStep> group)
     {
+        if (group.Count > LargestCommitGroup) LargestCommitGroup = group.Count;
         var dialect = c.Dialect;
         var tx = dialect.Begin(c);
         var committed = new List<(PendingStep Step, List<Tasks.TaskChange> Changes)>(group.Count);
