@@ -91,8 +91,11 @@ public abstract class StoreConnections : IDisposable
 {
     public abstract SqlDialect Dialect { get; }
 
-    /// <summary>True when writes are serialized through one connection (SQLite): the store then commits concurrent steps in groups.</summary>
-    public virtual bool SingleWriter => false;
+    /// <summary>
+    /// True when writes are serialized through one connection (SQLite: one writer at a time): the store then commits
+    /// concurrent steps in groups (<see cref="Stores.WorkflowStore"/>). PostgreSQL has many writers at once.
+    /// </summary>
+    public virtual bool SingleWriter => Dialect.Provider == DatabaseProvider.Sqlite;
 
     /// <summary>Runs <paramref name="work"/> on a connection that may write (SQLite: the one writer, exclusively).</summary>
     public abstract Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct);
@@ -116,7 +119,6 @@ public sealed class SqliteConnections(DatabaseOptions db) : StoreConnections
     private int _idleReaders;
 
     public override SqlDialect Dialect => SqliteDialect.Instance;
-    public override bool SingleWriter => true;
 
     public override async Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct)
     {
