@@ -38,7 +38,7 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private Task<BackOfficeProcess> StartNode(string name) => BackOfficeProcess.StartAsync(Path.Combine(_root, name),
+    private Task<BackOfficeProcess> StartNode(string name, params string[] more) => BackOfficeProcess.StartAsync(Path.Combine(_root, name),
         Path.Combine(BackOfficeProcess.RepositoryRoot, "workflows"),
     [
         "--Database:Provider", "PostgreSql",
@@ -46,7 +46,12 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         "--Scheduling:NodeName", name,
         // Shared by every node (docs/operations.md): identity numbers hash to the same look-up key on each.
         "--Identity:HashKey", Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+        "--DataProtection:KeyRingKey", SharedKeyRingKey,
+        .. more, // later settings win
     ]);
+
+    /// <summary>The key-ring key every node is given (a secret store's value in production).</summary>
+    private static readonly string SharedKeyRingKey = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
 
     private Task<long> Count(string sql) => _postgres!.QueryAsync(Pg(sql), r => r.GetInt64(0)).ContinueWith(t => t.Result.Single());
 
@@ -80,6 +85,11 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(files, await Count("SELECT COUNT(DISTINCT DefinitionId) FROM WorkflowDefinitions"));
         Assert.Equal(files, await Count("SELECT COUNT(*) FROM WorkflowDefinitions"));
         Assert.Equal(1, await Count("SELECT COUNT(*) FROM DataProtectionKeys"));
+        // That key's secret is sealed with the key-ring key, which is not in the database: a dump holds no usable key.
+        var keyXml = (await _postgres!.QueryAsync(Pg("SELECT Xml FROM DataProtectionKeys"), r => r.GetString(0))).Single();
+        Assert.Contains("<keyRingSealed", keyXml);
+        Assert.DoesNotContain("masterKey", keyXml);
+        Assert.DoesNotContain(SharedKeyRingKey, keyXml);
         // Tables and columns keep EF's PascalCase names (quoted); the PostgreSQL dialect quotes them in raw SQL.
         Assert.Equal(1, await Count("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'WorkflowInstances' AND column_name = 'Id'"));
         // Quartz (clustered) and Hangfire are on the same database (Scheduling:Store follows Database:Provider).
@@ -109,6 +119,20 @@ public sealed class PostgreSqlNodesTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(files, await Count("SELECT COUNT(*) FROM WorkflowDefinitions"));
         Assert.Equal(1, await Count("SELECT COUNT(*) FROM DataProtectionKeys"));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: restarted node found the database prepared");
+    }
+
+    [PostgresFact]
+    public async Task A_node_given_another_key_ring_key_refuses_to_start_and_says_why()
+    {
+        _nodes.Add(await StartNode("node-k1"));
+        var other = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)(255 - i)).ToArray());
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => StartNode("node-k2", "--DataProtection:KeyRingKey", other));
+        Assert.Contains("exited during start", refused.Message);
+        Assert.Contains("The data-protection key ring was sealed with key-ring key", refused.Message);
+        Assert.Contains("Give every node the same DataProtection:KeyRingKey", refused.Message);
+        // It made no key of its own beside the shared one; a node with the shared key still starts.
+        Assert.Equal(1, await Count("SELECT COUNT(*) FROM DataProtectionKeys"));
+        _nodes.Add(await StartNode("node-k3"));
     }
 
     [PostgresFact]

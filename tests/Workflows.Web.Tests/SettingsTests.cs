@@ -21,7 +21,7 @@ public sealed class SettingsTests
     [
         DatabaseSettings.Section, EvidenceSettings.Section, LimitsSettings.Section, SeedSettings.Section, IdentitySettings.Section,
         WorkflowFilesSettings.Section, StudioSettings.Section, ReferenceDataSettings.Section, NotificationSettings.Section, "Scheduling",
-        DirectBillingSettings.Section,
+        DirectBillingSettings.Section, DataProtectionSettings.Section,
     ];
 
     [Theory]
@@ -35,6 +35,7 @@ public sealed class SettingsTests
             LimitsSettings.Section => (typeof(LimitsSettings), new LimitsSettings()),
             SeedSettings.Section => (typeof(SeedSettings), new SeedSettings()),
             IdentitySettings.Section => (typeof(IdentitySettings), new IdentitySettings()),
+            DataProtectionSettings.Section => (typeof(DataProtectionSettings), new DataProtectionSettings()),
             WorkflowFilesSettings.Section => (typeof(WorkflowFilesSettings), new WorkflowFilesSettings()),
             StudioSettings.Section => (typeof(StudioSettings), new StudioSettings()),
             ReferenceDataSettings.Section => (typeof(ReferenceDataSettings), new ReferenceDataSettings()),
@@ -55,7 +56,7 @@ public sealed class SettingsTests
         {
             "DataDirectory", "Logging", "Clock", DatabaseSettings.Section, EvidenceSettings.Section, LimitsSettings.Section, SeedSettings.Section,
             IdentitySettings.Section, WorkflowFilesSettings.Section, StudioSettings.Section, ReferenceDataSettings.Section,
-            NotificationSettings.Section, "Scheduling", DirectBillingSettings.Section,
+            NotificationSettings.Section, "Scheduling", DirectBillingSettings.Section, DataProtectionSettings.Section,
         };
         Assert.Empty(Appsettings().GetChildren().Select(c => c.Key).Except(known));
         Assert.Equal("", Appsettings()["DataDirectory"]);
@@ -70,6 +71,7 @@ public sealed class SettingsTests
     [InlineData("Database:Provider", "Oracle")]
     [InlineData("Scheduling:MaxAttempts", "0")]
     [InlineData("Identity:HashKey", "c2hvcnQ=")]
+    [InlineData("DataProtection:KeyRingKey", "c2hvcnQ=")]
     [InlineData("ReferenceData:RefreshInterval", "00:00:00")]
     [InlineData("Notifications:Sms:Url", "not-an-address")]
     [InlineData("DirectBilling:DefaultSumInsured", "0")]

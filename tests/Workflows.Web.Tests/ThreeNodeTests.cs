@@ -85,6 +85,7 @@ public sealed class ThreeNodeTests(ITestOutputHelper output) : IAsyncLifetime
         "--Database:ConnectionString", _postgres!.ConnectionString,
         "--Scheduling:NodeName", name,
         "--Identity:HashKey", Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+        "--DataProtection:KeyRingKey", Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
         "--Evidence:KeyDirectory", KeyDirectory(name),
         // Shorter than in production so that the killed node's claims and jobs move within seconds (as in ClusteredSchedulingTests).
         "--Scheduling:ClaimLease", "00:00:10",

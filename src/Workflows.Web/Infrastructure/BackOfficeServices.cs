@@ -32,6 +32,7 @@ public static class BackOfficeServices
         var evidenceSettings = Settings<EvidenceSettings>(builder, EvidenceSettings.Section);
         var limits = Settings<LimitsSettings>(builder, LimitsSettings.Section);
         var identitySettings = Settings<IdentitySettings>(builder, IdentitySettings.Section);
+        var dataProtectionSettings = Settings<DataProtectionSettings>(builder, DataProtectionSettings.Section);
         Settings<SeedSettings>(builder, SeedSettings.Section);
         Settings<WorkflowFilesSettings>(builder, WorkflowFilesSettings.Section);
         Settings<StudioSettings>(builder, StudioSettings.Section);
@@ -90,9 +91,13 @@ public static class BackOfficeServices
         // The data-protection key ring (cookies, bearer tokens, personal data at rest). PostgreSQL: in the database, so a
         // token or a protected value made by one node is read by every other; SQLite: in {DataDirectory}/keys as before
         // (moving it would leave the personal data already protected with those keys unreadable). docs/operations.md.
+        // Each key's secret is sealed with the key-ring key, which never enters the database (KeyRingKey).
         var dataProtection = services.AddDataProtection().SetApplicationName("Workflows.BackOffice");
         if (database.IsPostgreSql) dataProtection.PersistKeysToDbContext<WorkflowsDbContext>();
         else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        var keyRingKey = KeyRingKey.FromSettings(dataProtectionSettings, dataDir);
+        services.AddSingleton(keyRingKey);
+        services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlEncryptor = new KeyRingXmlEncryptor(keyRingKey));
 
         services.AddAuthentication(o =>
             {

@@ -105,6 +105,26 @@ public sealed class IdentitySettings : IValidatableObject
     }
 }
 
+/// <summary>The <c>DataProtection</c> section.</summary>
+public sealed class DataProtectionSettings : IValidatableObject
+{
+    public const string Section = "DataProtection";
+
+    /// <summary>
+    /// The key (base64, exactly 32 bytes) that seals the data-protection key ring at rest; empty: a random key created once
+    /// in {DataDirectory}/keys/key-ring.key. Several nodes must share it (see <see cref="KeyRingKey"/>).
+    /// </summary>
+    public string? KeyRingKey { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrEmpty(KeyRingKey)) yield break;
+        var bytes = new byte[KeyRingKey.Length];
+        if (!Convert.TryFromBase64String(KeyRingKey, bytes, out var length) || length != 32)
+            yield return new ValidationResult("DataProtection:KeyRingKey must be base64 text of exactly 32 bytes.", [nameof(KeyRingKey)]);
+    }
+}
+
 /// <summary>The <c>Workflows</c> section.</summary>
 public sealed class WorkflowFilesSettings
 {

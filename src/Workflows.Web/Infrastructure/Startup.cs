@@ -37,6 +37,10 @@ public static class Startup
                 logger.LogInformation("Database ready at {DatabasePath} (WAL)", database.Path);
             // The data-protection key ring (tokens, cookies, personal data): on PostgreSQL it is in the database, shared by
             // every node; the first node to start creates its first key here, under the lock, so nodes never race to make one.
+            // A node whose key-ring key is not the one the ring was sealed with stops here, with the reason.
+            var keyRepository = services.GetRequiredService<IOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>().Value.XmlRepository;
+            if (keyRepository is not null)
+                services.GetRequiredService<KeyRingKey>().CheckRing(keyRepository.GetAllElements().Select(e => e.ToString()));
             scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
                 .CreateProtector("Workflows.Startup").Protect("key ring ready"u8.ToArray());
             await SeedRolesAsync(scope.ServiceProvider, ct);
