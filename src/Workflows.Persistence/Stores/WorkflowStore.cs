@@ -277,9 +277,10 @@ public sealed class WorkflowStore(StoreConnections connections, IEnumerable<ISte
                     if (group.Count > 1) c.Command("RELEASE step", tx).ExecuteNonQuery();
                     committed.Add((p, changes));
                 }
-                catch (Exception e) when (group.Count > 1 && !(e is DbException && !dialect.IsDuplicateKey(e)))
+                catch (Exception e) when (group.Count > 1)
                 {
-                    // This step alone is undone; if the savepoint cannot be rolled back, the whole transaction fails (catch below).
+                    // This step alone is undone (a refusal, a constraint). If the savepoint cannot be rolled back (the database
+                    // ended the transaction itself, e.g. on an I/O error), the whole group fails instead (catch below).
                     c.Command("ROLLBACK TO step", tx).ExecuteNonQuery();
                     c.Command("RELEASE step", tx).ExecuteNonQuery();
                     refused.Add((p, e));
