@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -117,16 +116,5 @@ public static class HealthServices
             var added = await Policies.ContractEnds.ScheduleAsync(work, open, ct);
             if (added > 0) logger.LogInformation("Contract-end work added for {Count} policies with open applications", added);
         }
-    }
-}
-
-/// <summary>Lets <c>dotnet ef migrations add … --context DomainDbContext</c> build the context.</summary>
-public sealed class DomainDesignTimeFactory : IDesignTimeDbContextFactory<DomainDbContext>
-{
-    public DomainDbContext CreateDbContext(string[] args)
-    {
-        var b = new DbContextOptionsBuilder<DomainDbContext>();
-        DomainDbContext.Configure(b, new DatabaseOptions { Path = "design-time.db" });
-        return new DomainDbContext(b.Options);
     }
 }

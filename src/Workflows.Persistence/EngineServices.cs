@@ -7,7 +7,7 @@ using Workflows.Persistence.Stores;
 
 namespace Workflows.Persistence;
 
-/// <summary>Registers the workflow engine on its SQLite store: activities, the JavaScript sandbox, the runtime.</summary>
+/// <summary>Registers the workflow engine on its store: activities, the JavaScript sandbox, the runtime.</summary>
 public static class EngineServices
 {
     public static IServiceCollection AddWorkflowEngine(this IServiceCollection services, ActivityRegistry activities)
@@ -17,10 +17,10 @@ public static class EngineServices
         services.AddSingleton<ExpressionEvaluator>();
         services.AddSingleton(new WorkflowRuntimeOptions());
         // The store, and every StoreConnections user (tasks, outbox, access trail, domain effects), on the configured
-        // provider (Database:Provider): the one place that chooses it.
-        services.TryAddSingleton<StoreConnections>(sp => sp.GetRequiredService<DatabaseOptions>() is var db && db.IsPostgreSql
-            ? new PostgreSqlConnections(db.RequirePostgreSql())
-            : new SqliteConnections(db));
+        // provider (Database:Provider), whose backend (DatabaseBackend.For, the one place that chooses it) makes them.
+        services.TryAddSingleton<StoreConnections>(sp => sp.GetRequiredService<DatabaseOptions>() is var db
+            ? db.Backend.CreateConnections(db)
+            : throw new InvalidOperationException("Register DatabaseOptions before AddWorkflowEngine."));
         services.AddSingleton<Tasks.TaskChangeFeed>();
         services.AddSingleton<Tasks.ITaskChangeFeed>(sp => sp.GetRequiredService<Tasks.TaskChangeFeed>());
         services.AddSingleton<WorkflowStore>();

@@ -18,6 +18,8 @@ public static class SchedulingServices
         var options = config.GetSection("Scheduling").Get<SchedulingOptions>() ?? new SchedulingOptions();
         // On a PostgreSQL back office, Quartz (clustered) and Hangfire are on PostgreSQL too: the same database as
         // everything else unless Scheduling:PostgreSqlConnectionString names another (docs/operations.md).
+        // Workers not configured: the provider's default (more resumes in flight on PostgreSQL, where each statement is a round trip).
+        if (config.GetSection("Scheduling")[nameof(SchedulingOptions.Workers)] is null) options.Workers = SchedulingOptions.DefaultWorkers(database.IsPostgreSql);
         if (database.IsPostgreSql)
         {
             options.Store = "PostgreSql";
@@ -73,7 +75,7 @@ public static class SchedulingServices
                 }
                 else store.UseSqlite(o =>
                 {
-                    o.ConnectionString = database.ConnectionString;
+                    o.ConnectionString = database.DataSource().ConnectionString;
                     o.DataSourceFactory = _ => database.DataSource(); // our pragmas (busy_timeout, synchronous) on Quartz's connections too
                 });
             });

@@ -35,11 +35,16 @@ using Workflows.Persistence.Stores;
 ///                                                 (at most 5 min), so the JIT has finished tiering up)
 ///        [--out file.json] [--pause-for-trace]   (prints the host's pid and waits for Enter, to attach dotnet-trace)
 ///        [--web folder]                          (another build of the host, e.g. the previous commit's, for a before/after)
+///        [--host-env NAME=VALUE,…]                (environment for the host: runtime knobs such as DOTNET_gcServer=0, measured without a rebuild)
+/// Next to the host's CPU per application the harness prints its own (the generator's): on a 2-core machine the two share the cores.
+///        [--provider PostgreSql --connection "…"] (N nodes on one PostgreSQL database instead: HttpNodesBenchmark.cs)
 /// </summary>
 static class HttpBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // On PostgreSQL: N nodes on one database, 1 and 3 nodes in the same run (HttpNodesBenchmark.cs).
+        if (Bench.ArgS(args, "--provider", "Sqlite").Equals("PostgreSql", StringComparison.OrdinalIgnoreCase)) return await HttpNodesBenchmark.RunAsync(args);
         var seconds = Bench.Arg(args, "--seconds", 5);
         var rounds = (int)Bench.Arg(args, "--rounds", 3);
         var connectionCounts = Bench.ArgS(args, "--connections", "2,16").Split(',').Select(int.Parse).ToArray();
@@ -48,9 +53,16 @@ static class HttpBenchmark
         var dir = Path.Combine(Path.GetTempPath(), "wf-http-bench-" + Guid.NewGuid().ToString("N")); // not a v7 prefix: that is its timestamp, shared by runs started within a minute
         Directory.CreateDirectory(dir);
 
-        var host = StartHost(dir, Bench.ArgS(args, "--web", ""), out var baseAddress);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(connectionCounts.Max(), 64), PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-            { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(10) }; // an overloaded shared machine can take long; a timeout would hide the answer's status
+        var host = StartHost(dir, Bench.ArgS(args, "--web", ""), Bench.ArgS(args, "--host-env", ""), out var baseAddress);
+        // The generator shares the machine's cores with the host, so it is kept light: keep-alive HTTP/1.1 connections that
+        // live for the whole run, no proxy or cookie handling, no decompression, and one pre-serialised body for every request.
+        using var http = new HttpClient(new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = Math.Max(connectionCounts.Max(), 64), PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10), UseProxy = false, UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None, AllowAutoRedirect = false,
+            })
+            { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(10), DefaultRequestVersion = System.Net.HttpVersion.Version11 }; // an overloaded shared machine can take long; a timeout would hide the answer's status
         await WaitUntilUpAsync(http, host);
         var token = (await (await http.PostAsJsonAsync("/api/auth/token", new { userName = "member", password = "Demo#2026" })).Content.ReadFromJsonAsync<JsonElement>())
             .GetProperty("accessToken").GetString()!;
@@ -117,12 +129,13 @@ static class HttpBenchmark
             rate = Bench.Median(g.Select(x => x.Run.Rate)), p50Ms = Bench.Median(g.Select(x => x.Run.P50)),
             p95Ms = Bench.Median(g.Select(x => x.Run.P95)), p99Ms = Bench.Median(g.Select(x => x.Run.P99)), errors = g.Sum(x => x.Run.Errors),
             hostCpuMsPerApplication = Bench.Median(g.Select(x => x.Run.HostCpuMs)),
+            generatorCpuMsPerApplication = Bench.Median(g.Select(x => x.Run.GeneratorCpuMs)),
         }).ToList();
         var engineMedian = Bench.Median(engine);
         var engineCpuMedian = Bench.Median(engineCpus);
         foreach (var s in summary)
             Console.WriteLine($"  HTTP {s.measurement,-26}: {s.rate,6:F0} applications/s  p50 {s.p50Ms,6:F1} ms  p95 {s.p95Ms,6:F1} ms  p99 {s.p99Ms,6:F1} ms  errors {s.errors}"
-                              + $"  host CPU {s.hostCpuMsPerApplication:F2} ms/application"
+                              + $"  host CPU {s.hostCpuMsPerApplication:F2} ms/application  generator CPU {s.generatorCpuMsPerApplication:F2} ms"
                               + (s.measurement.StartsWith("closed") ? $"  engine/HTTP {engineMedian / s.rate:F1}× by rate, {s.hostCpuMsPerApplication / engineCpuMedian:F1}× by CPU" : ""));
         Console.WriteLine($"  engine alone (in-process)       : {engineMedian,6:F0} instances/s  CPU {engineCpuMedian:F2} ms/start");
 
@@ -146,12 +159,14 @@ static class HttpBenchmark
         return complete ? 0 : 1;
     }
 
-    /// <summary>One measurement; <see cref="HostCpuMs"/> is the host process's CPU time per application (user + system, all threads).</summary>
-    private sealed record Run(double Rate, double P50, double P95, double P99, int Errors, double HostCpuMs = double.NaN)
+    /// <summary>One measurement; <see cref="HostCpuMs"/> is the host process's CPU time per application (user + system, all threads);
+    /// <see cref="GeneratorCpuMs"/> is this process's CPU time per application (the load generator: it shares the cores).</summary>
+    private sealed record Run(double Rate, double P50, double P95, double P99, int Errors, double HostCpuMs = double.NaN, double GeneratorCpuMs = double.NaN)
     {
         public double Elapsed { get; init; }
         public override string ToString() =>
-            $"{Rate,6:F0} applications/s  p50 {P50,6:F1} ms  p95 {P95,6:F1} ms  p99 {P99,6:F1} ms  errors {Errors}  host CPU {HostCpuMs,5:F2} ms/application";
+            $"{Rate,6:F0} applications/s  p50 {P50,6:F1} ms  p95 {P95,6:F1} ms  p99 {P99,6:F1} ms  errors {Errors}  host CPU {HostCpuMs,5:F2} ms/application"
+            + $"  generator CPU {GeneratorCpuMs,4:F2} ms";
     }
 
     /// <summary>Runs a measurement and adds the host's CPU time per request: a figure the machine's other load hardly moves.</summary>
@@ -159,10 +174,12 @@ static class HttpBenchmark
     {
         host.Refresh();
         var before = host.TotalProcessorTime;
+        var self = Process.GetCurrentProcess().TotalProcessorTime;
         var run = await measure();
+        var generator = Process.GetCurrentProcess().TotalProcessorTime - self;
         host.Refresh();
         var count = run.Rate * run.Elapsed;
-        return run with { HostCpuMs = (host.TotalProcessorTime - before).TotalMilliseconds / count };
+        return run with { HostCpuMs = (host.TotalProcessorTime - before).TotalMilliseconds / count, GeneratorCpuMs = generator.TotalMilliseconds / count };
     }
 
     /// <summary>Every application sent and the status it got, to check the access trail against.</summary>
@@ -175,11 +192,17 @@ static class HttpBenchmark
 
     private static string Format(IReadOnlyDictionary<int, long> counts) => string.Join(", ", counts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"));
 
-    private static HttpRequestMessage Application() =>
-        new(HttpMethod.Post, "/api/me/applications")
-        {
-            Content = JsonContent.Create(new { serviceCode = "jd-drug-consultation", policyNumber = "DEMO-JD-0001", details = new { drug = "可瑞达" } }),
-        };
+    private static readonly byte[] ApplicationBody =
+        JsonSerializer.SerializeToUtf8Bytes(new { serviceCode = "jd-drug-consultation", policyNumber = "DEMO-JD-0001", details = new { drug = "可瑞达" } });
+    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private static readonly Uri ApplicationsPath = new("/api/me/applications", UriKind.Relative);
+
+    private static HttpRequestMessage Application()
+    {
+        var content = new ByteArrayContent(ApplicationBody);
+        content.Headers.ContentType = Json;
+        return new HttpRequestMessage(HttpMethod.Post, ApplicationsPath) { Content = content, Version = System.Net.HttpVersion.Version11 };
+    }
 
     private static async Task<Run> ClosedLoopAsync(HttpClient http, int connections, double seconds, Counts sent)
     {
@@ -192,11 +215,10 @@ static class HttpBenchmark
             while (stop.Elapsed.TotalSeconds < seconds)
             {
                 var t = Stopwatch.GetTimestamp();
-                using var response = await http.SendAsync(Application());
-                await response.Content.ReadAsByteArrayAsync();
+                using var response = await http.SendAsync(Application(), HttpCompletionOption.ResponseContentRead);
                 mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 sent.Add((int)response.StatusCode);
-                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+                if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref errors); await ShowAsync(response); }
             }
             lock (latencies) latencies.AddRange(mine);
         }));
@@ -220,10 +242,9 @@ static class HttpBenchmark
             {
                 try
                 {
-                    using var response = await http.SendAsync(Application());
-                    await response.Content.ReadAsByteArrayAsync();
+                    using var response = await http.SendAsync(Application(), HttpCompletionOption.ResponseContentRead);
                     sent.Add((int)response.StatusCode);
-                    if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+                    if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref errors); await ShowAsync(response); }
                 }
                 catch (HttpRequestException)
                 {
@@ -236,6 +257,17 @@ static class HttpBenchmark
         await Task.WhenAll(tasks);
         return Summarise(latencies, Stopwatch.GetElapsedTime(start).TotalSeconds, errors);
     }
+
+    private static int _shownErrors;
+
+    /// <summary>Shows the first few refusals, so a run that measures refusals says so.</summary>
+    private static async Task ShowAsync(HttpResponseMessage response)
+    {
+        if (Interlocked.Increment(ref _shownErrors) <= 3)
+            Console.WriteLine($"  ! {(int)response.StatusCode}: {Truncate(await response.Content.ReadAsStringAsync())}");
+    }
+
+    private static string Truncate(string text) => text.Length > 300 ? text[..300] : text;
 
     private static Run Summarise(IReadOnlyCollection<double> latencies, double elapsed, int errors)
     {
@@ -303,7 +335,7 @@ static class HttpBenchmark
 
     private sealed class NoEngineServices : IServiceProvider { public object? GetService(Type t) => null; }
 
-    private static Process StartHost(string dataDirectory, string webDirectory, out Uri baseAddress)
+    private static Process StartHost(string dataDirectory, string webDirectory, string hostEnvironment, out Uri baseAddress)
     {
         var root = AppContext.BaseDirectory;
         var dir = new DirectoryInfo(root);
@@ -321,6 +353,9 @@ static class HttpBenchmark
         foreach (var a in new[] { "Workflows.Web.dll", "--urls", baseAddress.ToString().TrimEnd('/'), "--DataDirectory", dataDirectory })
             info.ArgumentList.Add(a);
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // --host-env NAME=VALUE[,NAME=VALUE]: runtime knobs for the host (e.g. DOTNET_gcServer=1), to measure them without a rebuild.
+        foreach (var pair in hostEnvironment.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            info.Environment[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
         var p = Process.Start(info)!;
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };

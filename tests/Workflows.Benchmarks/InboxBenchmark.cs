@@ -35,7 +35,7 @@ static class InboxBenchmark
         var taskCount = (int)Bench.Arg(args, "--tasks", 100_000);
         var requests = (int)Bench.Arg(args, "--requests", 200);
         var outFile = Bench.ArgS(args, "--out", "");
-        var dir = Path.Combine(Path.GetTempPath(), "wf-inbox-" + Guid.CreateVersion7().ToString("N")[..8]);
+        var dir = Path.Combine(Path.GetTempPath(), "wf-inbox-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var db = new DatabaseOptions { Path = Path.Combine(dir, "backoffice.db") };
         db.EnsureWal();

@@ -21,19 +21,22 @@ using Workflows.Persistence.Stores;
 // Rounds interleave a, b, c so they see the same file and machine state; figures are medians over rounds.
 // Usage: dotnet run -c Release --project tests/Workflows.Benchmarks -- [--seconds 3] [--rounds 5] [--synchronous NORMAL] [--out file.json]
 // The "timers" mode (TimersBenchmark.cs) measures timers through the schedulers instead; "inbox" (InboxBenchmark.cs) the staff inbox over HTTP.
+// On PostgreSQL with several host processes: "completions" (CompletionsBenchmark.cs: task completions through HTTP on 1 and 3
+// nodes next to the raw rate of the store's commit shape) and "http --provider PostgreSql" (HttpNodesBenchmark.cs).
 
 if (args is ["timers", ..]) return await TimersBenchmark.RunAsync(args);
 if (args is ["http", ..]) return await HttpBenchmark.RunAsync(args);
 if (args is ["verify", ..]) return await VerifyBenchmark.RunAsync(args);
 if (args is ["replay", ..]) return await ReplayBenchmark.RunAsync(args);
 if (args is ["inbox", ..]) return await InboxBenchmark.RunAsync(args);
+if (args is ["completions", ..]) return await CompletionsBenchmark.RunAsync(args);
 
 var seconds = Arg("--seconds", 3.0);
 var rounds = (int)Arg("--rounds", 5.0);
 var synchronous = ArgS("--synchronous", "NORMAL");
 var outFile = ArgS("--out", "");
 
-var dir = Path.Combine(Path.GetTempPath(), "wf-bench-" + Guid.CreateVersion7().ToString("N")[..8]);
+var dir = Path.Combine(Path.GetTempPath(), "wf-bench-" + Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(dir);
 var db = new DatabaseOptions { Path = Path.Combine(dir, "bench.db"), Synchronous = synchronous };
 db.EnsureWal();
@@ -91,7 +94,7 @@ async Task<int> Completions(TimeSpan d)
 }
 
 // (c) the same write per step, straight through Microsoft.Data.Sqlite.
-await using var raw = db.Open();
+await using var raw = db.OpenSqlite();
 await using (var seed = raw.CreateCommand())
 {
     seed.CommandText = "INSERT INTO WorkflowInstances (Id, DefinitionId, DefinitionVersionId, Version, Status, SubStatus, StateJson, Revision, JournalSequence, LastJournalHash, CreatedAt, UpdatedAt) VALUES ('raw', 'raw', 'raw', 1, 'Running', 'Suspended', '{}', 0, 0, '', 0, 0)";

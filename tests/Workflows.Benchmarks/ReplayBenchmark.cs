@@ -26,7 +26,7 @@ static class ReplayBenchmark
         var entries = (int)Bench.Arg(args, "--entries", 1000);
         var rounds = (int)Bench.Arg(args, "--rounds", 20);
 
-        var dir = Path.Combine(Path.GetTempPath(), "wf-bench-replay-" + Guid.CreateVersion7().ToString("N")[..8]);
+        var dir = Path.Combine(Path.GetTempPath(), "wf-bench-replay-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var db = new DatabaseOptions { Path = Path.Combine(dir, "bench.db") };
         db.EnsureWal();

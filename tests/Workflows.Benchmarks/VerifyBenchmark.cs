@@ -48,7 +48,7 @@ static class VerifyBenchmark
         var memPlain = Enumerable.Range(0, rounds).Select(_ => Time(plain, JournalKeyRing.Unkeyed)).ToList();
 
         // End to end: the keyed journal in a SQLite file, read back through the store.
-        var dir = Path.Combine(Path.GetTempPath(), "wf-bench-verify-" + Guid.CreateVersion7().ToString("N")[..8]);
+        var dir = Path.Combine(Path.GetTempPath(), "wf-bench-verify-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var db = new DatabaseOptions { Path = Path.Combine(dir, "bench.db"), Synchronous = "OFF" };
         db.EnsureWal();
@@ -56,7 +56,7 @@ static class VerifyBenchmark
         db.Configure(ctxOptions);
         using (var ctx = new WorkflowsDbContext(ctxOptions.Options)) ctx.Database.Migrate();
         var load = Stopwatch.StartNew();
-        await using (var c = db.Open())
+        await using (var c = db.OpenSqlite())
         {
             await using var tx = (SqliteTransaction)await c.BeginTransactionAsync();
             var ins = c.CreateCommand();

@@ -35,7 +35,7 @@ public sealed class EngineHarness : IDisposable
         Db = Workflows.Tests.TestDatabase.Fresh(Directory, "engine.db");
         if (!Db.IsPostgreSql) Db.EnsureWal();
         using (var ctx = NewContext()) ctx.Database.Migrate();
-        Store = new WorkflowStore(Connections = Db.IsPostgreSql ? new PostgreSqlConnections(Db.RequirePostgreSql()) : new SqliteConnections(Db));
+        Store = new WorkflowStore(Connections = Db.Backend.CreateConnections(Db)); // the provider's connections, as the host makes them
         Registry = new ActivityRegistry().AddFromAssembly(typeof(ActivityRegistry).Assembly);
         register?.Invoke(Registry);
         Evaluator = new ExpressionEvaluator(new JavaScriptSandbox(limits ?? new JavaScriptLimits()));

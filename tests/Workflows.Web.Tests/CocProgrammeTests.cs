@@ -65,7 +65,7 @@ public sealed class CocProgrammeTests(ScenarioFactory factory) : IClassFixture<S
         Assert.Equal("Completed", final.GetProperty("status").GetString());
 
         // The question is nowhere in plain text: not in the journal, not in the database.
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT (SELECT COUNT(*) FROM JournalEntries WHERE PayloadJson LIKE '%白细胞%') + (SELECT COUNT(*) FROM MemberConsultations WHERE QuestionProtected LIKE '%白细胞%') + (SELECT COUNT(*) FROM WorkflowInstances WHERE StateJson LIKE '%白细胞%') + (SELECT COUNT(*) FROM MemberConsultations WHERE AnswerProtected LIKE '%停药%')";
         Assert.Equal(0L, cmd.ExecuteScalar());

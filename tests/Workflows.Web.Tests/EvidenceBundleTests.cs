@@ -121,7 +121,7 @@ public sealed class EvidenceBundleTests(BackOfficeFactory factory) : IClassFixtu
         Assert.Equal("auditor", hold.GetProperty("placedBy").GetString());
         Assert.True(await factory.Services.GetRequiredService<Workflows.Web.Evidence.LegalHolds>().IsHeldAsync("Case", id, default));
 
-        using (var c = factory.Database.Open())
+        using (var c = factory.Database.OpenSqlite())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "DELETE FROM LegalHolds";

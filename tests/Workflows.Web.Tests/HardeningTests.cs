@@ -84,7 +84,7 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
 
     private long AccessStatus(string method, string path)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT StatusCode FROM AccessLog WHERE Method = @m AND Path = @p ORDER BY Id DESC LIMIT 1";
         cmd.Parameters.AddWithValue("@m", method);
@@ -464,7 +464,7 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
     /// <summary>For a failure message: the tables and columns whose text holds <paramref name="value"/>.</summary>
     private string TablesHolding(string value)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         var found = new List<string>();
         var tables = new List<string>();
         using (var cmd = c.CreateCommand())
@@ -489,7 +489,7 @@ public sealed class HardeningTests(HardeningFactory factory) : IClassFixture<Har
     private string DatabaseText()
     {
         SqliteConnection.ClearAllPools();
-        using (var c = factory.Database.Open())
+        using (var c = factory.Database.OpenSqlite())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "PRAGMA wal_checkpoint(FULL)";

@@ -98,7 +98,7 @@ public sealed class HttpPathTests
             // A request that ends after the stop is still recorded (on its own).
             await writer.RecordAsync(AccessEntry.For(user, DateTimeOffset.UtcNow, "POST", "/api/late", 201, null, new string('x', 600)));
         }
-        using var c = db.Open();
+        using var c = db.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*), COUNT(DISTINCT Path), SUM(StatusCode = 201), MAX(length(Detail)), MIN(UserName), MIN(Roles) FROM AccessLog";
         using var r = cmd.ExecuteReader();
@@ -117,7 +117,7 @@ public sealed class HttpPathTests
 
     private static long Count(DatabaseOptions db)
     {
-        using var c = db.Open();
+        using var c = db.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*) FROM AccessLog";
         return (long)cmd.ExecuteScalar()!;

@@ -17,7 +17,7 @@ public sealed class JournalTamperTests(BackOfficeFactory factory) : IClassFixtur
 
     private void Sql(string sql, string instanceId)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         cmd.Parameters.AddWithValue("@i", instanceId);
@@ -96,7 +96,7 @@ public sealed class EvidenceTamperTests(BackOfficeFactory factory) : IClassFixtu
 
     private void Sql(string sql, params (string, object?)[] args)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         foreach (var t in new[] { "JournalEntries_NoUpdate", "JournalEntries_NoDelete" })
             Exec(c, $"DROP TRIGGER IF EXISTS {t}");
         Exec(c, sql, args);

@@ -68,7 +68,7 @@ public sealed class MemberIdentityTests(ScenarioFactory factory) : IClassFixture
         await ImportAsync(Policy(renewal, id));
 
         // One identity, matched by a keyed hash: the plain ID number is nowhere in the users table.
-        using (var c = factory.Database.Open())
+        using (var c = factory.Database.OpenSqlite())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "SELECT COUNT(*) FROM AspNetUsers WHERE IdNumberHash IS NOT NULL AND DisplayName = '王会员'";
@@ -97,7 +97,7 @@ public sealed class MemberIdentityTests(ScenarioFactory factory) : IClassFixture
         var code = Assert.Single(await CodesAsync(id));
         Assert.Matches(@"^\d{6}$", code);
         // Only the keyed hash of the code is stored.
-        using (var c = factory.Database.Open())
+        using (var c = factory.Database.OpenSqlite())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "SELECT CodeHash FROM OneTimeCodes ORDER BY CreatedAt DESC LIMIT 1";

@@ -93,7 +93,7 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private List<TaskRow> Tasks()
     {
-        using var c = _host.Database.Open();
+        using var c = _host.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT Id, InstanceId, ActivityId, DueAt, Status FROM HumanTasks WHERE DefinitionId = @d";
         cmd.Parameters.AddWithValue("@d", DefinitionId);
@@ -105,7 +105,7 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private Dictionary<string, InstanceRow> Instances()
     {
-        using var c = _host.Database.Open();
+        using var c = _host.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT Id, Version, Revision, JournalSequence, LastJournalHash FROM WorkflowInstances WHERE DefinitionId = @d";
         cmd.Parameters.AddWithValue("@d", DefinitionId);
@@ -117,7 +117,7 @@ public sealed class MigrationTests : IAsyncLifetime
 
     private Dictionary<string, (string ActivityId, long? ResumeAt, string Payload)> Bookmarks()
     {
-        using var c = _host.Database.Open();
+        using var c = _host.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT b.Id, b.ActivityId, b.ResumeAt, b.PayloadJson FROM Bookmarks b JOIN WorkflowInstances i ON i.Id = b.InstanceId WHERE i.DefinitionId = @d";
         cmd.Parameters.AddWithValue("@d", DefinitionId);

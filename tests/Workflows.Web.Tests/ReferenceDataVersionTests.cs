@@ -161,7 +161,7 @@ public sealed class ReferenceDataVersionTests(ScenarioFactory factory) : IClassF
         Assert.NotNull((await store.AtVersionAsync("1"))!.FindJdDrug("可瑞达"));
         Assert.Null((await store.AtVersionAsync("2"))!.FindJdDrug("可瑞达"));
         Assert.Null(await store.AtVersionAsync("3"));
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "UPDATE RefDataVersions SET EffectiveDate = '2026-06-10' WHERE Number = 2";
         Assert.Contains("immutable", Assert.Throws<SqliteException>(() => cmd.ExecuteNonQuery()).Message);

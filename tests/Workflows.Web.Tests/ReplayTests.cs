@@ -80,7 +80,7 @@ public sealed class ReplayScenarioTests(ITestOutputHelper output)
 
     private static List<string> Ids(BackOfficeFactory factory)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT Id FROM WorkflowInstances ORDER BY CreatedAt, Id";
         using var r = cmd.ExecuteReader();
@@ -119,7 +119,7 @@ public sealed class ReplayScenarioTests(ITestOutputHelper output)
 
         // The eligibility check now behaves differently for the same inputs: the policy's recurrence is gone (as if the
         // rule read other data). Replay must name the eligibility decision and show both sides.
-        using (var c = factory.Database.Open())
+        using (var c = factory.Database.OpenSqlite())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "DELETE FROM DiagnosisEvents WHERE PolicyId = (SELECT Id FROM Policies WHERE PolicyNumber = @p)";

@@ -81,7 +81,7 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
 
     private string CronState()
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT TRIGGER_NAME || ' ' || TRIGGER_STATE || ' ' || COALESCE(NEXT_FIRE_TIME, 'null') || ' ' || COALESCE(PREV_FIRE_TIME, 'null') || ' start ' || START_TIME FROM QRTZ_TRIGGERS WHERE TRIGGER_GROUP = 'cron'";
         var rows = new List<string>();
@@ -99,7 +99,7 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
 
     protected long Scalar(string sql, params (string, object)[] args)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
@@ -109,7 +109,7 @@ public abstract class SchedulingScenario(ScenarioFactory factory)
     /// <summary>Simulates a crash after the work's effect committed but before it was marked Done, then runs its Hangfire job again.</summary>
     protected async Task RunAgainAsync(ScheduledWork work)
     {
-        using (var c = factory.Database.Open())
+        using (var c = factory.Database.OpenSqlite())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "UPDATE ScheduledWork SET State = 'Queued' WHERE Id = @id";

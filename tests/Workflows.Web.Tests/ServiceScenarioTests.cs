@@ -144,7 +144,7 @@ public sealed class ServiceScenarioTests(ScenarioFactory factory) : IClassFixtur
         var quotas = await (await member.GetAsync("/api/me/quotas")).Body();
         var escort = quotas.EnumerateArray().Single(q => q.GetProperty("policyNumber").GetString() == number && q.GetProperty("serviceCode").GetString() == "cpic-medical-escort");
         Assert.Equal((4, 4, 0), (escort.GetProperty("quota").GetInt32(), escort.GetProperty("used").GetInt32(), escort.GetProperty("remaining").GetInt32()));
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
             SELECT (SELECT Used FROM QuotaCounters q WHERE q.ServiceCode = 'cpic-medical-escort' AND q.PolicyId = p.Id),
@@ -338,7 +338,7 @@ public sealed class ServiceScenarioTests(ScenarioFactory factory) : IClassFixtur
         Assert.Equal("first-malignant-tumour", view.GetProperty("diagnoses")[0].GetProperty("kind").GetString());
 
         // At rest the ID number, phone and diagnosis are encrypted.
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT PolicyNumber || ' ' || InsuredIdNumberProtected || ' ' || InsuredPhoneProtected FROM Policies WHERE PolicyNumber = @n";
         cmd.Parameters.AddWithValue("@n", number);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Workflows.Domain;
 using Workflows.Scheduling;
 using Workflows.Web.Infrastructure;
@@ -90,6 +91,30 @@ public sealed class SettingsTests
             builder.UseSetting("Seed:DemoUsers", "false");
             builder.UseSetting(key, value);
         }
+    }
+
+    /// <summary>
+    /// Scheduling:Workers, when not set, follows Database:Provider (measured in docs/operations.md, "Timers through the
+    /// outbox"): PostgreSQL, where every statement of a resume is a round trip, gets twice SQLite's resumes in flight and at
+    /// least 8; a configured value is kept on either provider.
+    /// </summary>
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, "3")]
+    [InlineData(true, "3")]
+    public void Scheduling_workers_default_follows_the_database_provider(bool postgreSql, string? configured)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(configured is null ? [] : [new("Scheduling:Workers", configured)]).Build();
+        var database = postgreSql
+            ? new Workflows.Persistence.DatabaseOptions { Provider = Workflows.Persistence.DatabaseProvider.PostgreSql, PostgreSqlConnectionString = "Host=127.0.0.1;Username=u;Password=p;Database=d" }
+            : new Workflows.Persistence.DatabaseOptions { Path = Path.Combine(Path.GetTempPath(), "workers-default.db") };
+        var services = new ServiceCollection();
+        services.AddScheduling(config, database);
+        using var provider = services.BuildServiceProvider();
+        var workers = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SchedulingOptions>>().Value.Workers;
+        var expected = configured is not null ? 3 : postgreSql ? Math.Max(8, Environment.ProcessorCount * 4) : Math.Max(2, Environment.ProcessorCount * 2);
+        Assert.Equal(expected, workers);
     }
 
     private static string Normalise(object o)

@@ -66,7 +66,7 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
 
     private long Versions(string definitionId)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*) FROM WorkflowDefinitions WHERE DefinitionId = @id";
         cmd.Parameters.AddWithValue("@id", definitionId);
@@ -471,7 +471,7 @@ public sealed class StudioApiTests(BackOfficeFactory factory) : IClassFixture<Ba
 
         var instance = await Execute(Template);
         await Ok(await auditor.GetAsync($"{Api}/workflow-instances/{instance}"));
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "SELECT UserName, StatusCode, InstanceId FROM AccessLog WHERE Path = @p";

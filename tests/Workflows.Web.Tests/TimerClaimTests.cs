@@ -62,7 +62,7 @@ public sealed class TimerClaimTests(TimerClaimFactory factory) : IClassFixture<T
 
     private long Scalar(string sql, params (string, object)[] args)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
@@ -177,7 +177,7 @@ public sealed class TimerClaimTests(TimerClaimFactory factory) : IClassFixture<T
 
     private object Scalar2(string sql, string id)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         cmd.Parameters.AddWithValue("@id", id);

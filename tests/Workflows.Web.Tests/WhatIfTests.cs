@@ -27,7 +27,7 @@ public sealed class WhatIfTests(ScenarioFactory factory, ITestOutputHelper outpu
 
     private (string Id, string Role, string Type)? OpenTask(string instanceId)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT Id, CandidateRole, ActivityType FROM HumanTasks WHERE InstanceId = @i AND Status = 'Open'";
         cmd.Parameters.AddWithValue("@i", instanceId);

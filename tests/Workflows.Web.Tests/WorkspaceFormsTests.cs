@@ -77,7 +77,7 @@ public sealed class WorkspaceFormsTests(ScenarioFactory factory) : IClassFixture
     /// <summary>Everything a completion could change: the instance row, its journal, bookmarks, the application and its timeline, idempotency records.</summary>
     private string Snapshot(string instanceId, string applicationId)
     {
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
             SELECT (SELECT Revision || '|' || Status || '|' || SubStatus || '|' || StateJson || '|' || COALESCE(IncidentJson, '') FROM WorkflowInstances WHERE Id = @i)
@@ -275,7 +275,7 @@ public sealed class WorkspaceFormsTests(ScenarioFactory factory) : IClassFixture
         var revealed = await (await specialist.SendAsync(Json.Post($"/api/cases/{app}/reveal", new { field = "idNumber", reason = "会员来电核实身份" }))).Body();
         Assert.Equal("110101198005010011", revealed.GetProperty("value").GetString());
 
-        using var c = factory.Database.Open();
+        using var c = factory.Database.OpenSqlite();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT UserName, Detail, InstanceId, StatusCode FROM AccessLog WHERE Path = @p ORDER BY Id";
         cmd.Parameters.AddWithValue("@p", $"/api/cases/{app}/reveal");

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Workflows.Engine.Runtime;
 
@@ -30,8 +29,7 @@ public static class EvidenceServices
             using var r = cmd.ExecuteReader();
             while (r.Read()) heads.Add((r.GetString(0), r.GetInt64(1), r.GetString(2)));
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == 1) { } // no such table: a new database has no unkeyed chains
-        catch (System.Data.Common.DbException e) when (e.SqlState == "42P01") { } // the same on PostgreSQL (undefined_table)
+        catch (System.Data.Common.DbException e) when (database.Backend.Dialect.IsMissingTable(e)) { } // no such table: a new database has no unkeyed chains
         return heads;
     }
 }

@@ -72,8 +72,7 @@ public sealed class AccessTrailWriter(StoreConnections connections, ILogger<Acce
     public static void WriteOne(DatabaseOptions db, AccessEntry e)
     {
         // SQLite: a connection of its own on the file; PostgreSQL: one from Npgsql's pool.
-        using var c = db.IsPostgreSql ? db.CreatePostgreSqlConnection() : (System.Data.Common.DbConnection)db.Open();
-        if (c.State != System.Data.ConnectionState.Open) c.Open();
+        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = Insert;
         foreach (var (name, value) in Parameters(e)) cmd.AddWithValue(name, value);

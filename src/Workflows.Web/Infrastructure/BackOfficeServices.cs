@@ -122,6 +122,10 @@ public static class BackOfficeServices
                 o.Events.OnRedirectToLogin = ctx => Redirect(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => Redirect(ctx, StatusCodes.Status403Forbidden);
             });
+        // An access token verified once is remembered for a minute (by its hash), not decrypted on every call; expiry, the
+        // session check and authorization still run per request (Identity/BearerTokenCache.cs).
+        services.AddOptions<Microsoft.AspNetCore.Authentication.BearerToken.BearerTokenOptions>(IdentityConstants.BearerScheme)
+            .PostConfigure<TimeProvider>((o, clock) => o.BearerTokenProtector = new Identity.BearerTokenCache(o.BearerTokenProtector, clock));
         services.AddSingleton(sp => Identity.KeyedHasher.FromSettings(identitySettings, dataDir));
         services.AddSingleton<Identity.SignInThrottle>();
         services.AddScoped<Identity.MemberAccounts>();

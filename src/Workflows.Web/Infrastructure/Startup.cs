@@ -18,15 +18,9 @@ public static class Startup
         var database = services.GetRequiredService<DatabaseOptions>();
         var seed = services.GetRequiredService<IOptions<SeedSettings>>().Value;
         // Nodes share the database: one prepares it at a time (the next finds it migrated, seeded, imported). SQLite: a
-        // file lock beside the file; PostgreSQL: an advisory lock on the server (nodes on separate machines).
-        await using var startupLock = database.IsPostgreSql
-            ? (IAsyncDisposable)await Workflows.Persistence.PostgreSql.StartupLock.AcquireAsync(database.RequirePostgreSql(), logger, ct)
-            : await LockFileAsync(database.Path + ".startup-lock", logger, ct);
-        if (!database.IsPostgreSql)
-        {
-            database.EnsureWal();
-            ClearStaleMigrationLock(database, logger);
-        }
+        // file lock beside the file, then WAL and a stale migration lock cleared; PostgreSQL: an advisory lock on the
+        // server (nodes on separate machines). Each in its provider's project (DatabaseBackend.PrepareAsync).
+        await using var startupLock = await database.Backend.PrepareAsync(database, logger, ct);
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<WorkflowsDbContext>();
@@ -49,54 +43,6 @@ public static class Startup
         }
         await Workflows.Domain.HealthServices.PrepareAsync(services, seed.DemoUsers, logger, ct);
         await ImportWorkflowsAsync(services, WorkflowDirectory(services.GetRequiredService<IOptions<WorkflowFilesSettings>>().Value, env), logger, ct);
-    }
-
-    /// <summary>
-    /// An exclusive lock on a file beside the database, held while this process prepares it. The operating system
-    /// releases it when the process ends, however it ends, so a crashed node never leaves it behind.
-    /// </summary>
-    private static async Task<FileStream> LockFileAsync(string path, ILogger logger, CancellationToken ct)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var waited = false;
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                if (!waited) logger.LogInformation("Another process holds {LockFile} and is preparing the database; waiting for it", path);
-                waited = true;
-                await Task.Delay(200, ct);
-            }
-        }
-    }
-
-    /// <summary>
-    /// EF Core's migration lock is a row in <c>__EFMigrationsLock</c>: a process killed while migrating leaves it behind and
-    /// every later start would wait for it for ever. Every node migrates only while holding the startup file lock, which the
-    /// operating system releases with the process; so a row found while we hold that lock belongs to a dead process and is
-    /// removed (with a warning naming when it was taken).
-    /// </summary>
-    public static void ClearStaleMigrationLock(DatabaseOptions database, ILogger logger)
-    {
-        if (!File.Exists(database.Path)) return;
-        using var c = database.Open();
-        using var exists = c.CreateCommand();
-        exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'";
-        if ((long)exists.ExecuteScalar()! == 0) return;
-        using var read = c.CreateCommand();
-        read.CommandText = "SELECT Timestamp FROM __EFMigrationsLock";
-        var takenAt = read.ExecuteScalar() as string;
-        if (takenAt is null) return;
-        using var delete = c.CreateCommand();
-        delete.CommandText = "DELETE FROM __EFMigrationsLock";
-        delete.ExecuteNonQuery();
-        logger.LogWarning("Removed a stale database migration lock taken at {LockTakenAt} by a process that ended while migrating", takenAt);
     }
 
     public static async Task SeedRolesAsync(IServiceProvider sp, CancellationToken ct)
