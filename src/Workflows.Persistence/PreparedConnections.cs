@@ -89,6 +89,12 @@ public abstract class StoreConnections : IDisposable
 {
     public abstract SqlDialect Dialect { get; }
 
+    /// <summary>
+    /// True when writes are serialized through one connection (SQLite: one writer at a time): the store then commits
+    /// concurrent steps in groups (<see cref="Stores.WorkflowStore"/>). PostgreSQL has many writers at once.
+    /// </summary>
+    public virtual bool SingleWriter => Dialect.Provider == DatabaseProvider.Sqlite;
+
     /// <summary>Runs <paramref name="work"/> on a connection that may write (SQLite: the one writer, exclusively).</summary>
     public abstract Task<T> WriteAsync<T>(Func<PreparedConnection, Task<T>> work, CancellationToken ct);
 

@@ -38,9 +38,12 @@ internal static class DomainServices
         string? referenceDataVersion = null) =>
         c.AddEffect(ApplicationEffects.Status, ApplicationEffects.StatusData(status, zh, en, code, appointmentAt, referenceDataVersion));
 
-    public static async Task<Policy> PolicyAsync(this DomainDbContext db, string policyNumber, CancellationToken ct) =>
+    /// <summary>The policy with its diagnoses: the one the request offered (<see cref="PolicyReads"/>), else read (prepared, <see cref="PolicyReader"/>).</summary>
+    public static async Task<Policy> PolicyAsync(this ActivityContext c, DomainDbContext db, string policyNumber) =>
         PolicyReads.Offered(policyNumber)
-        ?? await db.Policies.AsNoTracking().Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, ct)
+        ?? (c.Services.GetService<Workflows.Persistence.StoreConnections>() is { } connections
+            ? await PolicyReader.WithDiagnosesAsync(connections, policyNumber, c.CancellationToken)
+            : await db.Policies.AsNoTracking().Include(p => p.Diagnoses).FirstOrDefaultAsync(p => p.PolicyNumber == policyNumber, c.CancellationToken))
         ?? throw new InvalidOperationException($"Policy {policyNumber} does not exist.");
 }
 

@@ -46,7 +46,7 @@ public sealed class CheckEligibility : Activity
 
         var today = context.Calendar().LocalDate(context.Now);
         await using var db = context.Db();
-        var policy = await db.PolicyAsync(input.PolicyNumber, context.CancellationToken);
+        var policy = await context.PolicyAsync(db, input.PolicyNumber);
         var period = EligibilityRules.QuotaPeriodStart(policy, service, today);
         // How many uses the period had when this decision was made (replay: as recorded; what-if: as the replayed cases left it).
         var used = await (context.Services.GetService<IQuotaLedger>() ?? LiveQuotaLedger.Instance)

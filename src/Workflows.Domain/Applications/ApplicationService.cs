@@ -21,7 +21,7 @@ public sealed class ApplicationRequestException(int status, string title, string
 /// A member sees only applications and policies where they are the insured or the guardian/agent; anything else is "not found".
 /// </summary>
 public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runtime, ServiceCatalogue catalogue, BusinessCalendar calendar, TimeProvider clock,
-    Policies.PersonalDataProtector protector)
+    Policies.PersonalDataProtector protector, Persistence.StoreConnections connections)
 {
     public sealed record ApplyRequest(string? ServiceCode, string? PolicyNumber, ApplicationDetails? Details);
 
@@ -30,8 +30,8 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
         if (string.IsNullOrWhiteSpace(request.ServiceCode) || !catalogue.TryGet(request.ServiceCode, out var service))
             throw new ApplicationRequestException(400, "Unknown service",
                 $"'{request.ServiceCode}' is not a service; use one of: {string.Join(", ", catalogue.Services.Select(s => s.Code).Order())}.");
-        // With its diagnoses: the eligibility check of the first step judges this same read (PolicyReads).
-        var policy = await MyPolicyWithDiagnoses(db, user, request.PolicyNumber, ct)
+        // With its diagnoses: the eligibility check of the first step judges this same read (PolicyReads). Prepared, not EF (PolicyReader).
+        var policy = await Policies.PolicyReader.OfMemberWithDiagnosesAsync(connections, user, request.PolicyNumber, ct)
                      ?? throw new ApplicationRequestException(404, "Not found", $"You have no policy numbered '{request.PolicyNumber}'.");
         var details = Validate(request.Details ?? new ApplicationDetails());
         var role = policy.InsuredUserName == user ? "insured" : policy.GuardianRelation == "agent" ? "agent" : "guardian";
@@ -383,11 +383,6 @@ public sealed class ApplicationService(DomainDbContext db, WorkflowRuntime runti
                 c.AnsweredAt is not null || answers.Any(a => a >= c.AskedAt && a < next), protector.Unprotect(c.AnswerProtected), c.AnsweredAt);
         }).Reverse().ToList();
     }
-
-    /// <summary>The member's policy of that number with its diagnoses (as <see cref="MyPolicies"/>), compiled once: applying runs it every time.</summary>
-    private static readonly Func<DomainDbContext, string, string?, CancellationToken, Task<Policies.Policy?>> MyPolicyWithDiagnoses =
-        EF.CompileAsyncQuery((DomainDbContext db, string user, string? number, CancellationToken ct) => db.Policies.AsNoTracking().Include(p => p.Diagnoses)
-            .FirstOrDefault(p => (p.InsuredUserName == user || p.GuardianUserName == user) && p.PolicyNumber == number));
 
     public IQueryable<Policies.Policy> MyPolicies(string user) =>
         db.Policies.AsNoTracking().Where(p => p.InsuredUserName == user || p.GuardianUserName == user);

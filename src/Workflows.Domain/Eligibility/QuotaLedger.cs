@@ -61,7 +61,17 @@ public static class QuotaLedger
     public static Task<int> UsedAsync(DomainDbContext db, QuotaKey key, CancellationToken ct) =>
         Used(db, key.PolicyId, key.ServiceCode, key.PeriodStart, ct);
 
-    /// <summary>Compiled once: every application and every entitlement view runs it.</summary>
+    /// <summary>
+    /// As <see cref="UsedAsync(DomainDbContext,QuotaKey,CancellationToken)"/>, on a reader connection with the statement
+    /// prepared once (no DbContext, no SQL parsed per call): the eligibility check of every application runs it.
+    /// </summary>
+    public static Task<int> UsedAsync(StoreConnections connections, QuotaKey key, CancellationToken ct) =>
+        connections.ReadAsync(async c => await c.Command(
+            "SELECT Used FROM QuotaCounters WHERE PolicyId = @policy AND ServiceCode = @service AND PeriodStart = @period", null,
+            ("@policy", key.PolicyId), ("@service", key.ServiceCode), ("@period", key.PeriodStart)).ExecuteScalarAsync(ct) is { } used and not DBNull
+            ? Convert.ToInt32(used, System.Globalization.CultureInfo.InvariantCulture) : 0);
+
+    /// <summary>Compiled once: every entitlement view runs it.</summary>
     private static readonly Func<DomainDbContext, string, string, DateOnly, CancellationToken, Task<int>> Used =
         EF.CompileAsyncQuery((DomainDbContext db, string policyId, string serviceCode, DateOnly period, CancellationToken ct) =>
             db.QuotaCounters.Where(q => q.PolicyId == policyId && q.ServiceCode == serviceCode && q.PeriodStart == period).Select(q => q.Used).FirstOrDefault());
@@ -83,5 +93,7 @@ public sealed class LiveQuotaLedger : IQuotaLedger
     public static readonly LiveQuotaLedger Instance = new();
 
     public async ValueTask<int> UsedAsync(DomainDbContext db, QuotaKey key, ActivityContext context) =>
-        await QuotaLedger.UsedAsync(db, key, context.CancellationToken);
+        context.Services.GetService(typeof(StoreConnections)) is StoreConnections connections
+            ? await QuotaLedger.UsedAsync(connections, key, context.CancellationToken)
+            : await QuotaLedger.UsedAsync(db, key, context.CancellationToken);
 }
