@@ -106,6 +106,8 @@ public static class HealthServices
         var counts = await ReferenceDataLoader.LoadAsync(db, ct);
         logger.LogInformation("Reference data loaded: {Counts}", counts.ToString());
         await ReferenceDataStore.EnsureFirstVersionAsync(db, services.GetService<TimeProvider>() ?? TimeProvider.System, ct);
+        // Known before the host serves: the first reader is often a screen's circuit, which must not wait on the database.
+        if (services.GetService<ReferenceDataStore>() is { } referenceData) await referenceData.RefreshAsync(ct);
         if (demoData) await DemoData.SeedAsync(db, services.GetRequiredService<PersonalDataProtector>(), services.GetRequiredService<TimeProvider>(), logger, ct);
         // Services end with the contract (Policies.ContractEnds): policies with open applications that have no end work yet
         // (imported before it existed, or seeded) get it; the work's key makes this a no-op for the others.

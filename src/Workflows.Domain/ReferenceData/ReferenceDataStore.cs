@@ -93,7 +93,9 @@ public sealed class ReferenceDataStore(IDbContextFactory<DomainDbContext> dbs, T
     {
         var timeline = _timeline;
         if (timeline.Length > 0) return timeline;
-        RefreshAsync().GetAwaiter().GetResult(); // first use, after HealthServices.PrepareAsync stored version 1
+        // First use without HealthServices.PrepareAsync's refresh (a tool, a test): read on the thread pool, so a caller
+        // with a synchronization context (a Blazor circuit) does not wait for continuations it would have to run itself.
+        Task.Run(() => RefreshAsync()).GetAwaiter().GetResult();
         return _timeline.Length > 0 ? _timeline : throw new InvalidOperationException("No reference data version is stored (run HealthServices.PrepareAsync first).");
     }
 
