@@ -102,23 +102,8 @@ sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>The evidence keys every node shares (docs/operations.md, "Each node needs"), provisioned before the first start.</summary>
-    private void ProvisionEvidenceKeys(int count)
-    {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
-        var now = DateTimeOffset.UtcNow;
-        var keys = JsonSerializer.Serialize(new { current = "k1", keys = new[] { new { id = "k1", createdAt = now, secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) } } }, json);
-        var seal = JsonSerializer.Serialize(new { sealedAt = now, heads = Array.Empty<object>() }, json);
-        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        for (var i = 1; i <= count; i++)
-        {
-            var dir = KeyDirectory($"node-{i}");
-            Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "journal-keys.json"), keys);
-            File.WriteAllText(Path.Combine(dir, "legacy-seal.json"), seal);
-            File.WriteAllText(Path.Combine(dir, "evidence-signing.pem"), signer.ExportPkcs8PrivateKeyPem());
-            File.WriteAllText(Path.Combine(dir, "evidence-signing.pub.pem"), signer.ExportSubjectPublicKeyInfoPem());
-        }
-    }
+    private void ProvisionEvidenceKeys(int count) =>
+        Workflows.Tests.NodeSecrets.ProvisionEvidenceKeys([.. Enumerable.Range(1, count).Select(i => KeyDirectory($"node-{i}"))]);
 
     private string KeyDirectory(string node) => Path.Combine(Root, "secrets", node);
 

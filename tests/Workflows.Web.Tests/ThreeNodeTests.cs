@@ -52,23 +52,8 @@ public sealed class ThreeNodeTests(ITestOutputHelper output) : IAsyncLifetime
     /// The evidence keys every node shares (docs/operations.md, "Each node needs"): provisioned as secrets before the first
     /// start, one copy per node outside its data folder, the way a secrets volume would be mounted on each machine.
     /// </summary>
-    private void ProvisionEvidenceKeys()
-    {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
-        var now = DateTimeOffset.UtcNow;
-        var keys = JsonSerializer.Serialize(new { current = "k1", keys = new[] { new { id = "k1", createdAt = now, secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) } } }, json);
-        var seal = JsonSerializer.Serialize(new { sealedAt = now, heads = Array.Empty<object>() }, json);
-        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        foreach (var node in new[] { "node-1", "node-2", "node-3" })
-        {
-            var dir = KeyDirectory(node);
-            Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "journal-keys.json"), keys);
-            File.WriteAllText(Path.Combine(dir, "legacy-seal.json"), seal);
-            File.WriteAllText(Path.Combine(dir, "evidence-signing.pem"), signer.ExportPkcs8PrivateKeyPem());
-            File.WriteAllText(Path.Combine(dir, "evidence-signing.pub.pem"), signer.ExportSubjectPublicKeyInfoPem());
-        }
-    }
+    private void ProvisionEvidenceKeys() =>
+        global::Workflows.Tests.NodeSecrets.ProvisionEvidenceKeys([KeyDirectory("node-1"), KeyDirectory("node-2"), KeyDirectory("node-3")]);
 
     private string KeyDirectory(string node) => Path.Combine(_root, "secrets", node);
 
