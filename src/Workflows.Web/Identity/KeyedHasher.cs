@@ -21,20 +21,7 @@ public sealed class KeyedHasher
     public static KeyedHasher FromSettings(Infrastructure.IdentitySettings settings, string dataDirectory)
     {
         if (settings.HashKey is { Length: > 0 } configured) return new KeyedHasher(Convert.FromBase64String(configured));
-        var path = Path.Combine(dataDirectory, "keys", "identity-hash.key");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        try
-        {
-            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            f.Write(RandomNumberGenerator.GetBytes(32));
-        }
-        catch (IOException) when (File.Exists(path)) { } // created before (or by another node at the same moment)
-        for (var i = 0; ; i++)
-        {
-            var key = File.ReadAllBytes(path);
-            if (key.Length >= 32 || i > 50) return new KeyedHasher(key);
-            Thread.Sleep(20); // another node is still writing it
-        }
+        return new KeyedHasher(Infrastructure.SecretFile.LoadOrCreate(Path.Combine(dataDirectory, "keys", "identity-hash.key"), 32));
     }
 
     /// <summary>The ID number as the feed and members type it: trimmed, upper-case check character (x → X).</summary>

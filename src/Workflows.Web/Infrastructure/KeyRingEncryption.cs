@@ -30,21 +30,7 @@ public sealed class KeyRingKey
     public static KeyRingKey FromSettings(DataProtectionSettings settings, string dataDirectory)
     {
         if (settings.KeyRingKey is { Length: > 0 } configured) return new KeyRingKey(Convert.FromBase64String(configured));
-        var path = Path.Combine(dataDirectory, "keys", FileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        try
-        {
-            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            f.Write(RandomNumberGenerator.GetBytes(32));
-        }
-        catch (IOException) when (File.Exists(path)) { } // created before (or by another process at the same moment)
-        for (var i = 0; ; i++)
-        {
-            var key = File.ReadAllBytes(path);
-            if (key.Length == 32 || i > 50) return new KeyRingKey(key);
-            Thread.Sleep(20); // another process is still writing it
-        }
+        return new KeyRingKey(SecretFile.LoadOrCreate(Path.Combine(dataDirectory, "keys", FileName), 32));
     }
 
     internal const string Element = "keyRingSealed";
