@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Workflows.Persistence.Entities;
+using Workflows.Persistence.Stores;
 
 namespace Workflows.Persistence;
 
@@ -110,7 +111,7 @@ public sealed class WorkflowsDbContext(DbContextOptions<WorkflowsDbContext> opti
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.Key).IsUnique();
             // Only unfinished work is looked up by state; finished rows stay as the record of what ran.
-            e.HasIndex(x => new { x.State, x.DueAt }).HasFilter("\"State\" IN ('Pending','Scheduled','Queued')").HasDatabaseName("IX_ScheduledWork_Open");
+            e.HasIndex(x => new { x.State, x.DueAt }).HasFilter(WorkStates.OpenFilter).HasDatabaseName("IX_ScheduledWork_Open");
             e.HasIndex(x => new { x.Kind, x.DoneAt });
         });
         b.Entity<StateSnapshotRecord>(e =>

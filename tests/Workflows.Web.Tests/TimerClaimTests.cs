@@ -80,6 +80,36 @@ public sealed class TimerClaimTests(TimerClaimFactory factory) : IClassFixture<T
         }
     }
 
+    /// <summary>
+    /// Every statement that looks unfinished work up by state uses the partial index of unfinished work, on the test's
+    /// provider. SQLite takes a partial index only when the query repeats the index's own terms: with
+    /// <c>"State" = 'Pending'</c> alone, every claim and every "when is the next work due" scanned the whole outbox
+    /// (finished rows included, one or more per application) inside the single writer, and the host's CPU per application
+    /// grew with the table. On PostgreSQL sequential scans are switched off for the session, so a plan that cannot use the
+    /// index still shows one.
+    /// </summary>
+    [Fact]
+    public void Every_lookup_of_unfinished_work_by_state_uses_the_index_of_unfinished_work()
+    {
+        using var c = factory.Database.Connect();
+        var pg = c is not Microsoft.Data.Sqlite.SqliteConnection;
+        if (pg) { using var off = c.Command("SET enable_seqscan = off"); off.ExecuteNonQuery(); }
+        var values = new Dictionary<string, object> { ["@now"] = 0L, ["@until"] = 0L, ["@take"] = 10, ["@node"] = "node-a", ["@state"] = WorkStates.Pending, ["@after"] = "" };
+        var lookups = ScheduledWorkStore.OpenWorkLookups(pg);
+        Assert.Equal(7, lookups.Count);
+        foreach (var sql in lookups)
+        {
+            var args = System.Text.RegularExpressions.Regex.Matches(sql, "@[a-z]+").Select(m => m.Value).Distinct().Select(n => (n, (object?)values[n])).ToArray();
+            using var explain = c.Command((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql, args);
+            using var r = explain.ExecuteReader();
+            var plan = new List<string>();
+            while (r.Read()) plan.Add(r.GetString(pg ? 0 : 3));
+            var text = string.Join("\n", plan);
+            Assert.True(text.Contains("IX_ScheduledWork_Open"), $"no use of the index of unfinished work in the plan of\n{sql}\n{text}");
+            Assert.False(pg ? text.Contains("Seq Scan") : System.Text.RegularExpressions.Regex.IsMatch(text, @"\bSCAN ScheduledWork\b"), $"a scan of the whole outbox in the plan of\n{sql}\n{text}");
+        }
+    }
+
     [Fact]
     public async Task A_claim_left_by_a_killed_node_is_taken_by_another_node_after_its_lease_and_resumed_once()
     {

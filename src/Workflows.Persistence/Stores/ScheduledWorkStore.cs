@@ -12,6 +12,14 @@ public static class WorkStates
     public const string Queued = "Queued";
     public const string Done = "Done";
     public const string Failed = "Failed";
+
+    /// <summary>
+    /// The filter of the partial index of unfinished work (IX_ScheduledWork_Open), repeated word for word in every query
+    /// that looks unfinished work up by state: SQLite uses a partial index only when the query's WHERE contains the index's
+    /// own terms (it does not infer <c>State IN (…)</c> from <c>State = 'Pending'</c>); without it, every claim and every
+    /// "when is the next work due" scanned the whole table, finished rows included, inside the single writer.
+    /// </summary>
+    public const string OpenFilter = "\"State\" IN ('Pending','Scheduled','Queued')";
 }
 
 /// <summary>A piece of work as the schedulers see it.</summary>
@@ -46,14 +54,14 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
 
     public Task<IReadOnlyList<ScheduledWork>> ListInStateAsync(string state, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
-            Select + " WHERE State = @state ORDER BY DueAt LIMIT @take", null, ("@state", state), ("@take", take)), ct));
+            (IsOpen(state) ? InStateSql : Select + " WHERE State = @state ORDER BY DueAt LIMIT @take"), null, ("@state", state), ("@take", take)), ct));
 
     /// <summary>Ids of the work in <paramref name="state"/>, in creation order, after <paramref name="afterId"/> (paging).</summary>
     public Task<IReadOnlyList<string>> IdsInStateAsync(string state, string? afterId, int take, CancellationToken ct = default) =>
         connections.ReadAsync<IReadOnlyList<string>>(async c =>
         {
             var ids = new List<string>();
-            await using var r = await c.Command("SELECT Id FROM ScheduledWork WHERE State = @state AND Id > @after ORDER BY Id LIMIT @take", null,
+            await using var r = await c.Command(IsOpen(state) ? IdsInStateSql : "SELECT Id FROM ScheduledWork WHERE State = @state AND Id > @after ORDER BY Id LIMIT @take", null,
                 ("@state", state), ("@after", afterId ?? ""), ("@take", take)).ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) ids.Add(r.GetString(0));
             return ids;
@@ -128,7 +136,7 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
     /// </summary>
     private static (string With, string Ids) Batch(bool pg, string state, string dueColumn)
     {
-        var select = $"""SELECT "Id" FROM "ScheduledWork" WHERE "State" = '{state}' AND "{dueColumn}" <= @now ORDER BY "DueAt" LIMIT @take""";
+        var select = $"""SELECT "Id" FROM "ScheduledWork" WHERE {WorkStates.OpenFilter} AND "State" = '{state}' AND "{dueColumn}" <= @now ORDER BY "DueAt" LIMIT @take""";
         return pg ? ($"WITH picked AS MATERIALIZED ({select} FOR UPDATE SKIP LOCKED)\n", """SELECT "Id" FROM picked""") : ("", select);
     }
 
@@ -154,10 +162,26 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
 
     private static readonly string ClaimSql = Claim(false), ClaimSqlSkipLocked = Claim(true);
     private static readonly string ReclaimSql = Reclaim(false), ReclaimSqlSkipLocked = Reclaim(true);
+    private static readonly string NextDueSql = $"""SELECT MIN("DueAt") FROM "ScheduledWork" WHERE {WorkStates.OpenFilter} AND "State" = 'Pending'""";
+    private static readonly string ReleaseAllSql = $"""
+        UPDATE "ScheduledWork" SET "State" = 'Pending', "LockedUntil" = NULL, "UpdatedAt" = @now WHERE {WorkStates.OpenFilter} AND "State" IN ('Queued','Scheduled')
+        """;
+    private static readonly string ReleaseScheduledSql = $"""
+        UPDATE "ScheduledWork" SET "State" = 'Pending', "UpdatedAt" = @now WHERE {WorkStates.OpenFilter} AND "State" = 'Scheduled'
+        """;
+    private static readonly string InStateSql = Select + $" WHERE {WorkStates.OpenFilter} AND State = @state ORDER BY DueAt LIMIT @take";
+    private static readonly string IdsInStateSql = $"SELECT Id FROM ScheduledWork WHERE {WorkStates.OpenFilter} AND State = @state AND Id > @after ORDER BY Id LIMIT @take";
+
+    /// <summary>
+    /// The statements that look unfinished work up by state, each of which must use the partial index of unfinished work
+    /// on every provider (a test reads their query plans on SQLite; see <see cref="WorkStates.OpenFilter"/>).
+    /// </summary>
+    internal static IReadOnlyList<string> OpenWorkLookups(bool postgreSql) =>
+        [postgreSql ? ClaimSqlSkipLocked : ClaimSql, postgreSql ? ReclaimSqlSkipLocked : ReclaimSql, NextDueSql, ReleaseAllSql, ReleaseScheduledSql, InStateSql, IdsInStateSql];
 
     /// <summary>When the earliest Pending work falls due (null: none), so the claimer sleeps until then rather than polling.</summary>
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) =>
-        connections.ReadAsync(async c => await c.Command("""SELECT MIN("DueAt") FROM "ScheduledWork" WHERE "State" = 'Pending'""", null)
+        connections.ReadAsync(async c => await c.Command(NextDueSql, null)
             .ExecuteScalarAsync(ct) is long ticks ? At(ticks) : (DateTimeOffset?)null);
 
     /// <summary>
@@ -176,15 +200,11 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
     /// Rows Scheduled by the Quartz path of earlier versions become Pending too. Returns how many moved.
     /// </summary>
     public Task<int> ReleaseAllAtStartupAsync(CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute("""
-            UPDATE "ScheduledWork" SET "State" = 'Pending', "LockedUntil" = NULL, "UpdatedAt" = @now WHERE "State" IN ('Queued','Scheduled')
-            """, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute(ReleaseAllSql, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
 
     /// <summary>Clustered: rows Scheduled by the Quartz path of earlier versions become Pending (claimed like any other work).</summary>
     public Task<int> ReleaseScheduledAsync(CancellationToken ct = default) =>
-        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute("""
-            UPDATE "ScheduledWork" SET "State" = 'Pending', "UpdatedAt" = @now WHERE "State" = 'Scheduled'
-            """, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
+        connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => t.Execute(ReleaseScheduledSql, ("@now", t.Now.UtcTicks)), clock.GetUtcNow())), ct);
 
     /// <summary>
     /// Inside a workflow step's transaction: the step resumed the timer this work stands for, so the work is Done in the
@@ -213,6 +233,8 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
         connections.WriteAsync(c => Task.FromResult(c.Command(
             "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
             ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
+
+    private static bool IsOpen(string state) => state is WorkStates.Pending or WorkStates.Scheduled or WorkStates.Queued;
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
 
