@@ -28,6 +28,29 @@ public class CalendarTests
         Assert.Equal(TimeSpan.FromHours(8), BusinessCalendar.Shanghai.GetUtcOffset(Instant("2026-07-01T00:00:00Z")));
     }
 
+    /// <summary>
+    /// The working-minute ordinal that task lists sort by: the difference of two ordinals is the service time between the
+    /// instants, across weekends, holiday blocks and make-up days, and the same whichever instant is asked for first (the
+    /// count of working days before a day is remembered per day).
+    /// </summary>
+    [Theory]
+    [InlineData("2026-03-02T08:00:00+08:00", "2026-03-03T08:00:00+08:00", 600)]   // Mon → Tue, office day of 10 h
+    [InlineData("2026-03-06T18:00:00+08:00", "2026-03-09T08:00:00+08:00", 0)]     // Fri close → Mon open
+    [InlineData("2026-03-06T17:00:00+08:00", "2026-03-09T09:00:00+08:00", 120)]   // an hour on each side of a weekend
+    [InlineData("2026-09-30T18:00:00+08:00", "2026-10-08T08:00:00+08:00", 0)]     // National Day block 10-01…10-07
+    [InlineData("2026-10-09T08:00:00+08:00", "2026-10-10T18:00:00+08:00", 1200)]  // Fri and the make-up Saturday 10-10
+    [InlineData("2026-02-13T08:00:00+08:00", "2026-02-24T08:00:00+08:00", 1200)]  // Fri 02-13, make-up Sat 02-14, Spring Festival 02-15…02-23
+    [InlineData("2025-12-31T08:00:00+08:00", "2026-12-31T08:00:00+08:00", 600 * 248)] // a year: 248 working days from 2025-12-31 up to 2026-12-31
+    public void The_working_minute_ordinal_counts_service_time_between_instants(string from, string to, long minutes)
+    {
+        using var json = typeof(BusinessCalendar).Assembly.GetManifestResourceStream("Calendar.cn-calendar.json")!;
+        var calendar = BusinessCalendar.Load(json); // a fresh instance: nothing remembered yet
+        var hours = ServiceHours.OfficeDay;
+        var later = calendar.WorkingMinuteOf(Instant(to), hours);   // the later day first: nothing depends on the order of questions
+        Assert.Equal(minutes, later - calendar.WorkingMinuteOf(Instant(from), hours));
+        Assert.Equal(minutes, BusinessCalendar.Default.WorkingMinuteOf(Instant(to), hours) - BusinessCalendar.Default.WorkingMinuteOf(Instant(from), hours));
+    }
+
     [Theory] // every make-up working day (调休) in the source notices, weekends all
     [InlineData("2025-01-26")] [InlineData("2025-02-08")] [InlineData("2025-04-27")] [InlineData("2025-09-28")] [InlineData("2025-10-11")]
     [InlineData("2026-01-04")] [InlineData("2026-02-14")] [InlineData("2026-02-28")] [InlineData("2026-05-09")] [InlineData("2026-09-20")]

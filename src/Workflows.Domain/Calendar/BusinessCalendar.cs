@@ -194,9 +194,7 @@ public sealed class BusinessCalendar
     {
         var day = LocalDate(instant);
         var perDay = (long)(hours.Closes - hours.Opens).TotalMinutes;
-        long total = 0;
-        for (var d = WorkingTimeEpoch; d < day; d = d.AddDays(1))
-            if (IsOpen(d, hours)) total += perDay;
+        long total = (hours.WorkingDaysOnly ? WorkingDaysBefore(day) : Math.Max(0, day.DayNumber - WorkingTimeEpoch.DayNumber)) * perDay;
         if (day >= WorkingTimeEpoch && IsOpen(day, hours))
         {
             var t = TimeOnly.FromDateTime(InShanghai(instant));
@@ -205,6 +203,20 @@ public sealed class BusinessCalendar
         }
         return total;
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<DateOnly, long> workingDaysBefore = new();
+
+    /// <summary>
+    /// Working days from <see cref="WorkingTimeEpoch"/> up to <paramref name="day"/> (not included), remembered per day: the
+    /// ordinal is computed for every task made or listed, and counting years of days each time was a hot spot.
+    /// </summary>
+    private long WorkingDaysBefore(DateOnly day) => workingDaysBefore.GetOrAdd(day, d =>
+    {
+        long count = 0;
+        for (var x = WorkingTimeEpoch; x < d; x = x.AddDays(1))
+            if (IsWorkingDay(x)) count++;
+        return count;
+    });
 
     private bool IsOpen(DateOnly day, ServiceHours hours) => !hours.WorkingDaysOnly || IsWorkingDay(day);
 
