@@ -210,13 +210,14 @@ public sealed class BusinessCalendar
     /// Working days from <see cref="WorkingTimeEpoch"/> up to <paramref name="day"/> (not included), remembered per day: the
     /// ordinal is computed for every task made or listed, and counting years of days each time was a hot spot.
     /// </summary>
-    private long WorkingDaysBefore(DateOnly day) => workingDaysBefore.GetOrAdd(day, d =>
+    private long WorkingDaysBefore(DateOnly day)
     {
+        if (workingDaysBefore.TryGetValue(day, out var known)) return known;
         long count = 0;
-        for (var x = WorkingTimeEpoch; x < d; x = x.AddDays(1))
-            if (IsWorkingDay(x)) count++;
-        return count;
-    });
+        for (var d = WorkingTimeEpoch; d < day; d = d.AddDays(1))
+            if (IsWorkingDay(d)) count++;
+        return workingDaysBefore.GetOrAdd(day, count);
+    }
 
     private bool IsOpen(DateOnly day, ServiceHours hours) => !hours.WorkingDaysOnly || IsWorkingDay(day);
 

@@ -13,13 +13,16 @@ public static class WorkStates
     public const string Done = "Done";
     public const string Failed = "Failed";
 
+    /// <summary>The states of unfinished work, in the index of unfinished work (<see cref="OpenFilter"/>).</summary>
+    public static readonly IReadOnlyList<string> Open = [Pending, Scheduled, Queued];
+
     /// <summary>
     /// The filter of the partial index of unfinished work (IX_ScheduledWork_Open), repeated word for word in every query
     /// that looks unfinished work up by state: SQLite uses a partial index only when the query's WHERE contains the index's
     /// own terms (it does not infer <c>State IN (…)</c> from <c>State = 'Pending'</c>); without it, every claim and every
     /// "when is the next work due" scanned the whole table, finished rows included, inside the single writer.
     /// </summary>
-    public const string OpenFilter = "\"State\" IN ('Pending','Scheduled','Queued')";
+    public static readonly string OpenFilter = $"\"State\" IN ({string.Join(",", Open.Select(state => $"'{state}'"))})";
 }
 
 /// <summary>A piece of work as the schedulers see it.</summary>
@@ -234,7 +237,7 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
             "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
             ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
 
-    private static bool IsOpen(string state) => state is WorkStates.Pending or WorkStates.Scheduled or WorkStates.Queued;
+    private static bool IsOpen(string state) => WorkStates.Open.Contains(state);
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
 
