@@ -4,6 +4,7 @@ using Workflows.Engine.Runtime;
 
 namespace Workflows.Engine.Tests;
 
+[Collection(FlakyActivity.Collection)]
 public sealed class FlowchartTests : IDisposable
 {
     private readonly EngineHarness _h = new(r => r.Add<FlakyActivity>());
@@ -219,10 +220,14 @@ public sealed class FlowchartTests : IDisposable
     }
 }
 
-/// <summary>Fails the first <see cref="FailuresLeft"/> times, like a flaky external system.</summary>
+/// <summary>
+/// Fails the first <see cref="FailuresLeft"/> times, like a flaky external system. The count is shared by every
+/// harness in the process, so the test classes that set it sit in one collection and never run at the same time.
+/// </summary>
 [Activity("Tests", "Flaky", "Tests", "Fails while FailuresLeft > 0.")]
 public sealed class FlakyActivity : Activity
 {
+    public const string Collection = "Tests that set FlakyActivity.FailuresLeft";
     public static int FailuresLeft;
 
     public override ValueTask<ActivityResult> ExecuteAsync(ActivityContext context)
@@ -231,3 +236,6 @@ public sealed class FlakyActivity : Activity
         return new(ActivityResult.Complete(DefaultPort));
     }
 }
+
+[CollectionDefinition(FlakyActivity.Collection)]
+public sealed class FlakyActivityCollection;

@@ -5,6 +5,7 @@ using Workflows.Engine.Runtime;
 namespace Workflows.Engine.Tests;
 
 /// <summary>Deterministic replay: recorded inputs re-run in memory give the same journal, and a changed behaviour is found at its entry.</summary>
+[Collection(FlakyActivity.Collection)]
 public sealed class ReplayTests : IDisposable
 {
     private readonly EngineHarness _h = new(r => r.Add<Classify>().Add<IssueCode>().Add<FlakyActivity>());
