@@ -55,21 +55,6 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
     public Task<int> AddManyAsync(IReadOnlyList<(string Key, string Kind, DateTimeOffset DueAt, JsonObject? Payload)> work, CancellationToken ct = default) =>
         connections.WriteAsync(c => Task.FromResult(c.InTransaction(t => work.Count(w => Add(t, w.Key, w.Kind, w.DueAt, w.Payload, t.Now)), clock.GetUtcNow())), ct);
 
-    public Task<IReadOnlyList<ScheduledWork>> ListInStateAsync(string state, int take, CancellationToken ct = default) =>
-        connections.ReadAsync<IReadOnlyList<ScheduledWork>>(async c => await ReadAll(c.Command(
-            (IsOpen(state) ? InStateSql : Select + " WHERE State = @state ORDER BY DueAt LIMIT @take"), null, ("@state", state), ("@take", take)), ct));
-
-    /// <summary>Ids of the work in <paramref name="state"/>, in creation order, after <paramref name="afterId"/> (paging).</summary>
-    public Task<IReadOnlyList<string>> IdsInStateAsync(string state, string? afterId, int take, CancellationToken ct = default) =>
-        connections.ReadAsync<IReadOnlyList<string>>(async c =>
-        {
-            var ids = new List<string>();
-            await using var r = await c.Command(IsOpen(state) ? IdsInStateSql : "SELECT Id FROM ScheduledWork WHERE State = @state AND Id > @after ORDER BY Id LIMIT @take", null,
-                ("@state", state), ("@after", afterId ?? ""), ("@take", take)).ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) ids.Add(r.GetString(0));
-            return ids;
-        });
-
     public Task<ScheduledWork?> GetAsync(string id, CancellationToken ct = default) =>
         connections.ReadAsync(async c => (await ReadAll(c.Command(Select + " WHERE Id = @id", null, ("@id", id)), ct)).FirstOrDefault());
 
@@ -172,15 +157,13 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
     private static readonly string ReleaseScheduledSql = $"""
         UPDATE "ScheduledWork" SET "State" = 'Pending', "UpdatedAt" = @now WHERE {WorkStates.OpenFilter} AND "State" = 'Scheduled'
         """;
-    private static readonly string InStateSql = Select + $" WHERE {WorkStates.OpenFilter} AND State = @state ORDER BY DueAt LIMIT @take";
-    private static readonly string IdsInStateSql = $"SELECT Id FROM ScheduledWork WHERE {WorkStates.OpenFilter} AND State = @state AND Id > @after ORDER BY Id LIMIT @take";
 
     /// <summary>
     /// The statements that look unfinished work up by state, each of which must use the partial index of unfinished work
     /// on every provider (a test reads their query plans on SQLite; see <see cref="WorkStates.OpenFilter"/>).
     /// </summary>
     internal static IReadOnlyList<string> OpenWorkLookups(bool postgreSql) =>
-        [postgreSql ? ClaimSqlSkipLocked : ClaimSql, postgreSql ? ReclaimSqlSkipLocked : ReclaimSql, NextDueSql, ReleaseAllSql, ReleaseScheduledSql, InStateSql, IdsInStateSql];
+        [postgreSql ? ClaimSqlSkipLocked : ClaimSql, postgreSql ? ReclaimSqlSkipLocked : ReclaimSql, NextDueSql, ReleaseAllSql, ReleaseScheduledSql];
 
     /// <summary>When the earliest Pending work falls due (null: none), so the claimer sleeps until then rather than polling.</summary>
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) =>
@@ -236,8 +219,6 @@ public sealed class ScheduledWorkStore(StoreConnections connections, TimeProvide
         connections.WriteAsync(c => Task.FromResult(c.Command(
             "UPDATE ScheduledWork SET State = 'Queued', LockedUntil = NULL, UpdatedAt = @now WHERE Id = @id AND State = 'Failed'", null,
             ("@now", clock.GetUtcNow().UtcTicks), ("@id", id)).ExecuteNonQuery() == 1), ct);
-
-    private static bool IsOpen(string state) => WorkStates.Open.Contains(state);
 
     private const string Select = "SELECT Id, Key, Kind, DueAt, PayloadJson, State, Attempts, LastError, Result, DoneAt, CreatedAt FROM ScheduledWork";
 
